@@ -1,0 +1,184 @@
+"""The build, stage by stage: load, plan, render what is not current, write, record, clean up."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from . import __version__
+from .diagnostics import Report, UserError
+from .files import remove_output, write_atomic
+from .plan import LIGHT, PDF, Job, Output, Renderer, plan, renderers
+from .project import GROUPS_DIR, PLAYBOOKS_DIR, load_project
+from .model import Project
+from .state import BuildState
+from .theme import Theme
+
+
+@dataclass(frozen=True)
+class Options:
+    root: Path
+    out: Path
+    only: tuple[str, ...] = ()
+    pdf: bool = True
+    jobs: int = 0  # 0: every core
+    strict: bool = False
+
+
+@dataclass
+class Result:
+    report: Report
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    current: int = 0
+    seconds: float = 0.0
+    bug: str = ""  # a traceback: the engine failed, not the project
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.bug) or self.report.failed(strict)
+
+
+class InternalError(Exception):
+    """A bug in Playpress itself (not the project): reported with its traceback."""
+
+
+def engine_fingerprint() -> str:
+    """Outputs made by other engine code are not current: hash the package's own files."""
+    package = Path(__file__).parent
+    hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        hasher.update(path.relative_to(package).as_posix().encode())
+        hasher.update(path.read_bytes())
+    return hasher.hexdigest()
+
+
+_FINGERPRINT: str | None = None
+
+
+def settings_of(output: Output) -> str:
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        _FINGERPRINT = engine_fingerprint()
+    return f"{_FINGERPRINT}:{output.kind}"
+
+
+def build(options: Options) -> Result:
+    """Build the project: nothing is written unless every file validates."""
+    started = time.perf_counter()
+    loaded = load_project(options.root)
+    result = Result(loaded.report)
+    if loaded.report.errors or loaded.project is None:
+        result.seconds = time.perf_counter() - started
+        return result
+    project = loaded.project
+    table = renderers()
+    outputs = plan(project, set(table), options.only)
+    state = BuildState(options.out, Path(project.root))
+    state.set_virtual("listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR)))
+    state.set_virtual("listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)))
+    theme = Theme(project.theme_dirs)
+
+    pending: list[Output] = []
+    for output in outputs:
+        if state.is_current(output.path, settings_of(output)):
+            result.current += 1
+        elif output.stage == PDF and not options.pdf:
+            if remove_output(options.out, output.path):  # never leave a stale PDF looking current
+                result.removed.append(output.path)
+            state.forget(output.path)
+        else:
+            pending.append(output)
+
+    try:
+        render_outputs(project, theme, pending, state, table, options, result)
+    finally:
+        if not options.only:
+            declared = {o.path for o in outputs}
+            for path in sorted(set(state.outputs) - declared):
+                if remove_output(options.out, path):
+                    result.removed.append(path)
+                state.forget(path)
+        if result.written or result.removed or pending or not state.path.exists():
+            state.save()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def render_outputs(project: Project, theme: Theme, pending: list[Output], state: BuildState,
+                   table: dict[str, Renderer], options: Options, result: Result) -> None:
+    """Light outputs in this process; posters, then PDFs, spread over the cores."""
+    for stage in sorted({o.stage for o in pending}):
+        batch = [o for o in pending if o.stage == stage]
+        jobs = options.jobs or os.cpu_count() or 1
+        if stage == LIGHT or jobs == 1 or len(batch) == 1:
+            outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
+            finish(outcomes, state, options, result)
+        else:
+            finish(render_in_pool(project, theme, batch, table, options.out, jobs), state, options, result)
+
+
+@dataclass
+class Outcome:
+    output: Output
+    inputs: set[str] = field(default_factory=set)
+    diagnostic: object = None
+    bug: str = ""
+
+
+def render_one(project: Project, theme: Theme, output: Output, table: dict[str, Renderer], out_dir: Path) -> Outcome:
+    """Render one output to memory, write it atomically, and say what it read."""
+    job = Job(project, theme, output, out_dir)
+    outcome = Outcome(output)
+    try:
+        data = table[output.kind](job)
+        write_atomic(out_dir / output.path, data)
+        outcome.inputs = job.reads.paths | job.base_inputs()
+    except UserError as exc:
+        outcome.diagnostic = exc.diagnostic
+    except Exception:  # noqa: BLE001 - a bug in a renderer must not kill the other outputs
+        outcome.bug = f"while rendering {output.path}:\n{traceback.format_exc()}"
+    return outcome
+
+
+def finish(outcomes: Iterable[Outcome], state: BuildState, options: Options, result: Result) -> None:
+    for outcome in outcomes:
+        path = outcome.output.path
+        if outcome.diagnostic is not None:
+            result.report.add(outcome.diagnostic)  # type: ignore[arg-type]
+            state.forget(path)
+        elif outcome.bug:
+            result.bug += outcome.bug
+            state.forget(path)
+        else:
+            for name in outcome.inputs:
+                if name.startswith(str(options.out.resolve())):
+                    state.forget_hash(name)  # an output read by another (a poster in the PDF): hash it as written
+            state.record(path, outcome.inputs, settings_of(outcome.output))
+            result.written.append(path)
+
+
+_POOL_ARGS: tuple | None = None
+
+
+def _render_in_worker(output: Output) -> Outcome:
+    assert _POOL_ARGS is not None
+    project, theme, table, out_dir = _POOL_ARGS
+    return render_one(project, theme, output, table, out_dir)
+
+
+def render_in_pool(project: Project, theme: Theme, batch: list[Output], table: dict[str, Renderer],
+                   out_dir: Path, jobs: int) -> Iterable[Outcome]:
+    """Fork workers that inherit the validated project; each writes its own file."""
+    global _POOL_ARGS
+    _POOL_ARGS = (project, theme, table, out_dir)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(min(jobs, len(batch))) as pool:
+        yield from pool.imap(_render_in_worker, batch, chunksize=1)
+    _POOL_ARGS = None
+

@@ -1,0 +1,153 @@
+"""The command line: build, check, watch, serve, new. Parses arguments and calls the engine."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .diagnostics import ERROR, NOTE, WARNING, Diagnostic, Report
+
+VERBS = ("build", "check", "watch", "serve", "new")
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="playpress", description="Compile community playbooks into SOP calendars, "
+                                   "chat texts, posters and operator handbooks.")
+    verbs = main.add_subparsers(dest="verb", metavar="{build,check,watch,serve,new}")
+
+    def build_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--root", default=".", help="project folder (default: current folder)")
+        p.add_argument("--out", default=None, help="output folder (default: ROOT/dist)")
+        p.add_argument("--only", action="append", default=[], metavar="GROUP", help="build only this group (repeatable)")
+        p.add_argument("--no-pdf", action="store_true", help="skip handbook PDFs")
+        p.add_argument("--jobs", type=int, default=0, metavar="N", help="processes for posters and PDFs (default: all cores)")
+        p.add_argument("--strict", action="store_true", help="warnings fail the build")
+        p.add_argument("--quiet", "-q", action="store_true", help="print problems only")
+
+    build_options(verbs.add_parser("build", help="build dist/ (the default)"))
+    check = verbs.add_parser("check", help="validate only; write nothing")
+    check.add_argument("--root", default=".")
+    check.add_argument("--strict", action="store_true")
+    build_options(verbs.add_parser("watch", help="build, then rebuild what changed on every save"))
+    serve = verbs.add_parser("serve", help="watch and preview in a browser that reloads itself")
+    build_options(serve)
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1")
+
+    new = verbs.add_parser("new", help="scaffold a playbook or a group")
+    what = new.add_subparsers(dest="what", metavar="{playbook,group}", required=True)
+    new_playbook = what.add_parser("playbook")
+    new_playbook.add_argument("name")
+    new_playbook.add_argument("--type", required=True, choices=("product", "interest", "knowledge", "mixed"))
+    new_playbook.add_argument("--lang", choices=("zh", "en", "es"), default=None)
+    new_playbook.add_argument("--root", default=".")
+    new_group = what.add_parser("group")
+    new_group.add_argument("name")
+    new_group.add_argument("--playbook", required=True)
+    new_group.add_argument("--root", default=".")
+    return main
+
+
+def print_diagnostics(report: Report, root: Path | None = None) -> None:
+    for diagnostic in report.sorted():
+        print(str(diagnostic), file=sys.stderr)
+
+
+def summary_of(report: Report) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list or (args_list[0] not in VERBS and args_list[0] not in ("-h", "--help")):
+        args_list.insert(0, "build")
+    args = parser().parse_args(args_list)
+    root = Path(args.root)
+    if not root.is_dir():
+        print(f"playpress: error: --root '{args.root}' is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        if args.verb == "new":
+            from .scaffold import new
+            return new(args)
+        if args.verb == "check":
+            return check(root, args.strict)
+        options = build_options(args, root)
+        if options is None:
+            return EXIT_USAGE
+        if args.verb == "build":
+            return run_build(options, quiet=args.quiet)
+        if args.verb == "watch":
+            from .watch import watch
+            return watch(options)
+        from .serve import serve
+        return serve(options, host=args.host, port=args.port)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - a bug in the engine: say so, with the traceback
+        import traceback
+        print("playpress: internal error (a bug in Playpress, not in your project; please report it):\n"
+              + traceback.format_exc(), file=sys.stderr)
+        return EXIT_CONTENT
+
+
+def build_options(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
+    from .build import Options
+    if args.jobs < 0:
+        print("playpress: error: --jobs must be 0 (all cores) or more", file=sys.stderr)
+        return None
+    out = Path(args.out) if args.out else root / "dist"
+    return Options(root=root.resolve(), out=out.resolve(), only=tuple(args.only), pdf=not args.no_pdf,
+                   jobs=args.jobs, strict=args.strict)
+
+
+def check(root: Path, strict: bool) -> int:
+    from .project import load_project
+    loaded = load_project(root)
+    print_diagnostics(loaded.report)
+    failed = loaded.report.failed(strict)
+    project = loaded.project
+    if project is not None and not failed:
+        print(f"ok: {len(project.groups)} groups, {len(project.playbooks)} playbooks ({summary_of(loaded.report)})")
+    else:
+        print(f"check failed: {summary_of(loaded.report)}" + (" (--strict)" if strict and not loaded.report.errors else ""),
+              file=sys.stderr)
+    return EXIT_CONTENT if failed else EXIT_OK
+
+
+def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-def]
+    from .build import build
+    from .project import load_project
+    if options.only:
+        loaded = load_project(options.root)
+        if loaded.project is not None:
+            unknown = [g for g in options.only if g not in loaded.project.groups]
+            if unknown and not loaded.report.errors:
+                known = ", ".join(sorted(loaded.project.groups)) or "none"
+                print(f"playpress: error: --only names unknown group(s): {', '.join(unknown)} (groups: {known})",
+                      file=sys.stderr)
+                return EXIT_USAGE
+    result = build(options)
+    print_diagnostics(result.report)
+    if result.bug:
+        print("playpress: internal error (a bug in Playpress, not in your project; please report it):\n"
+              + result.bug, file=sys.stderr)
+        return EXIT_CONTENT
+    failed = result.report.failed(options.strict)
+    if failed:
+        print(f"build failed: {summary_of(result.report)}"
+              + ("; earlier outputs left as they were" if result.report.errors else " (--strict)"), file=sys.stderr)
+        return EXIT_CONTENT
+    if not quiet:
+        out = os.path.relpath(options.out) if not os.path.relpath(options.out).startswith("..") else str(options.out)
+        print(f"built {len(result.written)} file(s), {result.current} current, {len(result.removed)} removed "
+              f"in {result.seconds:.2f} s -> {out} ({summary_of(result.report)})")
+    return EXIT_OK
+
+
+def diagnostic_lines(diagnostics: list[Diagnostic]) -> list[str]:
+    return [str(d) for d in diagnostics if d.severity in (ERROR, WARNING, NOTE)]

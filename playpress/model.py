@@ -1,0 +1,256 @@
+"""The typed model of a project: plain frozen dataclasses, read-only once validated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+COMMUNITY_TYPES = ("product", "interest", "knowledge", "mixed")
+RUNNING_MODELS = ("traffic", "content", "flash", "checkin")
+SLOT_KINDS = ("activity", "content", "interaction", "notice")
+LANGUAGES = ("zh", "en", "es")
+
+# Default activity share targets per running model (operators' practice: conversion
+# groups post at least half activities, traffic groups up to 80%).
+MODEL_MIX: dict[str, dict[str, str]] = {
+    "traffic": {"activity": ">=50%"},
+    "flash": {"activity": ">=50%"},
+    "content": {},
+    "checkin": {},
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A template string and where it is written, so errors can name the file and line."""
+
+    source: str
+    path: str
+    line: int
+    key: str
+
+    def __str__(self) -> str:
+        return self.source
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_posts_per_day: int = 5
+    screen_columns: int = 40
+    screen_lines: int = 20
+
+
+@dataclass(frozen=True)
+class Site:
+    path: str
+    title: str = "Playpress"
+    lang: str = "zh"
+    timezone: str = "Asia/Shanghai"
+    theme: str = "default"
+    base_url: str = ""
+    limits: Limits = Limits()
+    reminder_minutes: int = 10
+
+
+@dataclass(frozen=True)
+class Positioning:
+    purpose: str = ""
+    who: str = ""
+    problem: str = ""
+    solution: str = ""
+    value: str = ""
+    fee: str = ""
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    title: str
+    duties: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rules:
+    name_card: Template | None = None
+    service: Template | None = None
+    help: Template | None = None
+    never: tuple[Template, ...] = ()
+    can: tuple[Template, ...] = ()
+    penalty: Template | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    first_day: int
+    last_day: int
+    goal: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class When:
+    """A parsed `when`: which days (see schedule.py) and the local time of day."""
+
+    text: str
+    days: str  # daily | weekdays | weekends | weekly | campaign | date
+    time: dt.time
+    weekdays: tuple[int, ...] = ()  # 0 = Monday, for 'weekly'
+    first_day: int = 0  # campaign days, 1-based
+    last_day: int = 0
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str
+    when: When
+    post: str
+    kind: str
+    owner: str
+    path: str
+    line: int
+    order: int
+    poster: str = ""
+    copy: Template | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class MixTarget:
+    kind: str
+    op: str  # '>=' | '<=' | '='
+    share: float  # 0..1
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Poster:
+    id: str
+    width: int
+    height: int
+    size_name: str  # story, square, ... or 'custom'
+    dpi: int  # 300 for print sizes, 72 for screen sizes
+    for_print: bool
+    layout: str
+    title: Template | None
+    subtitle: Template | None
+    lines: tuple[Template, ...]
+    cta: Template | None
+    qr: Template | None  # None: the group's join_url / qr_image
+    has_qr: bool
+    background: str  # '' | '#RRGGBB' | an asset path
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    q: Template
+    a: Template
+
+
+@dataclass(frozen=True)
+class Metrics:
+    north_star: str = ""
+    related: tuple[str, ...] = ()
+    review: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Playbook:
+    slug: str
+    path: str
+    title: str
+    type: str
+    model: str = ""
+    summary: str = ""
+    positioning: Positioning | None = None
+    roles: tuple[Role, ...] = ()
+    rules: Rules | None = None
+    welcome: Template | None = None
+    phases: tuple[Phase, ...] = ()
+    sop: tuple[Slot, ...] = ()
+    mix: tuple[MixTarget, ...] = ()
+    posters: tuple[Poster, ...] = ()
+    faq: tuple[Answer, ...] = ()
+    metrics: Metrics | None = None
+    body: str = ""
+    body_line: int = 0
+
+    def role(self, role_id: str) -> Role | None:
+        return next((r for r in self.roles if r.id == role_id), None)
+
+    def poster(self, poster_id: str) -> Poster | None:
+        return next((p for p in self.posters if p.id == poster_id), None)
+
+    @property
+    def last_campaign_day(self) -> int:
+        days = [p.last_day for p in self.phases]
+        days += [s.when.last_day for s in self.sop if s.when.days == "campaign"]
+        return max(days, default=0)
+
+
+@dataclass(frozen=True)
+class Brand:
+    color: str = "#1F6FEB"
+    accent: str = "#FFB300"
+    logo: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    slug: str
+    path: str
+    name: str
+    playbook: str
+    start: dt.date
+    end: dt.date
+    timezone: str
+    lang: str
+    join_url: str = ""
+    qr_image: str = ""
+    qr_expires: dt.date | None = None
+    people: Mapping[str, str] = field(default_factory=dict)
+    brand: Brand = Brand()
+    vars: Mapping[str, Any] = field(default_factory=dict)
+    sop_skip: tuple[str, ...] = ()
+    sop_add: tuple[Slot, ...] = ()
+    body: str = ""
+    body_line: int = 0
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # line of each front matter key
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, 1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def day_number(self, date: dt.date) -> int:
+        return (date - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One slot on one date: a post to send, in the group's local time."""
+
+    slot: Slot
+    date: dt.date
+    day: int  # campaign day, 1 = the group's start
+    start: dt.datetime  # aware, in the group's time zone
+    phase: Phase | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    root: str
+    site: Site
+    playbooks: Mapping[str, Playbook]
+    groups: Mapping[str, Group]
+    theme_dirs: tuple[str, ...]  # absolute folders searched in order: project theme, then built-in
+
+    def playbook_of(self, group: Group) -> Playbook:
+        return self.playbooks[group.playbook]

@@ -1,0 +1,315 @@
+"""Loading a project: scan the files, read them, validate everything before anything is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Report, UserError, did_you_mean
+from .model import LANGUAGES, MODEL_MIX, Brand, Group, MixTarget, Playbook, Project, Site
+from .reader import read_markdown, read_yaml_file
+from .schedule import expand, group_slots, is_shifted
+from .templates import context, render
+from .theme import Theme, theme_dirs
+from .validate import (
+    IDENT, Section, check_path, check_references, playbook_from, site_from, slots_from, walk_templates,
+)
+
+SITE_FILE = "content/site.yml"
+GROUPS_DIR = "content/groups"
+PLAYBOOKS_DIR = "playbooks"
+GROUP_KEYS = ("name", "playbook", "start", "days", "end", "timezone", "lang", "join_url", "qr_image", "qr_expires",
+              "people", "brand", "vars", "sop_skip", "sop_add")
+DEFAULT_DAYS = 28
+
+
+@dataclass
+class Loaded:
+    """The result of loading: the project (None when it could not be read) and the sources read."""
+
+    project: Project | None
+    report: Report
+    sources: list[str] = field(default_factory=list)  # project-relative paths read
+
+
+def scan(root: Path, folder: str) -> list[str]:
+    directory = root / folder
+    if not directory.is_dir():
+        return []
+    return sorted(f"{folder}/{entry.name}" for entry in directory.iterdir()
+                  if entry.suffix == ".md" and entry.is_file() and not entry.name.startswith("."))
+
+
+def load_project(root: Path) -> Loaded:
+    """Read and validate every file of the project; diagnostics for all problems at once."""
+    root = root.resolve()
+    report = Report()
+    loaded = Loaded(None, report)
+
+    site_data = None
+    if (root / SITE_FILE).is_file():
+        loaded.sources.append(SITE_FILE)
+        site_data, problems = read_yaml_file(SITE_FILE, (root / SITE_FILE).read_bytes())
+        report.extend(problems)
+    site = site_from(site_data, SITE_FILE, report)
+
+    dirs = theme_dirs(root, site.theme)
+    if site.theme != "default" and not any(Path(d).name == site.theme for d in dirs):
+        report.error(SITE_FILE, 1, f"theme '{site.theme}' not found",
+                     f"create themes/{site.theme}/ or use the built-in 'default'")
+    theme = Theme(dirs)
+    layouts = tuple(theme.config.get("poster_layouts", ()))
+
+    playbooks: dict[str, Playbook] = {}
+    for path in scan(root, PLAYBOOKS_DIR):
+        loaded.sources.append(path)
+        slug = Path(path).stem
+        if not _slug_ok(slug, path, report):
+            continue
+        source, problems = read_markdown(path, (root / path).read_bytes())
+        report.extend(problems)
+        if source is None or problems:
+            continue
+        playbook = playbook_from(slug, path, source.meta, source.body, source.body_line, root, layouts, report)
+        if playbook is not None:
+            playbooks[slug] = playbook
+
+    groups: dict[str, Group] = {}
+    for path in scan(root, GROUPS_DIR):
+        loaded.sources.append(path)
+        slug = Path(path).stem
+        if not _slug_ok(slug, path, report):
+            continue
+        source, problems = read_markdown(path, (root / path).read_bytes())
+        report.extend(problems)
+        if source is None or problems:
+            continue
+        group = group_from(slug, path, source.meta, source.body, source.body_line, root, site, playbooks, report)
+        if group is not None:
+            groups[slug] = group
+
+    if not scan(root, GROUPS_DIR) and not scan(root, PLAYBOOKS_DIR):
+        report.warning("", 0, f"no playbooks or groups found under {root}",
+                       "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root")
+
+    project = Project(str(root), site, playbooks, groups, dirs)
+    for group in groups.values():
+        check_group(project, group, report)
+    loaded.project = project
+    return loaded
+
+
+def _slug_ok(slug: str, path: str, report: Report) -> bool:
+    if IDENT.match(slug):
+        return True
+    report.error(path, 1, f"file name '{slug}' cannot name an output folder",
+                 "rename the file with letters, digits, '-' and '_' only, e.g. shop-1.md")
+    return False
+
+
+def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root: Path, site: Site,
+               playbooks: dict[str, Playbook], report: Report) -> Group | None:
+    s = Section(report, path, data, "", GROUP_KEYS)
+    if not s.ok:
+        if data is None:
+            report.error(path, 1, "front matter is empty", "add at least 'name:', 'playbook:' and 'start:'")
+        return None
+    name = s.text("name", required=True)
+    playbook_slug = s.text("playbook", required=True)
+    playbook = playbooks.get(playbook_slug)
+    if playbook_slug and playbook is None:
+        known = sorted(playbooks)
+        if not (root / "playbooks" / f"{playbook_slug}.md").is_file():
+            s.error("playbook", f"unknown playbook '{playbook_slug}'",
+                    did_you_mean(playbook_slug, known) if known else "add playbooks/NAME.md")
+    start = s.date("start", required=True)
+    end = s.date("end")
+    days = s.integer("days", 0, 1, 3660) if s.has("days") else 0
+    if s.has("days") and s.has("end"):
+        s.error("end", "give either 'days' or 'end', not both", "remove one of them")
+    if start and end and end < start:
+        s.error("end", f"'end' {end} is before 'start' {start}", "the end date is the group's last day")
+        end = None
+    timezone = s.timezone("timezone", site.timezone)
+    lang = s.choice("lang", LANGUAGES, default=site.lang)
+    join_url = s.text("join_url")
+    if join_url and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", join_url):
+        s.error("join_url", f"'join_url' is '{join_url}', not a link", "write the full link, e.g. https://example.com/j/abc")
+    qr_image = check_path(root, s.text("qr_image"), report, path, s.line_of("qr_image"), "qr_image") if s.text("qr_image") else ""
+    qr_expires = s.date("qr_expires")
+
+    people: dict[str, str] = {}
+    if s.has("people"):
+        people_section = s.section("people", tuple(str(k) for k in (s.data.get("people") or {})))
+        for key, value in people_section.data.items():
+            if isinstance(value, (dict, list)) or value is None:
+                people_section.error(key, f"'people.{key}' should be a name", "write 'role: person name'")
+            else:
+                people[str(key)] = str(value)
+        if playbook is not None:
+            role_ids = [r.id for r in playbook.roles]
+            for key in people:
+                if key not in role_ids:
+                    people_section.error(key, f"unknown role '{key}' in 'people' (playbook '{playbook.slug}')",
+                                         did_you_mean(key, role_ids) if role_ids else "the playbook defines no roles")
+
+    brand_section = s.section("brand", ("color", "accent", "logo"))
+    logo = brand_section.text("logo")
+    if logo:
+        logo = check_path(root, logo, report, path, brand_section.line_of("logo"), "brand.logo")
+    brand = Brand(brand_section.colour("color", Brand.color), brand_section.colour("accent", Brand.accent), logo)
+
+    group_vars: dict[str, Any] = {}
+    if s.has("vars"):
+        if isinstance(s.data["vars"], dict):
+            group_vars = dict(s.data["vars"])
+        else:
+            s.error("vars", "'vars' should be a mapping", "write 'vars: {topic: 阅读理解}'")
+
+    sop_skip = s.texts("sop_skip")
+    sop_add = slots_from(s, "sop_add", 1000)
+    if playbook is not None:
+        slot_ids = [slot.id for slot in playbook.sop]
+        for index, skip in enumerate(sop_skip):
+            if skip not in slot_ids:
+                line = s.data["sop_skip"].line_of(index) if hasattr(s.data["sop_skip"], "line_of") else s.line_of("sop_skip")
+                report.error(path, line, f"'sop_skip' names slot '{skip}', which playbook '{playbook.slug}' does not have",
+                             did_you_mean(skip, slot_ids))
+        check_references(report, playbook, sop_add, path)
+        for slot in sop_add:
+            if slot.id in slot_ids and slot.id not in sop_skip:
+                report.error(path, slot.line, f"slot id '{slot.id}' in 'sop_add' is already a slot of the playbook",
+                             "give the added slot its own id, or skip the playbook's with sop_skip")
+
+    if not (name and start and playbook):
+        return None
+    if end is None:
+        span = days or (playbook.last_campaign_day or DEFAULT_DAYS)
+        end = start + dt.timedelta(days=span - 1)
+    return Group(slug=slug, path=path, name=name, playbook=playbook.slug, start=start, end=end, timezone=timezone,
+                 lang=lang, join_url=join_url, qr_image=qr_image, qr_expires=qr_expires, people=people,
+                 brand=brand, vars=group_vars, sop_skip=sop_skip, sop_add=sop_add, body=body, body_line=body_line,
+                 key_lines={str(k): s.line_of(k) for k in s.data})
+
+
+def display_width(text: str) -> int:
+    """Columns on a phone: CJK and other wide characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def screen_lines(text: str, columns: int) -> int:
+    lines = 0
+    for line in text.split("\n"):
+        width = display_width(line)
+        lines += max(1, -(-width // columns))
+    return lines
+
+
+def check_group(project: Project, group: Group, report: Report) -> None:
+    """Checks that need a group and its playbook together: templates, span, posts, shares, QR."""
+    playbook = project.playbook_of(group)
+    site = project.site
+    root = Path(project.root)
+    values = context(site, playbook, group)
+    slots = group_slots(playbook, group)
+    span_text = f"{group.start}..{group.end}, {group.days} days"
+
+    def check_template(template: Any) -> None:
+        try:
+            render(template, values, group)
+        except UserError as exc:
+            report.add(exc.diagnostic)
+
+    for key in ("welcome", "rules", "sop", "posters", "faq"):
+        walk_templates(getattr(playbook, key), check_template)
+    walk_templates(group.sop_add, check_template)
+
+    for slot in slots:
+        when = slot.when
+        if when.days == "campaign" and when.last_day > group.days:
+            if slot.path == group.path:
+                report.error(group.path, slot.line, f"slot '{slot.id}' runs on day {when.last_day}, after the group ends ({span_text})",
+                             "use a day within the group's span or lengthen it with 'days'")
+            else:
+                span_key = next(k for k in ("days", "end", "start") if k in group.key_lines or k == "start")
+                report.error(group.path, group.line_of(span_key),
+                             f"playbook slot '{slot.id}' ({slot.path}:{slot.line}) runs on day {when.last_day}, "
+                             f"after this group ends ({span_text})",
+                             f"set 'days: {when.last_day}' or more, or add '{slot.id}' to sop_skip")
+        if when.days == "date" and slot.path == group.path and not group.start <= when.date <= group.end:
+            report.warning(group.path, slot.line, f"slot '{slot.id}' on {when.date} is outside the group's span ({span_text})",
+                           "move the date inside the span or remove the slot")
+        if slot.owner not in group.people:
+            report.warning(group.path, group.line_of("people"),
+                           f"role '{slot.owner}' owns slot '{slot.id}' but has no person in 'people'",
+                           f"add 'people: {{{slot.owner}: NAME}}'")
+
+    for poster in playbook.posters:
+        if poster.has_qr and poster.qr is None and not group.join_url and not group.qr_image:
+            report.error(group.path, group.line_of("name"), f"poster '{poster.id}' needs a QR code but the group has no 'join_url' or 'qr_image'",
+                         "add 'join_url:' (a stable link) or 'qr_image:', or set 'qr: false' on the poster")
+
+    occurrences = expand(playbook, group, slots)
+    per_day = Counter(o.date for o in occurrences)
+    for date, count in sorted(per_day.items()):
+        if count > site.limits.max_posts_per_day:
+            report.warning(group.path, group.line_of("start"), f"{count} posts on {date} (day {group.day_number(date)}), more than "
+                           f"{site.limits.max_posts_per_day} a day", "members mute busy groups: move or skip a slot")
+    for occurrence in occurrences:
+        if is_shifted(occurrence):
+            report.add_note(group.path, occurrence.slot.line if occurrence.slot.path == group.path else group.line_of("timezone"),
+                            f"slot '{occurrence.slot.id}' at {occurrence.slot.when.time:%H:%M} on {occurrence.date} falls in a "
+                            f"daylight-saving gap in {group.timezone}; calendars show it at {occurrence.start:%H:%M}")
+
+    targets = list(playbook.mix)
+    if not targets and playbook.model in MODEL_MIX:
+        from .validate import parse_share
+        for kind, share in MODEL_MIX[playbook.model].items():
+            parsed = parse_share(share)
+            if parsed:
+                targets.append(MixTarget(kind, parsed[0], parsed[1], 1))
+    if occurrences:
+        kinds = Counter(o.slot.kind for o in occurrences)
+        for target in targets:
+            share = kinds[target.kind] / len(occurrences)
+            low = target.op == ">=" and share + 1e-9 < target.share
+            high = target.op == "<=" and share - 1e-9 > target.share
+            if low or high or (target.op == "=" and abs(share - target.share) > 0.05):
+                report.warning(group.path, group.line_of("playbook"), f"{target.kind} posts are {share:.0%} of {len(occurrences)}, target {target.op}{target.share:.0%} "
+                               f"(playbook {playbook.path}:{target.line})",
+                               "add or convert slots, or change 'mix'")
+
+    if playbook.welcome is not None:
+        try:
+            text = render(playbook.welcome, values, group)
+        except UserError:
+            text = ""
+        used = screen_lines(text, site.limits.screen_columns)
+        if used > site.limits.screen_lines:
+            report.warning(playbook.welcome.path, playbook.welcome.line,
+                           f"welcome message for group '{group.slug}' takes {used} lines, more than one screen "
+                           f"({site.limits.screen_lines} lines of {site.limits.screen_columns} columns)",
+                           "shorten it: new members read one screen")
+
+    if group.qr_image and group.qr_expires and group.qr_expires <= group.end:
+        report.warning(group.path, group.line_of("qr_expires"),
+                       f"qr_image expires on {group.qr_expires}, before the group's span ends ({span_text})",
+                       "WeChat group QR images last 7 days: use a stable join_url for posters, or refresh the image")
+
+
+def project_files(root: Path) -> list[str]:
+    """Every file whose change can change an output (for watch mode's filter)."""
+    out: list[str] = []
+    for folder in ("content", "playbooks", "themes"):
+        base = root / folder
+        if base.is_dir():
+            for dirpath, _dirs, files in os.walk(base):
+                out.extend(os.path.relpath(os.path.join(dirpath, f), root) for f in files)
+    return sorted(out)

@@ -1,0 +1,45 @@
+"""dist/index.html: every group and playbook, linking to each group's files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .plan import Job, Output, group_outputs, renderers
+
+FILE_LABELS = {  # output kind -> label key
+    "welcome": "welcome", "rules": "rules_title", "faq": "faq", "sop_html": "sop_calendar", "csv": "sop_csv",
+    "ics": "sop_ics", "handbook_html": "handbook", "handbook_pdf": "handbook_pdf",
+}
+
+
+def index_html(job: Job) -> bytes:
+    """The overview page, in the site's language, made with the theme's index.html."""
+    project = job.project
+    labels = job.labels(project.site.lang)
+    kinds = set(renderers())
+    job.reads.add("listing:groups")
+    job.reads.add("listing:playbooks")
+    groups: list[dict[str, Any]] = []
+    for slug in sorted(project.groups):
+        group = project.groups[slug]
+        playbook = project.playbook_of(group)
+        job.reads.update({group.path, playbook.path})
+        outputs: list[Output] = group_outputs(project, group, kinds)
+        files = [{"label": labels.get(FILE_LABELS[o.kind], o.kind), "href": o.path}
+                 for o in outputs if o.kind in FILE_LABELS]
+        posters = [{"label": o.poster, "href": o.path} for o in outputs if o.kind == "poster"]
+        groups.append({"slug": slug, "name": group.name, "playbook": playbook, "start": group.start,
+                       "end": group.end, "days": group.days, "lang": group.lang, "timezone": group.timezone,
+                       "people": dict(group.people), "files": files, "posters": posters,
+                       "color": group.brand.color})
+    playbooks = []
+    for slug in sorted(project.playbooks):
+        playbook = project.playbooks[slug]
+        job.reads.add(playbook.path)
+        used_by = [g for g in groups if g["playbook"].slug == slug]
+        playbooks.append({"playbook": playbook, "used_by": used_by,
+                          "type_label": labels["types"].get(playbook.type, playbook.type),
+                          "model_label": labels["models"].get(playbook.model, playbook.model) if playbook.model else ""})
+    html = job.theme.render("index.html", job.reads, site=project.site, labels=labels, groups=groups,
+                            playbooks=playbooks, lang=project.site.lang)
+    return html.encode("utf-8")

@@ -1,0 +1,99 @@
+"""Build state: per output, the hashes of everything it read and of the settings that shaped it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+from .files import write_atomic
+
+STATE_DIR = ".playpress"
+STATE_FILE = "state.json"
+MISSING = "-"
+BIG_FILE = 1 << 20  # larger inputs (fonts) are re-hashed only when their size or mtime changes
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class BuildState:
+    """What was built from what; an output is current when all its inputs and settings match."""
+
+    def __init__(self, out_dir: Path, root: Path):
+        self.out_dir, self.root = out_dir, root
+        self.path = out_dir / STATE_DIR / STATE_FILE
+        self.outputs: dict[str, dict] = {}
+        self.big_files: dict[str, list] = {}
+        self._hashes: dict[str, str] = {}  # this run's hashes
+        try:
+            saved = json.loads(self.path.read_text(encoding="utf-8"))
+            self.outputs = saved.get("outputs", {})
+            self.big_files = saved.get("big_files", {})
+        except (OSError, ValueError):
+            pass
+
+    def _absolute(self, path: str) -> str:
+        return path if os.path.isabs(path) else os.path.join(self.root, path)
+
+    def hash_input(self, path: str) -> str:
+        """The hash of one input as it is now ('-' when missing); listings hash their names."""
+        if path in self._hashes:
+            return self._hashes[path]
+        absolute = self._absolute(path)
+        try:
+            stat = os.stat(absolute)
+            if stat.st_size >= BIG_FILE:
+                cached = self.big_files.get(path)
+                if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:
+                    value = cached[2]
+                else:
+                    value = digest(Path(absolute).read_bytes())
+                    self.big_files[path] = [stat.st_size, stat.st_mtime_ns, value]
+            else:
+                value = digest(Path(absolute).read_bytes())
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            value = MISSING
+        self._hashes[path] = value
+        return value
+
+    def set_virtual(self, name: str, value: str) -> None:
+        """An input that is not a file (a folder's listing): its value is given."""
+        self._hashes[name] = digest(value.encode())
+
+    def forget_hash(self, path: str) -> None:
+        self._hashes.pop(path, None)
+
+    def is_current(self, output: str, settings: str) -> bool:
+        entry = self.outputs.get(output)
+        if not entry or entry.get("settings") != settings:
+            return False
+        target = self.out_dir / output
+        try:
+            stat = target.stat()
+        except OSError:
+            return False
+        if [stat.st_size, stat.st_mtime_ns] != entry.get("stat"):
+            return False  # edited or replaced by hand: make it again
+        return all(self.hash_input(path) == value for path, value in entry["inputs"].items())
+
+    def record(self, output: str, inputs: Iterable[str], settings: str) -> None:
+        stat = (self.out_dir / output).stat()
+        self.outputs[output] = {
+            "inputs": {path: self.hash_input(path) for path in sorted(set(inputs))},
+            "settings": settings,
+            "stat": [stat.st_size, stat.st_mtime_ns],
+        }
+
+    def inputs_of(self, output: str) -> dict[str, str]:
+        return dict(self.outputs.get(output, {}).get("inputs", {}))
+
+    def forget(self, output: str) -> None:
+        self.outputs.pop(output, None)
+
+    def save(self) -> None:
+        data = {"outputs": dict(sorted(self.outputs.items())), "big_files": dict(sorted(self.big_files.items()))}
+        write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True).encode())

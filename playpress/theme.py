@@ -1,0 +1,144 @@
+"""Themes: templates, stylesheets, poster layouts and labels, found file by file.
+
+A project's `themes/NAME/` overrides the built-in theme one file at a time. Every
+lookup is recorded (found and missing paths alike) so that adding an override
+rebuilds what it affects.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import yaml
+
+BUILTIN_THEMES = Path(__file__).parent / "themes"
+DEFAULT_THEME = "default"
+
+
+class Reads:
+    """What one output read while it rendered: project-relative or absolute paths."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+
+    def add(self, path: str | os.PathLike[str]) -> None:
+        self.paths.add(os.fspath(path))
+
+    def update(self, paths: set[str]) -> None:
+        self.paths |= paths
+
+
+def theme_dirs(root: Path, name: str) -> tuple[str, ...]:
+    """Folders searched in order: the project's theme, a built-in theme of that name, the default."""
+    dirs = [root / "themes" / name, BUILTIN_THEMES / name, BUILTIN_THEMES / DEFAULT_THEME]
+    seen: list[str] = []
+    for folder in dirs:
+        text = str(folder)
+        if text not in seen and (folder.is_dir() or folder.parent == BUILTIN_THEMES and folder.name == DEFAULT_THEME):
+            seen.append(text)
+    return tuple(seen)
+
+
+class Theme:
+    """File lookups across the theme folders, with their dependencies recorded."""
+
+    def __init__(self, dirs: tuple[str, ...]):
+        self.dirs = dirs
+        self._inputs_cache: dict[str, set[str]] = {}
+
+    def candidates(self, relpath: str) -> list[str]:
+        return [os.path.join(folder, relpath) for folder in self.dirs]
+
+    def find(self, relpath: str, reads: Reads | None = None) -> str | None:
+        """The first existing file for relpath; the paths looked at before it are recorded too."""
+        for candidate in self.candidates(relpath):
+            if reads is not None:
+                reads.add(candidate)
+            if os.path.isfile(candidate):
+                return candidate
+        return None
+
+    def read_text(self, relpath: str, reads: Reads | None = None) -> str:
+        found = self.find(relpath, reads)
+        if found is None:
+            raise FileNotFoundError(f"theme file '{relpath}' not found in {', '.join(self.dirs)}")
+        return Path(found).read_text(encoding="utf-8")
+
+    def read_bytes(self, relpath: str, reads: Reads | None = None) -> bytes:
+        found = self.find(relpath, reads)
+        if found is None:
+            raise FileNotFoundError(f"theme file '{relpath}' not found in {', '.join(self.dirs)}")
+        return Path(found).read_bytes()
+
+    @cached_property
+    def config(self) -> dict[str, Any]:
+        """theme.yml of every theme folder, the project's keys winning."""
+        merged: dict[str, Any] = {}
+        for folder in reversed(self.dirs):
+            path = os.path.join(folder, "theme.yml")
+            if os.path.isfile(path):
+                merged.update(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+        return merged
+
+    def config_inputs(self) -> set[str]:
+        return {os.path.join(folder, "theme.yml") for folder in self.dirs}
+
+    def labels(self, lang: str, reads: Reads | None = None) -> dict[str, Any]:
+        """Built-in words in one language, the project's theme overriding key by key."""
+        merged: dict[str, Any] = {}
+        for folder in reversed(self.dirs):
+            path = os.path.join(folder, "labels", f"{lang}.yml")
+            if reads is not None:
+                reads.add(path)
+            if os.path.isfile(path):
+                merged.update(self._labels_file(path))
+        return merged
+
+    _labels_cache: dict[str, dict[str, Any]] = {}
+
+    def _labels_file(self, path: str) -> dict[str, Any]:
+        stamp = os.stat(path).st_mtime_ns
+        key = f"{path}:{stamp}"
+        if key not in self._labels_cache:
+            self._labels_cache[key] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return self._labels_cache[key]
+
+    @cached_property
+    def jinja(self) -> jinja2.Environment:
+        """The HTML environment: autoescaped, strict, templates from every theme folder."""
+        loader = jinja2.FileSystemLoader([os.path.join(d, "templates") for d in self.dirs])
+        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        return env
+
+    def _template_inputs(self, name: str, seen: set[str]) -> set[str]:
+        if name in seen:
+            return set()
+        seen.add(name)
+        paths: set[str] = set()
+        found = None
+        for candidate in self.candidates(os.path.join("templates", name)):
+            paths.add(candidate)
+            if os.path.isfile(candidate):
+                found = candidate
+                break
+        if found is None:
+            return paths
+        source = Path(found).read_text(encoding="utf-8")
+        for child in jinja2.meta.find_referenced_templates(self.jinja.parse(source)):
+            if child:
+                paths |= self._template_inputs(child, seen)
+        return paths
+
+    def render(self, name: str, reads: Reads | None, **values: Any) -> str:
+        """Render a theme template, recording the template files it uses (and overrides looked for)."""
+        if reads is not None:
+            if name not in self._inputs_cache:
+                self._inputs_cache[name] = self._template_inputs(name, set())
+            reads.update(self._inputs_cache[name])
+        return self.jinja.get_template(name).render(**values)

@@ -1,0 +1,470 @@
+"""Validation: raw YAML (with line numbers) into the typed model, every problem reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .diagnostics import Report, did_you_mean
+from .model import (
+    COMMUNITY_TYPES, LANGUAGES, RUNNING_MODELS, SLOT_KINDS, Answer, Brand, Limits, Metrics,
+    MixTarget, Phase, Playbook, Positioning, Poster, Role, Rules, Site, Slot, Template,
+)
+from .reader import YamlList, YamlMap
+from .schedule import WhenError, parse_when, slot_id
+
+POSTER_SIZES: dict[str, tuple[int, int, int, bool]] = {
+    # name: width, height, dpi, for print
+    "story": (1080, 1920, 72, False),
+    "square": (1080, 1080, 72, False),
+    "portrait": (1080, 1440, 72, False),
+    "cover": (900, 383, 72, False),
+    "a4": (2480, 3508, 300, True),
+    "a5": (1748, 2480, 300, True),
+    "a6": (1240, 1748, 300, True),
+}
+COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class Section:
+    """One mapping of a file being validated: typed getters that report instead of raising."""
+
+    def __init__(self, report: Report, path: str, data: Any, where: str, known: tuple[str, ...],
+                 line: int = 1):
+        self.report, self.path, self.where = report, path, where
+        self.ok = isinstance(data, dict)
+        self.data: dict[str, Any] = data if self.ok else {}
+        self.line = getattr(data, "line", line) or line
+        if not self.ok and data is not None:
+            report.error(path, self.line, f"{where or 'the file'} should be a mapping of keys, not {_kind(data)}",
+                         "write 'key: value' lines")
+        for key in self.data:
+            if key not in known:
+                report.error(path, self.line_of(key), f"unknown key '{self.name(str(key))}'",
+                             did_you_mean(str(key), known))
+
+    def name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def line_of(self, key: str) -> int:
+        if isinstance(self.data, YamlMap):
+            return self.data.line_of(key)
+        return self.line
+
+    def has(self, key: str) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    def error(self, key: str, message: str, hint: str = "") -> None:
+        self.report.error(self.path, self.line_of(key), message, hint)
+
+    def warning(self, key: str, message: str, hint: str = "") -> None:
+        self.report.warning(self.path, self.line_of(key), message, hint)
+
+    def required(self, key: str, hint: str = "") -> bool:
+        if not self.has(key) or self.data[key] == "":
+            if self.ok:
+                self.report.error(self.path, self.line, f"missing required key '{self.name(key)}'",
+                                  hint or f"add '{key}:'")
+            return False
+        return True
+
+    def text(self, key: str, required: bool = False, default: str = "") -> str:
+        if required and not self.required(key):
+            return default
+        if not self.has(key):
+            return default
+        value = self.data[key]
+        if isinstance(value, (dict, list)):
+            self.error(key, f"'{self.name(key)}' should be text, not {_kind(value)}", "write a single value")
+            return default
+        if isinstance(value, bool):
+            self.error(key, f"'{self.name(key)}' should be text, not yes/no", "quote the value")
+            return default
+        return str(value).strip() if not isinstance(value, str) else value.strip("\n")
+
+    def template(self, key: str, required: bool = False) -> Template | None:
+        text = self.text(key, required)
+        if not self.has(key) or text == "":
+            return None
+        return Template(text.rstrip("\n"), self.path, self.line_of(key), self.name(key))
+
+    def items(self, key: str) -> list[tuple[str, int, Any]]:
+        """A list's items with their names (`sop[3]`) and lines."""
+        if not self.has(key):
+            return []
+        value = self.data[key]
+        if not isinstance(value, list):
+            self.error(key, f"'{self.name(key)}' should be a list, not {_kind(value)}", "write one '- item' per line")
+            return []
+        lines = value.item_marks if isinstance(value, YamlList) else []
+        return [(f"{self.name(key)}[{i}]", lines[i][0] if i < len(lines) else self.line_of(key), item)
+                for i, item in enumerate(value)]
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        result = []
+        for name, line, item in self.items(key):
+            if isinstance(item, (dict, list)) or item is None:
+                self.report.error(self.path, line, f"'{name}' should be text, not {_kind(item)}", "write one value")
+            else:
+                result.append(str(item).strip())
+        return tuple(result)
+
+    def templates(self, key: str) -> tuple[Template, ...]:
+        result = []
+        for name, line, item in self.items(key):
+            if isinstance(item, (dict, list)) or item is None:
+                self.report.error(self.path, line, f"'{name}' should be text, not {_kind(item)}", "write one value")
+            else:
+                result.append(Template(str(item).strip(), self.path, line, name))
+        return tuple(result)
+
+    def section(self, key: str, known: tuple[str, ...]) -> Section:
+        return Section(self.report, self.path, self.data.get(key), self.name(key), known, self.line_of(key))
+
+    def choice(self, key: str, choices: tuple[str, ...], required: bool = False, default: str = "") -> str:
+        value = self.text(key, required, default)
+        if self.has(key) and value not in choices:
+            self.error(key, f"'{self.name(key)}' is '{value}'", did_you_mean(value, choices))
+            return default
+        return value
+
+    def date(self, key: str, required: bool = False) -> dt.date | None:
+        if required and not self.required(key, f"add '{key}: YYYY-MM-DD'"):
+            return None
+        if not self.has(key):
+            return None
+        value = self.data[key]
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.error(key, f"'{self.name(key)}' is '{value}', not a date", "write the date as YYYY-MM-DD, e.g. 2026-12-01")
+            return None
+
+    def integer(self, key: str, default: int, minimum: int = 1, maximum: int = 100_000) -> int:
+        if not self.has(key):
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.error(key, f"'{self.name(key)}' is '{value}'", f"write a whole number from {minimum} to {maximum}")
+            return default
+        return value
+
+    def timezone(self, key: str, default: str) -> str:
+        value = self.text(key, default=default)
+        if self.has(key) and not valid_timezone(value):
+            self.error(key, f"'{self.name(key)}' is '{value}', not a known time zone",
+                       "use an IANA name such as Asia/Shanghai, America/New_York or Europe/Madrid")
+            return default
+        return value
+
+    def colour(self, key: str, default: str) -> str:
+        value = self.text(key, default=default)
+        if self.has(key) and not COLOUR.match(value):
+            self.error(key, f"'{self.name(key)}' is '{value}', not a colour", "write a colour as #RRGGBB, e.g. \"#C62828\" (quoted)")
+            return default
+        return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"'{value}'"
+
+
+def valid_timezone(name: str) -> bool:
+    if not name or name.startswith("/") or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        return False
+    return True
+
+
+def check_path(root: Path, value: str, report: Report, path: str, line: int, name: str) -> str:
+    """A project-relative path that stays inside the project and exists, or ''."""
+    text = value.strip()
+    if os.path.isabs(text) or text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", text):
+        report.error(path, line, f"'{name}' is an absolute path '{text}'",
+                     "write paths relative to the project root, e.g. content/assets/logo.png")
+        return ""
+    target = (root / text)
+    try:
+        resolved = target.resolve()
+        resolved.relative_to(root.resolve())
+    except (ValueError, OSError):
+        report.error(path, line, f"'{name}' leaves the project: '{text}'",
+                     "keep files inside the project, e.g. under content/assets/")
+        return ""
+    if not resolved.is_file():
+        report.error(path, line, f"'{name}' names a file that does not exist: '{text}'",
+                     "check the spelling; paths are relative to the project root")
+        return ""
+    return resolved.relative_to(root.resolve()).as_posix()
+
+
+# --- site ---------------------------------------------------------------------------------
+
+SITE_KEYS = ("title", "lang", "timezone", "theme", "base_url", "limits", "reminder_minutes")
+
+
+def site_from(data: Any, path: str, report: Report) -> Site:
+    s = Section(report, path, data if data is not None else YamlMap(), "", SITE_KEYS)
+    limits = s.section("limits", ("max_posts_per_day", "screen"))
+    screen = limits.section("screen", ("columns", "lines"))
+    base_url = s.text("base_url")
+    if base_url and not re.match(r"^https?://", base_url):
+        s.error("base_url", f"'base_url' is '{base_url}'", "write the full address, e.g. https://ops.example.com/")
+        base_url = ""
+    return Site(
+        path=path,
+        title=s.text("title", default="Playpress"),
+        lang=s.choice("lang", LANGUAGES, default="zh"),
+        timezone=s.timezone("timezone", "Asia/Shanghai"),
+        theme=s.text("theme", default="default"),
+        base_url=base_url,
+        limits=Limits(
+            max_posts_per_day=limits.integer("max_posts_per_day", 5, 1, 100),
+            screen_columns=screen.integer("columns", 40, 10, 400),
+            screen_lines=screen.integer("lines", 20, 3, 400),
+        ),
+        reminder_minutes=s.integer("reminder_minutes", 10, 0, 10_080),
+    )
+
+
+# --- playbooks ----------------------------------------------------------------------------
+
+PLAYBOOK_KEYS = ("title", "type", "model", "summary", "positioning", "roles", "rules", "welcome", "phases",
+                 "sop", "mix", "posters", "faq", "metrics")
+SLOT_KEYS = ("id", "when", "post", "kind", "owner", "poster", "copy", "note")
+POSTER_KEYS = ("id", "size", "layout", "title", "subtitle", "lines", "cta", "qr", "background")
+
+
+def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
+    slots: list[Slot] = []
+    for index, (name, line, item) in enumerate(s.items(key)):
+        slot = Section(s.report, s.path, item, name, SLOT_KEYS, line)
+        if not slot.ok:
+            continue
+        when_text = slot.text("when", required=True)
+        post = slot.text("post", required=True)
+        when = None
+        if when_text:
+            try:
+                when = parse_when(when_text)
+            except WhenError as exc:
+                slot.error("when", f"'{name}.when': {exc}", exc.hint)
+        kind = slot.choice("kind", SLOT_KINDS, required=True)
+        owner = slot.text("owner", required=True)
+        slot_ident = slot.text("id") or slot_id(when_text, post)
+        if slot.has("id") and not IDENT.match(slot_ident):
+            slot.error("id", f"'{name}.id' is '{slot_ident}'", "use letters, digits, '-' and '_' only")
+        if when is None or not post or not kind or not owner:
+            continue
+        slots.append(Slot(id=slot_ident, when=when, post=post, kind=kind, owner=owner, path=s.path,
+                          line=line, order=order_base + index, poster=slot.text("poster"),
+                          copy=slot.template("copy"), note=slot.text("note")))
+    return tuple(slots)
+
+
+def _check_unique(report: Report, path: str, things: list[tuple[str, int]], what: str) -> None:
+    seen: dict[str, int] = {}
+    for ident, line in things:
+        if ident in seen:
+            report.error(path, line, f"duplicate {what} '{ident}' (first at line {seen[ident]})",
+                         f"give each {what} its own id")
+        else:
+            seen[ident] = line
+
+
+def _days_range(text: Any) -> tuple[int, int] | None:
+    match = re.match(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$", str(text))
+    if not match:
+        return None
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    return (first, last) if 1 <= first <= last else None
+
+
+def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Poster, ...]:
+    posters: list[Poster] = []
+    for name, line, item in s.items("posters"):
+        p = Section(s.report, s.path, item, name, POSTER_KEYS, line)
+        if not p.ok:
+            continue
+        ident = p.text("id", required=True)
+        if ident and not IDENT.match(ident):
+            p.error("id", f"'{name}.id' is '{ident}'", "use letters, digits, '-' and '_' only: it names the PNG file")
+            ident = ""
+        size = p.data.get("size", "story")
+        size_name = "custom"
+        if isinstance(size, list):
+            ok = len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 10000 for v in size)
+            if not ok:
+                p.error("size", f"'{name}.size' is {list(size)}", "write [WIDTH, HEIGHT] in pixels, each 100 to 10000")
+                size = "story"
+            else:
+                width, height, dpi, for_print = int(size[0]), int(size[1]), 72, False
+        if not isinstance(size, list):
+            size_name = str(size).strip().lower()
+            if size_name not in POSTER_SIZES:
+                p.error("size", f"'{name}.size' is '{size}'", did_you_mean(size_name, POSTER_SIZES))
+                size_name = "story"
+            width, height, dpi, for_print = POSTER_SIZES[size_name]
+        layout = p.text("layout") or (layouts[0] if layouts else "")
+        if layouts and layout not in layouts:
+            p.error("layout", f"'{name}.layout' is '{layout}', not a layout of the theme", did_you_mean(layout, layouts))
+            layout = layouts[0]
+        qr_value = p.data.get("qr")
+        has_qr = qr_value is not False
+        qr = p.template("qr") if has_qr and qr_value is not None and qr_value is not True else None
+        background = p.text("background")
+        if background and not COLOUR.match(background):
+            if re.match(r"^#", background):
+                p.error("background", f"'{name}.background' is '{background}', not a colour", "write #RRGGBB (quoted)")
+                background = ""
+            else:
+                background = check_path(root, background, s.report, s.path, p.line_of("background"), f"{name}.background")
+        if not ident:
+            continue
+        posters.append(Poster(
+            id=ident, width=width, height=height, size_name=size_name, dpi=dpi, for_print=for_print,
+            layout=layout, title=p.template("title"), subtitle=p.template("subtitle"), lines=p.templates("lines"),
+            cta=p.template("cta"), qr=qr, has_qr=has_qr, background=background, path=s.path, line=line))
+    _check_unique(s.report, s.path, [(p.id, p.line) for p in posters], "poster id")
+    return tuple(posters)
+
+
+def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, root: Path,
+                  layouts: tuple[str, ...], report: Report) -> Playbook | None:
+    s = Section(report, path, data, "", PLAYBOOK_KEYS)
+    if not s.ok:
+        return None
+    title = s.text("title", required=True)
+    kind = s.choice("type", COMMUNITY_TYPES, required=True)
+    model = s.choice("model", RUNNING_MODELS)
+
+    positioning = None
+    if s.has("positioning"):
+        pos = s.section("positioning", ("purpose", "who", "problem", "solution", "value", "fee", "channels"))
+        positioning = Positioning(pos.text("purpose"), pos.text("who"), pos.text("problem"), pos.text("solution"),
+                                  pos.text("value"), pos.text("fee"), pos.texts("channels"))
+
+    roles: list[Role] = []
+    role_lines: list[tuple[str, int]] = []
+    for name, line, item in s.items("roles"):
+        r = Section(report, path, item, name, ("id", "title", "duties"), line)
+        if not r.ok:
+            continue
+        ident = r.text("id", required=True)
+        if ident:
+            roles.append(Role(ident, r.text("title") or ident, r.texts("duties")))
+            role_lines.append((ident, line))
+    _check_unique(report, path, role_lines, "role id")
+
+    rules = None
+    if s.has("rules"):
+        r = s.section("rules", ("name_card", "service", "help", "never", "can", "penalty"))
+        rules = Rules(r.template("name_card"), r.template("service"), r.template("help"),
+                      r.templates("never"), r.templates("can"), r.template("penalty"))
+
+    phases: list[Phase] = []
+    for name, line, item in s.items("phases"):
+        ph = Section(report, path, item, name, ("name", "days", "goal"), line)
+        if not ph.ok:
+            continue
+        phase_name = ph.text("name", required=True)
+        days_text = ph.text("days", required=True)
+        days = _days_range(days_text) if days_text else None
+        if days_text and days is None:
+            ph.error("days", f"'{name}.days' is '{days_text}'", "write campaign days as 'N-M' with 1 <= N <= M, e.g. \"1-7\"")
+        if phase_name and days:
+            phases.append(Phase(phase_name, days[0], days[1], ph.text("goal"), line))
+    for earlier, later in zip(phases, phases[1:]):
+        if later.first_day <= earlier.last_day:
+            report.error(path, later.line, f"phase '{later.name}' (days {later.first_day}-{later.last_day}) overlaps "
+                         f"'{earlier.name}' (days {earlier.first_day}-{earlier.last_day})",
+                         "list phases in order, each starting after the previous one ends")
+
+    sop = slots_from(s, "sop", 0)
+    _check_unique(report, path, [(slot.id, slot.line) for slot in sop], "slot id")
+
+    mix: list[MixTarget] = []
+    mix_section = s.section("mix", SLOT_KINDS)
+    for kind_name in SLOT_KINDS:
+        if mix_section.has(kind_name):
+            target = parse_share(mix_section.data[kind_name])
+            if target is None:
+                mix_section.error(kind_name, f"'mix.{kind_name}' is '{mix_section.data[kind_name]}'",
+                                  "write a share such as \">=50%\" or \"<=20%\" (quoted)")
+            else:
+                mix.append(MixTarget(kind_name, target[0], target[1], mix_section.line_of(kind_name)))
+
+    posters = posters_from(s, root, layouts)
+
+    faq: list[Answer] = []
+    for name, line, item in s.items("faq"):
+        f = Section(report, path, item, name, ("q", "a"), line)
+        if f.ok:
+            q, a = f.template("q", required=True), f.template("a", required=True)
+            if q and a:
+                faq.append(Answer(q, a))
+
+    metrics = None
+    if s.has("metrics"):
+        m = s.section("metrics", ("north_star", "related", "review"))
+        metrics = Metrics(m.text("north_star"), m.texts("related"), m.texts("review"))
+
+    playbook = Playbook(slug=slug, path=path, title=title, type=kind, model=model, summary=s.text("summary"),
+                        positioning=positioning, roles=tuple(roles), rules=rules, welcome=s.template("welcome"),
+                        phases=tuple(phases), sop=sop, mix=tuple(mix), posters=posters, faq=tuple(faq),
+                        metrics=metrics, body=body, body_line=body_line)
+    check_references(report, playbook, sop, path)
+    return playbook
+
+
+def parse_share(value: Any) -> tuple[str, float] | None:
+    match = re.match(r"^\s*(>=|<=|=|≥|≤)?\s*(\d+(?:\.\d+)?)\s*%\s*$", str(value))
+    if not match:
+        return None
+    op = {"≥": ">=", "≤": "<=", None: ">="}.get(match.group(1), match.group(1))
+    share = float(match.group(2)) / 100
+    return (op, share) if 0 <= share <= 1 else None
+
+
+def check_references(report: Report, playbook: Playbook, slots: tuple[Slot, ...], path: str) -> None:
+    """Slot owners are roles and slot posters are posters of the playbook."""
+    role_ids = [r.id for r in playbook.roles]
+    poster_ids = [p.id for p in playbook.posters]
+    for slot in slots:
+        if slot.owner not in role_ids:
+            report.error(path, slot.line, f"unknown role '{slot.owner}' as owner of slot '{slot.id}'",
+                         did_you_mean(slot.owner, role_ids) if role_ids else f"add a role '{slot.owner}' to the playbook's roles")
+        if slot.poster and slot.poster not in poster_ids:
+            report.error(path, slot.line, f"unknown poster '{slot.poster}' in slot '{slot.id}'",
+                         did_you_mean(slot.poster, poster_ids) if poster_ids else "add it to the playbook's posters")
+
+
+def walk_templates(value: Any, found: Callable[[Template], None]) -> None:
+    """Every Template inside a model value."""
+    if isinstance(value, Template):
+        found(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            walk_templates(item, found)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            walk_templates(getattr(value, name), found)
