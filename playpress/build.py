@@ -129,6 +129,7 @@ class Outcome:
     inputs: set[str] = field(default_factory=set)
     diagnostic: object = None
     bug: str = ""
+    warnings: list = field(default_factory=list)
 
 
 def render_one(project: Project, theme: Theme, output: Output, table: dict[str, Renderer], out_dir: Path) -> Outcome:
@@ -139,6 +140,7 @@ def render_one(project: Project, theme: Theme, output: Output, table: dict[str, 
         data = table[output.kind](job)
         write_atomic(out_dir / output.path, data)
         outcome.inputs = job.reads.paths | job.base_inputs()
+        outcome.warnings = job.warnings
     except UserError as exc:
         outcome.diagnostic = exc.diagnostic
     except Exception:  # noqa: BLE001 - a bug in a renderer must not kill the other outputs
@@ -149,6 +151,7 @@ def render_one(project: Project, theme: Theme, output: Output, table: dict[str, 
 def finish(outcomes: Iterable[Outcome], state: BuildState, options: Options, result: Result) -> None:
     for outcome in outcomes:
         path = outcome.output.path
+        result.report.extend(outcome.warnings)  # type: ignore[arg-type]
         if outcome.diagnostic is not None:
             result.report.add(outcome.diagnostic)  # type: ignore[arg-type]
             state.forget(path)
@@ -160,6 +163,8 @@ def finish(outcomes: Iterable[Outcome], state: BuildState, options: Options, res
                 if name.startswith(str(options.out.resolve())):
                     state.forget_hash(name)  # an output read by another (a poster in the PDF): hash it as written
             state.record(path, outcome.inputs, settings_of(outcome.output))
+            if outcome.warnings:
+                state.forget(path)  # rendered again next time, so its warnings are never hidden by the cache
             result.written.append(path)
 
 

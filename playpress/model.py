@@ -116,6 +116,10 @@ class Slot:
     poster: str = ""
     copy: Template | None = None
     note: str = ""
+    key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .diagnostics import Diagnostic
 from .model import Group, Playbook, Project
 from .templates import context
 from .theme import Reads, Theme
@@ -38,6 +39,7 @@ class Job:
     output: Output
     out_dir: Path
     reads: Reads = field(default_factory=Reads)
+    warnings: list[Diagnostic] = field(default_factory=list)  # problems that do not stop the output
 
     @property
     def root(self) -> Path:

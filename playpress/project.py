@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Report, UserError, did_you_mean
-from .model import LANGUAGES, MODEL_MIX, Brand, Group, MixTarget, Playbook, Project, Site
-from .reader import read_markdown, read_yaml_file
+from .diagnostics import Diagnostic, Report, UserError, did_you_mean
+from .model import LANGUAGES, MODEL_MIX, Brand, Group, MixTarget, Playbook, Project, Site, Template
+from .reader import SourceFile, read_markdown, read_yaml_file
 from .schedule import expand, group_slots, is_shifted
 from .templates import context, render
 from .theme import Theme, theme_dirs
@@ -46,21 +48,74 @@ def scan(root: Path, folder: str) -> list[str]:
                   if entry.suffix == ".md" and entry.is_file() and not entry.name.startswith("."))
 
 
+# Validation results reused while their inputs are the same bytes (a watch session revalidates
+# only what changed). A key holds the file bytes, the site settings, the ids of the objects used
+# (kept alive beside the result, so an id is never reused while cached) and the stamp of which
+# files exist, since validation checks that referenced files exist.
+_MEMO: dict[tuple, tuple[tuple, Any, list[Diagnostic]]] = {}
+_MEMO_LIMIT = 8192
+
+
+def _memo(key: tuple, keep: tuple, report: Report, compute: Callable[..., Any], *args: Any) -> Any:
+    """compute(*args, a_report) once per key; its diagnostics are replayed into report on a hit."""
+    hit = _MEMO.get(key)
+    if hit is not None and len(hit[0]) == len(keep) and all(a is b for a, b in zip(hit[0], keep, strict=True)):
+        report.extend(hit[2])
+        return hit[1]
+    own = Report()
+    value = compute(*args, own)
+    report.extend(own.diagnostics)
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()
+    _MEMO[key] = (keep, value, list(own.diagnostics))
+    return value
+
+
+def _read_markdown(path: str, raw: bytes) -> tuple[SourceFile | None, list[Diagnostic]]:
+    return _memo(("read", path, raw), (), Report(), lambda _report: read_markdown(path, raw))  # type: ignore[no-any-return]
+
+
+def files_stamp(root: Path) -> str:
+    """Which files, folders and links exist in the project (output folders, marked by their build state, left out)."""
+    entries: list[str] = []
+    pending = [root]
+    while pending:
+        folder = pending.pop()
+        try:
+            listing = list(os.scandir(folder))
+        except OSError:
+            continue
+        if any(entry.name == ".playpress" for entry in listing) and folder != root:
+            continue
+        for entry in listing:
+            if entry.is_symlink():
+                entries.append(f"l {entry.path} {os.readlink(entry.path)}")
+            elif entry.is_dir():
+                entries.append(f"d {entry.path}")
+                if not entry.name.startswith("."):
+                    pending.append(Path(entry.path))
+            else:
+                entries.append(f"f {entry.path}")
+    return hashlib.blake2b("\n".join(sorted(entries)).encode(), digest_size=16).hexdigest()
+
+
 def load_project(root: Path) -> Loaded:
     """Read and validate every file of the project; diagnostics for all problems at once."""
     root = root.resolve()
     report = Report()
     loaded = Loaded(None, report)
 
-    site_data = None
+    site_data, site_raw = None, None
+    stamp = files_stamp(root)
     if (root / SITE_FILE).is_file():
         loaded.sources.append(SITE_FILE)
-        site_data, problems = read_yaml_file(SITE_FILE, (root / SITE_FILE).read_bytes())
+        site_raw = (root / SITE_FILE).read_bytes()
+        site_data, problems = read_yaml_file(SITE_FILE, site_raw)
         report.extend(problems)
     site = site_from(site_data, SITE_FILE, report)
 
     dirs = theme_dirs(root, site.theme)
-    if site.theme != "default" and not any(Path(d).name == site.theme for d in dirs):
+    if site.theme != "default" and not any(Path(d).name == site.theme and Path(d).is_dir() for d in dirs):
         report.error(SITE_FILE, 1, f"theme '{site.theme}' not found",
                      f"create themes/{site.theme}/ or use the built-in 'default'")
     theme = Theme(dirs)
@@ -72,11 +127,13 @@ def load_project(root: Path) -> Loaded:
         slug = Path(path).stem
         if not _slug_ok(slug, path, report):
             continue
-        source, problems = read_markdown(path, (root / path).read_bytes())
+        raw = (root / path).read_bytes()
+        source, problems = _read_markdown(path, raw)
         report.extend(problems)
         if source is None or problems:
             continue
-        playbook = playbook_from(slug, path, source.meta, source.body, source.body_line, root, layouts, report)
+        playbook = _memo(("playbook", str(root), path, raw, layouts, stamp), (), report, playbook_from,
+                         slug, path, source.meta, source.body, source.body_line, root, layouts)
         if playbook is not None:
             playbooks[slug] = playbook
 
@@ -86,11 +143,14 @@ def load_project(root: Path) -> Loaded:
         slug = Path(path).stem
         if not _slug_ok(slug, path, report):
             continue
-        source, problems = read_markdown(path, (root / path).read_bytes())
+        raw = (root / path).read_bytes()
+        source, problems = _read_markdown(path, raw)
         report.extend(problems)
         if source is None or problems:
             continue
-        group = group_from(slug, path, source.meta, source.body, source.body_line, root, site, playbooks, report)
+        group = _memo(("group", str(root), path, raw, site_raw, stamp, tuple(map(id, playbooks.values()))),
+                      tuple(playbooks.values()), report, group_from,
+                      slug, path, source.meta, source.body, source.body_line, root, site, playbooks)
         if group is not None:
             groups[slug] = group
 
@@ -100,7 +160,8 @@ def load_project(root: Path) -> Loaded:
 
     project = Project(str(root), site, playbooks, groups, dirs)
     for group in groups.values():
-        check_group(project, group, report)
+        playbook = project.playbook_of(group)
+        _memo(("check", site_raw, id(group), id(playbook)), (group, playbook), report, check_group, project, group)
     loaded.project = project
     return loaded
 
@@ -212,6 +273,27 @@ def screen_lines(text: str, columns: int) -> int:
     return lines
 
 
+def templates_in(value: Any) -> list[Template]:
+    found: list[Template] = []
+    walk_templates(value, found.append)
+    return found
+
+
+_PLAYBOOK_TEMPLATES: dict[int, tuple[Playbook, list[Template]]] = {}
+
+
+def playbook_templates(playbook: Playbook) -> list[Template]:
+    """The templates of a playbook, found once per playbook rather than once per group."""
+    cached = _PLAYBOOK_TEMPLATES.get(id(playbook))
+    if cached is None or cached[0] is not playbook:
+        found = templates_in([getattr(playbook, key) for key in ("welcome", "rules", "sop", "posters", "faq")])
+        cached = _PLAYBOOK_TEMPLATES[id(playbook)] = (playbook, found)
+        if len(_PLAYBOOK_TEMPLATES) > 256:  # a long watch session: forget playbooks of earlier builds
+            _PLAYBOOK_TEMPLATES.clear()
+            _PLAYBOOK_TEMPLATES[id(playbook)] = cached
+    return cached[1]
+
+
 def check_group(project: Project, group: Group, report: Report) -> None:
     """Checks that need a group and its playbook together: templates, span, posts, shares, QR."""
     playbook = project.playbook_of(group)
@@ -221,15 +303,12 @@ def check_group(project: Project, group: Group, report: Report) -> None:
     slots = group_slots(playbook, group)
     span_text = f"{group.start}..{group.end}, {group.days} days"
 
-    def check_template(template: Any) -> None:
-        try:
-            render(template, values, group)
-        except UserError as exc:
-            report.add(exc.diagnostic)
-
-    for key in ("welcome", "rules", "sop", "posters", "faq"):
-        walk_templates(getattr(playbook, key), check_template)
-    walk_templates(group.sop_add, check_template)
+    for template in playbook_templates(playbook) + templates_in(group.sop_add):
+        if "{" in template.source:  # plain text needs no rendering to be valid
+            try:
+                render(template, values, group)
+            except UserError as exc:
+                report.add(exc.diagnostic)
 
     for slot in slots:
         when = slot.when
@@ -246,7 +325,7 @@ def check_group(project: Project, group: Group, report: Report) -> None:
         if when.days == "date" and slot.path == group.path and not group.start <= when.date <= group.end:
             report.warning(group.path, slot.line, f"slot '{slot.id}' on {when.date} is outside the group's span ({span_text})",
                            "move the date inside the span or remove the slot")
-        if slot.owner not in group.people:
+        if slot.owner not in group.people and playbook.role(slot.owner) is not None:
             report.warning(group.path, group.line_of("people"),
                            f"role '{slot.owner}' owns slot '{slot.id}' but has no person in 'people'",
                            f"add 'people: {{{slot.owner}: NAME}}'")

@@ -36,10 +36,15 @@ class YamlList(list):
         return self.line
 
 
-def _loader_class(first_line: int, duplicates: list[tuple[int, int, str]]) -> type:
+# libyaml parses several times faster; on an error the pure-Python parser runs again so that the
+# diagnostics read the same on every machine.
+FAST_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader_class(first_line: int, duplicates: list[tuple[int, int, str]], base: type = yaml.SafeLoader) -> type:
     offset = first_line  # PyYAML marks are 0-based; add the file line of the YAML's first line
 
-    class LineLoader(yaml.SafeLoader):
+    class LineLoader(base):  # type: ignore[misc, valid-type]
         def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:  # type: ignore[override]
             self.flatten_mapping(node)
             result = YamlMap()
@@ -60,6 +65,13 @@ def _loader_class(first_line: int, duplicates: list[tuple[int, int, str]]) -> ty
             result.item_marks = [(c.start_mark.line + offset, c.start_mark.column + 1) for c in node.value]
             return result
 
+        def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:  # 2026-13-01 looks like a date but is not one: validation says so
+                return self.construct_scalar(node)
+
+    LineLoader.add_constructor("tag:yaml.org,2002:timestamp", LineLoader.construct_yaml_timestamp)
     LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
     LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_sequence)
     return LineLoader
@@ -68,6 +80,16 @@ def _loader_class(first_line: int, duplicates: list[tuple[int, int, str]]) -> ty
 def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Diagnostic]]:
     """Parse YAML; errors come back as diagnostics pointing at the file's own lines."""
     duplicates: list[tuple[int, int, str]] = []
+    if FAST_LOADER is not yaml.SafeLoader:
+        fast = _loader_class(first_line, duplicates, FAST_LOADER)(text)
+        try:
+            data = fast.get_single_data()
+        except yaml.YAMLError:
+            duplicates.clear()
+        else:
+            return data, _duplicate_diagnostics(path, duplicates)
+        finally:
+            fast.dispose()
     loader = _loader_class(first_line, duplicates)(text)
     try:
         data = loader.get_single_data()
@@ -84,10 +106,12 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Dia
         return None, [Diagnostic(path, first_line, 0, ERROR, f"YAML syntax: {exc}", "fix the YAML")]
     finally:
         loader.dispose()
-    diagnostics = [Diagnostic(path, line, col, ERROR, f"duplicate key '{key}'",
-                              "each key may appear once; remove or rename one")
-                   for line, col, key in duplicates]
-    return data, diagnostics
+    return data, _duplicate_diagnostics(path, duplicates)
+
+
+def _duplicate_diagnostics(path: str, duplicates: list[tuple[int, int, str]]) -> list[Diagnostic]:
+    return [Diagnostic(path, line, col, ERROR, f"duplicate key '{key}'", "each key may appear once; remove or rename one")
+            for line, col, key in duplicates]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from functools import lru_cache
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,7 @@ def parse_when(text: str) -> When:
     hour, minute = int(time_match.group(1)), int(time_match.group(2))
     if hour > 23 or minute > 59:
         raise WhenError(f"'{time_text}' in '{text}' is not a time of day",
-                        "hours run 00-23 and minutes 00-59 (24-hour HH:MM)")
+                        "write a 24-hour time HH:MM: hours 00-23, minutes 00-59")
     time = dt.time(hour, minute)
     lowered = days_text.lower()
     if lowered in ("daily", "weekdays", "weekends"):
@@ -121,6 +122,7 @@ def group_slots(playbook: Playbook, group: Group) -> tuple[Slot, ...]:
     return tuple(s for s in playbook.sop if s.id not in group.sop_skip) + group.sop_add
 
 
+@lru_cache(maxsize=1 << 16)  # groups share dates and times: each conversion is done once per build
 def local_start(date: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     """The wall-clock moment calendar apps show (RFC 5545 3.3.5).
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
+from .diagnostics import Diagnostic
 from .files import write_atomic
 
 STATE_DIR = ".playpress"
@@ -28,13 +30,14 @@ class BuildState:
         self.path = out_dir / STATE_DIR / STATE_FILE
         self.outputs: dict[str, dict] = {}
         self.big_files: dict[str, list] = {}
+        self.changed = False  # saved only when something changed: a no-op build writes nothing
         self._hashes: dict[str, str] = {}  # this run's hashes
         try:
             saved = json.loads(self.path.read_text(encoding="utf-8"))
             self.outputs = saved.get("outputs", {})
             self.big_files = saved.get("big_files", {})
         except (OSError, ValueError):
-            pass
+            self.changed = True
 
     def _absolute(self, path: str) -> str:
         return path if os.path.isabs(path) else os.path.join(self.root, path)
@@ -53,6 +56,7 @@ class BuildState:
                 else:
                     value = digest(Path(absolute).read_bytes())
                     self.big_files[path] = [stat.st_size, stat.st_mtime_ns, value]
+                    self.changed = True
             else:
                 value = digest(Path(absolute).read_bytes())
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -67,6 +71,12 @@ class BuildState:
     def forget_hash(self, path: str) -> None:
         self._hashes.pop(path, None)
 
+    def forget_hashes_under(self, folder: Path) -> None:
+        """Outputs read by later outputs (posters in a PDF) are hashed again once rewritten."""
+        prefixes = {str(folder) + os.sep, str(folder.resolve()) + os.sep}
+        for path in [p for p in self._hashes if p.startswith(tuple(prefixes))]:
+            del self._hashes[path]
+
     def is_current(self, output: str, settings: str) -> bool:
         entry = self.outputs.get(output)
         if not entry or entry.get("settings") != settings:
@@ -80,20 +90,30 @@ class BuildState:
             return False  # edited or replaced by hand: make it again
         return all(self.hash_input(path) == value for path, value in entry["inputs"].items())
 
-    def record(self, output: str, inputs: Iterable[str], settings: str) -> None:
+    def record(self, output: str, inputs: Iterable[str], settings: str, warnings: Iterable[Diagnostic] = ()) -> None:
+        """An output just written: what it read, and the warnings it gave (repeated while it stays current)."""
         stat = (self.out_dir / output).stat()
-        self.outputs[output] = {
+        entry: dict = {
             "inputs": {path: self.hash_input(path) for path in sorted(set(inputs))},
             "settings": settings,
             "stat": [stat.st_size, stat.st_mtime_ns],
         }
+        if warnings:
+            entry["warnings"] = [dataclasses.asdict(w) for w in warnings]
+        self.outputs[output] = entry
+        self.changed = True
 
     def inputs_of(self, output: str) -> dict[str, str]:
         return dict(self.outputs.get(output, {}).get("inputs", {}))
 
+    def warnings_of(self, output: str) -> list[Diagnostic]:
+        return [Diagnostic(**w) for w in self.outputs.get(output, {}).get("warnings", ())]
+
     def forget(self, output: str) -> None:
-        self.outputs.pop(output, None)
+        if self.outputs.pop(output, None) is not None:
+            self.changed = True
 
     def save(self) -> None:
         data = {"outputs": dict(sorted(self.outputs.items())), "big_files": dict(sorted(self.big_files.items()))}
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True).encode())
+        self.changed = False

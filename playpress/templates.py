@@ -35,6 +35,8 @@ class _DataOnlyEnvironment(ImmutableSandboxedEnvironment):
     def _lookup(self, obj: Any, key: Any) -> Any:
         prefix = getattr(obj, "_pp_name", "")
         name = f"{prefix}.{key}" if prefix else str(key)
+        if str(key).startswith("_"):
+            raise jinja2.exceptions.SecurityError(f"'{key}' is not reachable from a template")
         if isinstance(obj, Mapping):
             if key in obj:
                 return _named(obj[key], name)

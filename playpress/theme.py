@@ -34,12 +34,16 @@ class Reads:
 
 
 def theme_dirs(root: Path, name: str) -> tuple[str, ...]:
-    """Folders searched in order: the project's theme, a built-in theme of that name, the default."""
+    """Folders searched in order: the project's theme, a built-in theme of that name, the default.
+
+    The project's folder is searched even before it exists, so that the paths looked for there
+    are recorded and creating an override rebuilds what it affects.
+    """
     dirs = [root / "themes" / name, BUILTIN_THEMES / name, BUILTIN_THEMES / DEFAULT_THEME]
     seen: list[str] = []
     for folder in dirs:
         text = str(folder)
-        if text not in seen and (folder.is_dir() or folder.parent == BUILTIN_THEMES and folder.name == DEFAULT_THEME):
+        if text not in seen and (folder.is_dir() or folder.parent != BUILTIN_THEMES or folder.name == DEFAULT_THEME):
             seen.append(text)
     return tuple(seen)
 

@@ -46,7 +46,7 @@ class Section:
         for key in self.data:
             if key not in known:
                 report.error(path, self.line_of(key), f"unknown key '{self.name(str(key))}'",
-                             did_you_mean(str(key), known))
+                             did_you_mean(str(key), known), col=self.col_of(key))
 
     def name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
@@ -56,14 +56,19 @@ class Section:
             return self.data.line_of(key)
         return self.line
 
+    def col_of(self, key: str) -> int:
+        if isinstance(self.data, YamlMap) and key in self.data.key_marks:
+            return self.data.key_marks[key][1]
+        return 0
+
     def has(self, key: str) -> bool:
         return key in self.data and self.data[key] is not None
 
     def error(self, key: str, message: str, hint: str = "") -> None:
-        self.report.error(self.path, self.line_of(key), message, hint)
+        self.report.error(self.path, self.line_of(key), message, hint, col=self.col_of(key))
 
     def warning(self, key: str, message: str, hint: str = "") -> None:
-        self.report.warning(self.path, self.line_of(key), message, hint)
+        self.report.warning(self.path, self.line_of(key), message, hint, col=self.col_of(key))
 
     def required(self, key: str, hint: str = "") -> bool:
         if not self.has(key) or self.data[key] == "":
@@ -276,7 +281,8 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
             continue
         slots.append(Slot(id=slot_ident, when=when, post=post, kind=kind, owner=owner, path=s.path,
                           line=line, order=order_base + index, poster=slot.text("poster"),
-                          copy=slot.template("copy"), note=slot.text("note")))
+                          copy=slot.template("copy"), note=slot.text("note"),
+                          key_lines={str(k): slot.line_of(k) for k in slot.data}))
     return tuple(slots)
 
 
@@ -400,7 +406,7 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
                          "list phases in order, each starting after the previous one ends")
 
     sop = slots_from(s, "sop", 0)
-    _check_unique(report, path, [(slot.id, slot.line) for slot in sop], "slot id")
+    _check_unique(report, path, [(slot.id, slot.line_of("id")) for slot in sop], "slot id")
 
     mix: list[MixTarget] = []
     mix_section = s.section("mix", SLOT_KINDS)
@@ -451,10 +457,10 @@ def check_references(report: Report, playbook: Playbook, slots: tuple[Slot, ...]
     poster_ids = [p.id for p in playbook.posters]
     for slot in slots:
         if slot.owner not in role_ids:
-            report.error(path, slot.line, f"unknown role '{slot.owner}' as owner of slot '{slot.id}'",
+            report.error(path, slot.line_of("owner"), f"unknown role '{slot.owner}' as owner of slot '{slot.id}'",
                          did_you_mean(slot.owner, role_ids) if role_ids else f"add a role '{slot.owner}' to the playbook's roles")
         if slot.poster and slot.poster not in poster_ids:
-            report.error(path, slot.line, f"unknown poster '{slot.poster}' in slot '{slot.id}'",
+            report.error(path, slot.line_of("poster"), f"unknown poster '{slot.poster}' in slot '{slot.id}'",
                          did_you_mean(slot.poster, poster_ids) if poster_ids else "add it to the playbook's posters")
 
 

@@ -104,3 +104,12 @@ def minimal_project(tmp_path: Path) -> Path:
         "playbooks/course.md": MINIMAL_PLAYBOOK,
         "content/groups/g1.md": MINIMAL_GROUP,
     })
+
+
+@pytest.fixture(scope="session")
+def example_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's example project, built once per test session with the real CLI (PDFs included)."""
+    out = tmp_path_factory.mktemp("example") / "dist"
+    result = run_cli("build", "--root", str(REPO), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out

@@ -1,0 +1,65 @@
+"""Markdown chapters (a playbook's body, a group's notes) as handbook HTML: tables, heading anchors, task lists.
+
+Raw HTML in the Markdown is shown as text, never passed through: a playbook may come from someone else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # the HTML level after shifting: 2 = h2
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapters:
+    html: str
+    headings: tuple[Heading, ...]
+    opens_with_heading: bool  # False: the text needs a section title of its own
+
+
+def slugify(title: str, prefix: str = "") -> str:
+    """An anchor id: lower case, spaces as dashes, letters of any script kept."""
+    slug = re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+    return prefix + (slug or "section")
+
+
+@lru_cache(maxsize=8)
+def _markdown(id_prefix: str) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=lambda title: slugify(title, id_prefix))
+    md.use(tasklists_plugin)
+    return md
+
+
+def render_markdown(text: str, top_level: int = 2, id_prefix: str = "") -> Chapters:
+    """Markdown to HTML with the text's highest heading shown at `top_level` (h2 by default)."""
+    if not text.strip():
+        return Chapters("", (), False)
+    md = _markdown(id_prefix)
+    env: dict = {}
+    tokens = md.parse(text, env)
+    levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
+    shift = top_level - min(levels) if levels else 0
+    headings: list[Heading] = []
+    for index, token in enumerate(tokens):
+        if token.type in ("heading_open", "heading_close"):
+            level = min(6, int(token.tag[1]) + shift)
+            token.tag = f"h{level}"
+            if token.type == "heading_open":
+                inline = tokens[index + 1]
+                plain = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+                headings.append(Heading(level, str(token.attrs.get("id", "")), plain or inline.content))
+    opens = bool(tokens) and tokens[0].type == "heading_open"
+    return Chapters(md.renderer.render(tokens, md.options, env), tuple(headings), opens)

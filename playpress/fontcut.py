@@ -1,0 +1,107 @@
+"""Fonts for PDFs: a face taken out of its collection once, then cut down to the characters one document uses.
+
+WeasyPrint takes the first face of a .ttc and spends seconds subsetting a full CJK
+face; handing it a small cut made here keeps a Chinese handbook PDF under a second.
+Both files are caches under the output folder, named by what they are made from
+(the source font's content hash, the face index, the characters), so a cut is a
+pure function of its inputs and is made again only when those change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
+
+from .files import write_atomic
+from .fonts import FontFace
+
+FONT_CACHE = Path(".playpress") / "fonts"  # under the output folder
+CUT_VERSION = "1"  # part of every cut's name: bump when the cut options change
+
+
+@lru_cache(maxsize=16)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    hasher = hashlib.blake2b(digest_size=12)
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def file_hash(path: str) -> str:
+    stat = os.stat(path)
+    return _file_hash(path, stat.st_size, stat.st_mtime_ns)
+
+
+def _open(path: str | os.PathLike[str] | io.BytesIO, index: int = 0) -> TTFont:
+    # Keep the source's timestamps and bounding boxes: recomputing them is slow and would put the clock in the bytes.
+    return TTFont(path, fontNumber=index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+
+
+def _suffix(data_start: bytes) -> str:
+    return ".otf" if data_start[:4] == b"OTTO" else ".ttf"
+
+
+def extracted_face(face: FontFace, cache: Path) -> Path:
+    """The face as a font file of its own: the source itself, or the face taken out of a collection once."""
+    with open(face.path, "rb") as stream:
+        is_collection = stream.read(4) == b"ttcf"
+    if not is_collection:
+        return Path(face.path)
+    stem = f"{Path(face.path).stem}-{face.index}-{file_hash(face.path)}"
+    for suffix in (".otf", ".ttf"):
+        if (cache / (stem + suffix)).is_file():
+            return cache / (stem + suffix)
+    buffer = io.BytesIO()
+    _open(face.path, face.index).save(buffer)
+    data = buffer.getvalue()
+    target = cache / (stem + _suffix(data))
+    write_atomic(target, data)  # two PDF workers may race here on a first build: both write the same bytes
+    return target
+
+
+@lru_cache(maxsize=8)
+def _cmap(path: str, size: int, mtime_ns: int) -> frozenset[int]:
+    return frozenset(_open(path).getBestCmap())
+
+
+def coverage(font_file: Path) -> frozenset[int]:
+    """The code points a font file has glyphs for."""
+    stat = os.stat(font_file)
+    return _cmap(str(font_file), stat.st_size, stat.st_mtime_ns)
+
+
+def _options(layout: bool) -> subset.Options:
+    options = subset.Options()
+    options.notdef_outline = True
+    options.name_IDs = ["*"]
+    options.ignore_missing_glyphs = True
+    options.desubroutinize = True
+    if not layout:  # a CJK face's layout tables (vertical forms, other locales) cost most of the cut's time
+        options.layout_features = []
+        options.drop_tables += ["GSUB", "GPOS", "BASE", "vhea", "vmtx", "VORG"]
+    return options
+
+
+def cut_face(full_face: Path, characters: str, cache: Path, layout: bool = True) -> Path:
+    """The face cut down to `characters` (plus what they need), cached by font and characters."""
+    wanted = "".join(sorted(set(characters)))
+    key = hashlib.blake2b(f"{CUT_VERSION}|{layout}|{file_hash(str(full_face))}|{wanted}".encode(),
+                          digest_size=12).hexdigest()
+    target = cache / f"{full_face.stem.split('-')[0]}-cut-{key}{full_face.suffix}"
+    if target.is_file():
+        return target
+    font = _open(full_face)
+    subsetter = subset.Subsetter(_options(layout))
+    subsetter.populate(text=wanted)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    write_atomic(target, buffer.getvalue())
+    return target

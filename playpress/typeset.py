@@ -1,0 +1,163 @@
+"""Typesetting for posters: line breaking for Chinese and Latin scripts, and fitting text into a box."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+# Kinsoku: characters that never start a line, and ones that never end a line.
+NO_START = frozenset("，。！？、；：）》」』】〕〉〗〙”’…‥・·～ー々ゝゞぁぃぅぇぉっゃゅょァィゥェォッャュョ"
+                     ",.!?;:)]}%‰℃°")
+NO_END = frozenset("（《「『【〔〈〖〘“‘([{$¥￥£€#")
+ELLIPSIS = "…"
+
+Advance = Callable[[str], float]  # width of one character at size 1 (in em)
+
+
+def is_wide(char: str) -> bool:
+    """Chinese, Japanese and Korean characters and full-width forms: a line may break around each one."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def segments(text: str) -> list[tuple[str, bool]]:
+    """Unbreakable pieces of one paragraph, each with whether a space stood before it.
+
+    A wide character is a piece of its own; a run of other characters up to a space is a word.
+    Closing punctuation is glued to the piece before it and opening brackets to the piece after it.
+    """
+    pieces: list[list] = []  # [text, space_before]
+    space = False
+    for char in text:
+        if char.isspace():
+            space = True
+            continue
+        joins_previous = pieces and not space and (
+            char in NO_START or not is_wide(char) and not is_wide(pieces[-1][0][-1])
+            or pieces[-1][0][-1] in NO_END)
+        if joins_previous:
+            pieces[-1][0] += char
+        else:
+            pieces.append([char, space])
+        space = False
+    return [(piece, bool(before)) for piece, before in pieces]
+
+
+def measure(text: str, advance: Advance) -> float:
+    return sum(advance(char) for char in text)
+
+
+def wrap(text: str, width: float, advance: Advance, force: bool = False) -> list[str] | None:
+    """Lines of at most `width` (in em); None when a word is wider than a line, unless forced to split it."""
+    lines: list[str] = []
+    line = ""
+    for piece, space_before in segments(text):
+        joined = f"{line} {piece}" if line and space_before else line + piece
+        if not line or measure(joined, advance) <= width:
+            line = joined
+        else:
+            lines.append(line)
+            line = piece
+        if measure(line, advance) > width:
+            if not force:
+                return None
+            *full, line = _split_word(line, width, advance)
+            lines += full
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _split_word(word: str, width: float, advance: Advance) -> list[str]:
+    """A word too long for any line, cut where it must be (never before closing punctuation)."""
+    parts, current = [], ""
+    for char in word:
+        if current and measure(current + char, advance) > width and char not in NO_START:
+            parts.append(current)
+            current = ""
+        current += char
+    return [*parts, current]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Text set in a box: the pixel size chosen, the lines of each paragraph, and whether it all fitted."""
+
+    size: int
+    paragraphs: tuple[tuple[str, ...], ...]
+    fits: bool
+
+    @property
+    def line_count(self) -> int:
+        return sum(len(p) for p in self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where text may go and how it is set: sizes in pixels, spacing in em."""
+
+    width: float
+    height: float
+    max_size: int
+    min_size: int
+    line_height: float = 1.25
+    paragraph_gap: float = 0.35
+    max_lines: int = 0  # per box; 0: as many as the height allows
+    extra_width: float = 0.0  # pixels each line needs beyond its glyphs (a bold stroke, a bullet)
+
+
+def block_height(lines: int, paragraphs: int, size: int, box: Box) -> float:
+    return size * (lines * box.line_height + max(paragraphs - 1, 0) * box.paragraph_gap)
+
+
+def fit(paragraphs: list[str], box: Box, advance: Advance) -> Fitted:
+    """The largest size from max_size down to min_size at which every paragraph fits the box.
+
+    When nothing fits, the text is set at min_size, long words are split and the lines that do not
+    fit are cut, the last one ending in an ellipsis: `fits` is then False so the caller can warn.
+    """
+    paragraphs = [p for p in paragraphs if p.strip()]
+    if not paragraphs:
+        return Fitted(box.max_size, (), True)
+    size = box.max_size
+    while True:
+        width = (box.width - box.extra_width * size) / size
+        wrapped = [wrap(p, width, advance) for p in paragraphs]
+        if all(w is not None for w in wrapped):
+            lines = sum(len(w) for w in wrapped)  # type: ignore[arg-type]
+            tall = block_height(lines, len(paragraphs), size, box)
+            if tall <= box.height and (not box.max_lines or lines <= box.max_lines):
+                return Fitted(size, tuple(tuple(w) for w in wrapped), True)  # type: ignore[arg-type]
+        if size <= box.min_size:
+            break
+        size = max(box.min_size, min(size - 1, int(size * 0.94)))
+    return _cut(paragraphs, box, advance)
+
+
+def _cut(paragraphs: list[str], box: Box, advance: Advance) -> Fitted:
+    size = box.min_size
+    width = (box.width - box.extra_width * size) / size
+    kept: list[tuple[str, ...]] = []
+    room = box.max_lines or 10 ** 6
+    for paragraph in paragraphs:
+        lines = wrap(paragraph, width, advance, force=True) or []
+        while lines and (block_height(sum(map(len, kept)) + len(lines), len(kept) + 1, size, box) > box.height
+                         or sum(map(len, kept)) + len(lines) > room):
+            lines = lines[:-1]
+            if lines:
+                lines[-1] = _with_ellipsis(lines[-1], width, advance)
+        if not lines:
+            break
+        kept.append(tuple(lines))
+        if len(lines) < len(wrap(paragraph, width, advance, force=True) or []):
+            break
+    if kept and not kept[-1][-1].endswith(ELLIPSIS) and len(kept) < len(paragraphs):
+        kept[-1] = (*kept[-1][:-1], _with_ellipsis(kept[-1][-1], width, advance))
+    return Fitted(size, tuple(kept), False)
+
+
+def _with_ellipsis(line: str, width: float, advance: Advance) -> str:
+    line = line.rstrip()
+    while line and measure(line + ELLIPSIS, advance) > width:
+        line = line[:-1].rstrip()
+    return line + ELLIPSIS

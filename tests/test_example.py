@@ -1,0 +1,37 @@
+"""The example project in this repository: real content that must build clean."""
+
+from __future__ import annotations
+
+from conftest import REPO, run_cli
+from playpress.project import load_project
+from playpress.templates import context, render
+
+
+def test_example_checks_clean_in_strict_mode():
+    result = run_cli("check", "--root", str(REPO), "--strict")
+    assert result.returncode == 0, result.stderr
+
+
+def test_example_covers_the_four_community_types_and_three_languages():
+    project = load_project(REPO).project
+    assert {p.type for p in project.playbooks.values()} >= {"product", "interest", "knowledge", "mixed"}
+    assert {g.lang for g in project.groups.values()} >= {"zh", "en", "es"}
+    zh_types = {project.playbook_of(g).type for g in project.groups.values() if g.lang == "zh"}
+    assert zh_types == {"product", "interest", "knowledge", "mixed"}
+
+
+def test_every_group_text_carries_every_rule(example_dist):
+    project = load_project(REPO).project
+    for slug, group in project.groups.items():
+        playbook = project.playbook_of(group)
+        values = context(project.site, playbook, group)
+        welcome = (example_dist / slug / "welcome.txt").read_text(encoding="utf-8")
+        rules = (example_dist / slug / "rules.txt").read_text(encoding="utf-8")
+        assert "{{" not in welcome and "{%" not in welcome
+        for template in (playbook.rules.name_card, playbook.rules.service, playbook.rules.help, playbook.rules.penalty,
+                         *playbook.rules.never, *playbook.rules.can):
+            text = render(template, values, group).strip()
+            assert text in rules and text in welcome, (slug, text)
+        assert render(playbook.welcome, values, group).strip().split("\n")[0] in welcome
+        faq = (example_dist / slug / "faq.txt").read_text(encoding="utf-8")
+        assert len(faq.strip().split("\n\n")) == len(playbook.faq)

@@ -1,0 +1,39 @@
+"""Front matter splitting and YAML line numbers."""
+
+from playpress.reader import parse_yaml, read_markdown
+
+
+def test_front_matter_lines_point_at_the_file():
+    raw = "---\ntitle: T\nsop:\n  - when: daily 08:00\n    post: 早安\n---\n\n# Body\ntext\n".encode()
+    source, problems = read_markdown("playbooks/x.md", raw)
+    assert problems == []
+    assert source.meta.line_of("title") == 2
+    assert source.meta["sop"].line_of(0) == 4
+    assert source.meta["sop"][0].line_of("post") == 5
+    assert source.body.startswith("# Body")
+    assert source.body_line == 8
+
+
+def test_yaml_error_is_reported_with_its_line_never_swallowed():
+    raw = "---\ntitle: T\nroles:\n  - {id: a, title: [x}\n---\n".encode()
+    source, problems = read_markdown("playbooks/x.md", raw)
+    assert len(problems) == 1
+    assert problems[0].line == 4 and problems[0].severity == "error"
+    assert "YAML" in problems[0].message
+
+
+def test_duplicate_keys_are_errors():
+    data, problems = parse_yaml("a: 1\nb: 2\na: 3\n", "content/site.yml")
+    assert [(p.line, p.message) for p in problems] == [(3, "duplicate key 'a'")]
+
+
+def test_missing_or_unclosed_front_matter():
+    _, problems = read_markdown("g.md", b"name: x\n")
+    assert "no front matter" in problems[0].message
+    _, problems = read_markdown("g.md", b"---\nname: x\n")
+    assert "not closed" in problems[0].message
+
+
+def test_bom_and_crlf_are_accepted():
+    source, problems = read_markdown("g.md", "\ufeff---\r\nname: 群\r\n---\r\nbody\r\n".encode())
+    assert problems == [] and source.meta["name"] == "群" and source.body == "body"
