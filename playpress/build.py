@@ -7,16 +7,16 @@ import multiprocessing
 import os
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from . import __version__
 from .diagnostics import Report, UserError
 from .files import remove_output, write_atomic
+from .model import Project
 from .plan import LIGHT, PDF, Job, Output, Renderer, plan, renderers
 from .project import GROUPS_DIR, PLAYBOOKS_DIR, load_project
-from .model import Project
 from .state import BuildState
 from .theme import Theme
 
@@ -29,6 +29,7 @@ class Options:
     pdf: bool = True
     jobs: int = 0  # 0: every core
     strict: bool = False
+    upto: int = PDF  # the last stage built; watch builds texts and pages first, then posters, then PDFs
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Result:
     current: int = 0
     seconds: float = 0.0
     bug: str = ""  # a traceback: the engine failed, not the project
+    deferred: list[str] = field(default_factory=list)  # not current, left for a call with a later `upto`
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.bug) or self.report.failed(strict)
@@ -83,20 +85,11 @@ def build(options: Options) -> Result:
     state.set_virtual("listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR)))
     state.set_virtual("listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)))
     theme = Theme(project.theme_dirs)
-
-    pending: list[Output] = []
-    for output in outputs:
-        if state.is_current(output.path, settings_of(output)):
-            result.current += 1
-        elif output.stage == PDF and not options.pdf:
-            if remove_output(options.out, output.path):  # never leave a stale PDF looking current
-                result.removed.append(output.path)
-            state.forget(output.path)
-        else:
-            pending.append(output)
-
     try:
-        render_outputs(project, theme, pending, state, table, options, result)
+        for stage in sorted({o.stage for o in outputs}):  # a stage may read what the one before wrote
+            batch = stale_outputs([o for o in outputs if o.stage == stage], state, options, result)
+            render_batch(project, theme, batch, state, table, options, result)
+            state.forget_hashes_under(options.out)
     finally:
         if not options.only:
             declared = {o.path for o in outputs}
@@ -104,23 +97,50 @@ def build(options: Options) -> Result:
                 if remove_output(options.out, path):
                     result.removed.append(path)
                 state.forget(path)
-        if result.written or result.removed or pending or not state.path.exists():
+        if state.changed:
             state.save()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def render_outputs(project: Project, theme: Theme, pending: list[Output], state: BuildState,
-                   table: dict[str, Renderer], options: Options, result: Result) -> None:
-    """Light outputs in this process; posters, then PDFs, spread over the cores."""
-    for stage in sorted({o.stage for o in pending}):
-        batch = [o for o in pending if o.stage == stage]
-        jobs = options.jobs or os.cpu_count() or 1
-        if stage == LIGHT or jobs == 1 or len(batch) == 1:
-            outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
-            finish(outcomes, state, options, result)
-        else:
-            finish(render_in_pool(project, theme, batch, table, options.out, jobs), state, options, result)
+def stale_outputs(outputs: list[Output], state: BuildState, options: Options, result: Result) -> list[Output]:
+    """The outputs of one stage to render now; current ones repeat the warnings they gave."""
+    batch: list[Output] = []
+    for output in outputs:
+        if options.upto < output.stage < PDF:
+            result.deferred.append(output.path)  # checked by the later call; a stale poster is replaced within moments
+            continue
+        if state.is_current(output.path, settings_of(output)):
+            result.current += 1
+            result.report.extend(state.warnings_of(output.path))
+            continue
+        if output.stage > options.upto and (output.stage != PDF or options.pdf):
+            result.deferred.append(output.path)
+        if output.stage == PDF and (output.stage > options.upto or not options.pdf):
+            if remove_output(options.out, output.path):  # a stale PDF never looks current: gone until made again
+                result.removed.append(output.path)
+            state.forget(output.path)
+        elif output.stage <= options.upto:
+            batch.append(output)
+    return batch
+
+
+# Cheap outputs first, so that after a save the texts and calendars are on disk soonest.
+QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "faq", "csv", "ics", "sop_html", "index"))}
+
+
+def render_batch(project: Project, theme: Theme, batch: list[Output], state: BuildState,
+                 table: dict[str, Renderer], options: Options, result: Result) -> None:
+    """Texts and pages in this process; posters and PDFs spread over the cores."""
+    jobs = min(options.jobs or os.cpu_count() or 1, len(batch))
+    if not batch:
+        return
+    if batch[0].stage == LIGHT or jobs < 2:
+        batch = sorted(batch, key=lambda o: (QUICK_FIRST.get(o.kind, len(QUICK_FIRST)), o.path))
+        outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
+        finish(outcomes, state, options, result)
+    else:
+        finish(render_in_pool(project, theme, batch, table, options.out, jobs), state, options, result)
 
 
 @dataclass
@@ -159,12 +179,7 @@ def finish(outcomes: Iterable[Outcome], state: BuildState, options: Options, res
             result.bug += outcome.bug
             state.forget(path)
         else:
-            for name in outcome.inputs:
-                if name.startswith(str(options.out.resolve())):
-                    state.forget_hash(name)  # an output read by another (a poster in the PDF): hash it as written
-            state.record(path, outcome.inputs, settings_of(outcome.output))
-            if outcome.warnings:
-                state.forget(path)  # rendered again next time, so its warnings are never hidden by the cache
+            state.record(path, outcome.inputs, settings_of(outcome.output), outcome.warnings)
             result.written.append(path)
 
 

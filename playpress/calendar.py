@@ -3,8 +3,8 @@
 All three show the occurrences of `schedule.expand`, the same ones validation counts.
 
 The .ics text is written here rather than with the icalendar library: every byte
-is ours (escaping, 75-octet folding, CRLF), it is several times faster (see
-bench/bench_calendar.py), and the tests read it back with icalendar. Choices a
+is ours (escaping, 75-octet folding, CRLF), it is about 12 times faster (see
+bench/results/calendar.md), and the tests read it back with icalendar. Choices a
 reader of the file may wonder about:
 
 - DTSTART is the local time calendar apps show: a time in a spring-forward gap is
@@ -12,9 +12,10 @@ reader of the file may wonder about:
   a fall-back overlap is written as is and means its first occurrence.
 - DURATION, not DTEND: an end written in local time could fall in an overlap.
 - UID = hash of group slug, slot id and date: a re-import updates the event.
-- SEQUENCE is always 0 and DTSTAMP is derived from a hash of the event's other
-  lines: it changes exactly when the event changes and never between two builds
-  of the same inputs. A growing SEQUENCE would need a memory of earlier builds,
+- SEQUENCE is always 0 and DTSTAMP is a second of the day before the group starts,
+  picked by a hash of the event's other lines: it changes when the event changes
+  (unless the hash lands on the same second, 1 in 86,400) and never between two
+  builds of the same inputs. A growing SEQUENCE would need a memory of earlier builds,
   which would make the bytes depend on the history of dist/.
 """
 
@@ -25,8 +26,9 @@ import datetime as dt
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .model import Group, Occurrence, Phase, Slot
@@ -104,19 +106,19 @@ def ics_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    if len(line) <= 75 and line.isascii():
+    data = line.encode("utf-8")
+    if len(data) <= 75:
         return line + "\r\n"
-    parts: list[str] = []
-    current, size, limit = [], 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74  # continuation lines start with a space
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts) + "\r\n"
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: cut before its character
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # continuation lines start with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8") + "\r\n"
 
 
 def utc_offset(offset: dt.timedelta) -> str:
@@ -154,8 +156,8 @@ def transitions(zone: ZoneInfo, first: dt.datetime, last: dt.datetime) -> list[d
 def vtimezone(name: str, first_day: dt.date, last_day: dt.date) -> list[str]:
     """A VTIMEZONE covering the days given, built from the zone's transitions (one observance each)."""
     zone = ZoneInfo(name)
-    begin = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(), zone).astimezone(dt.timezone.utc)
-    end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time(), zone).astimezone(dt.timezone.utc)
+    begin = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time(), zone).astimezone(dt.UTC)
 
     def observance(instant: dt.datetime, offset_from: dt.timedelta) -> list[str]:
         local = instant.astimezone(zone)
@@ -174,7 +176,7 @@ def vtimezone(name: str, first_day: dt.date, last_day: dt.date) -> list[str]:
 
 
 def event_uid(group: Group, entry: Entry) -> str:
-    key = f"{group.slug}|{entry.slot.post}|{entry.slot.id}|{entry.occurrence.date.isoformat()}"
+    key = f"{group.slug}|{entry.slot.id}|{entry.occurrence.date.isoformat()}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@playpress"
 
 
@@ -224,7 +226,7 @@ def ics_lines(job: Job, items: Iterable[Entry]) -> list[str]:
     group = job.group
     labels = job.labels()
     # DTSTAMPs fall on the day before the group starts: plausible, and a function of the content only.
-    stamp_base = dt.datetime.combine(group.start - dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+    stamp_base = dt.datetime.combine(group.start - dt.timedelta(days=1), dt.time(), dt.UTC)
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
              f"X-WR-CALNAME:{ics_text(group.name)}", f"X-WR-TIMEZONE:{group.timezone}"]
     lines += vtimezone(group.timezone, group.start, group.end)

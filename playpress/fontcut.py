@@ -16,13 +16,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from fontTools import subset
+from fontTools.fontBuilder import FontBuilder
+from fontTools.misc.timeTools import timestampFromString
+from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 
 from .files import write_atomic
 from .fonts import FontFace
 
 FONT_CACHE = Path(".playpress") / "fonts"  # under the output folder
-CUT_VERSION = "1"  # part of every cut's name: bump when the cut options change
+CUT_VERSION = "2"
+FIXED_FONT_TIME = timestampFromString("Wed Jan  1 00:00:00 2025")  # part of every cut's name: bump when the cut options change
 
 
 @lru_cache(maxsize=16)
@@ -66,23 +70,13 @@ def extracted_face(face: FontFace, cache: Path) -> Path:
     return target
 
 
-@lru_cache(maxsize=8)
-def _cmap(path: str, size: int, mtime_ns: int) -> frozenset[int]:
-    return frozenset(_open(path).getBestCmap())
-
-
-def coverage(font_file: Path) -> frozenset[int]:
-    """The code points a font file has glyphs for."""
-    stat = os.stat(font_file)
-    return _cmap(str(font_file), stat.st_size, stat.st_mtime_ns)
-
-
 def _options(layout: bool) -> subset.Options:
     options = subset.Options()
     options.notdef_outline = True
     options.name_IDs = ["*"]
     options.ignore_missing_glyphs = True
     options.desubroutinize = True
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing draws with them
     if not layout:  # a CJK face's layout tables (vertical forms, other locales) cost most of the cut's time
         options.layout_features = []
         options.drop_tables += ["GSUB", "GPOS", "BASE", "vhea", "vmtx", "VORG"]
@@ -103,5 +97,34 @@ def cut_face(full_face: Path, characters: str, cache: Path, layout: bool = True)
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
+    write_atomic(target, buffer.getvalue())
+    return target
+
+
+def blank_face(characters: str, cache: Path) -> Path:
+    """A font that has every given character as an empty glyph, put last in the PDF's font list.
+
+    Characters no real face draws (emoji, with no emoji font installed) are then left out
+    quietly instead of sending WeasyPrint to a system font that it would embed whole.
+    """
+    wanted = sorted({ord(c) for c in characters})
+    key = hashlib.blake2b(f"{CUT_VERSION}|{wanted}".encode(), digest_size=12).hexdigest()
+    target = cache / f"blank-{key}.ttf"
+    if target.is_file():
+        return target
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef", "blank"])
+    builder.setupCharacterMap({code: "blank" for code in wanted})
+    empty = TTGlyphPen(None).glyph()
+    builder.setupGlyf({".notdef": empty, "blank": empty})
+    builder.setupHorizontalMetrics({".notdef": (0, 0), "blank": (250, 0)})
+    builder.setupHorizontalHeader(ascent=880, descent=-120)
+    builder.setupNameTable({"familyName": "Playpress Blank", "styleName": "Regular"})
+    builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    builder.setupPost()
+    builder.font["head"].created = builder.font["head"].modified = FIXED_FONT_TIME  # no clock in the bytes
+    buffer = io.BytesIO()
+    builder.font.recalcTimestamp = False
+    builder.save(buffer)
     write_atomic(target, buffer.getvalue())
     return target

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import struct
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Mapping
+from functools import cache, lru_cache
 
 from PIL import ImageFont
 
@@ -72,7 +72,7 @@ def _first_existing(candidates: tuple[tuple[str, int], ...]) -> FontFace | None:
     return next((FontFace(p, i) for p, i in candidates if os.path.isfile(p)), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def cjk_face(override: str = "") -> FontFace | None:
     """The Simplified Chinese face: a theme's override, the pip-installed Noto, then system fonts."""
     if override and os.path.isfile(parse_face(override).path):
@@ -80,7 +80,7 @@ def cjk_face(override: str = "") -> FontFace | None:
     return _packaged_cjk() or _first_existing(SYSTEM_CJK)
 
 
-@lru_cache(maxsize=None)
+@cache
 def latin_face(override: str = "") -> FontFace | None:
     """A Latin face for English and Spanish; the CJK face covers Latin too when nothing else is there."""
     if override and os.path.isfile(parse_face(override).path):
@@ -88,7 +88,7 @@ def latin_face(override: str = "") -> FontFace | None:
     return _first_existing(SYSTEM_LATIN) or cjk_face()
 
 
-@lru_cache(maxsize=None)
+@cache
 def latin_bold_face(override: str = "") -> FontFace | None:
     """A bold Latin face for titles; None when there is none (titles are then emboldened by a stroke)."""
     if override and os.path.isfile(parse_face(override).path):
@@ -96,7 +96,7 @@ def latin_bold_face(override: str = "") -> FontFace | None:
     return _first_existing(SYSTEM_LATIN_BOLD)
 
 
-@lru_cache(maxsize=None)
+@cache
 def symbol_face(override: str = "") -> FontFace | None:
     """A face for symbols and monochrome emoji that the text faces lack."""
     if override and os.path.isfile(parse_face(override).path):
@@ -113,7 +113,7 @@ class FontChain:
 
     def face_for(self, char: str, bold: bool = False) -> tuple[FontFace, bool] | None:
         """The face that draws char and whether it needs a stroke to look bold; None when none covers it."""
-        for regular, heavy in zip(self.regular, self.bold):
+        for regular, heavy in zip(self.regular, self.bold, strict=True):
             if bold and heavy is not None and heavy.covers(char):
                 return heavy, False
             if regular.covers(char):
@@ -146,7 +146,7 @@ def load(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(face.path, size, index=face.index, layout_engine=ImageFont.Layout.BASIC)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cmap_ranges(path: str, index: int) -> tuple[list[int], list[int]]:
     """The code point ranges a face maps to glyphs, read straight from its cmap table (fontTools takes 0.4 s)."""
     with open(path, "rb") as handle:
@@ -189,6 +189,6 @@ def _parse_cmap(table: bytes) -> tuple[list[int], list[int]]:
             ends = struct.unpack(f">{segments}H", table[ends_at:ends_at + 2 * segments])
             starts_at = ends_at + 2 * segments + 2
             starts = struct.unpack(f">{segments}H", table[starts_at:starts_at + 2 * segments])
-            pairs = sorted((s, e) for s, e in zip(starts, ends) if s != 0xFFFF)
+            pairs = sorted((s, e) for s, e in zip(starts, ends, strict=True) if s != 0xFFFF)
             return [s for s, _ in pairs], [e for _, e in pairs]
     return [], []

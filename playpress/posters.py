@@ -6,6 +6,7 @@ import io
 import math
 import os
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,15 +22,19 @@ from .model import Poster
 from .plan import Job
 from .qr import RGB, WHITE, contrast, rgb
 from .templates import render
-from .typeset import Box, Fitted, block_height, fit
+from .typeset import Box, Fitted, block_height, fit, fit_at_sizes
 
 INK = (26, 26, 26)
 READABLE = 3.0  # WCAG contrast for large text: a text colour below it on its background becomes ink or white
 WIDE_RATIO = 1.6  # posters this much wider than tall (cover) use the layout's `wide` boxes
 PRINT_QR_CM = 2.0  # a printed QR is at least this wide
-PNG_COMPRESS_LEVEL = 3  # measured in bench/bench_posters.py: 1..6 differ by ~10 % in size, 2x in time
+# Speed first (bench/bench_posters.py measures levels 1..6, default and RLE strategies): zlib's RLE
+# strategy was as fast as default level 1 or faster, and 15-30 % smaller; never optimize=True.
+PNG_COMPRESS_LEVEL = 1
+PNG_COMPRESS_TYPE = zlib.Z_RLE
 MEASURE_SIZE = 200  # pixel size at which character widths are measured, then scaled
-SUPERSAMPLE = 4  # shapes are drawn this much larger and reduced, for smooth edges
+SUPERSAMPLE = 4  # shapes are drawn this much larger and reduced, for smooth edges...
+SUPERSAMPLE_PIXELS = 4_000_000  # ...up to this many pixels: big shapes have edges too long to show steps
 TEXT_ELEMENTS = ("title", "subtitle", "lines", "cta")
 # Invisible characters of emoji sequences (joiner, variation selectors, skin tones, tags): dropped.
 INVISIBLE = frozenset([0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)])
@@ -77,9 +82,19 @@ def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
                                    f"poster '{poster.id}': layout '{poster.layout}' has no file {relpath} in the theme",
                                    "add the layout file to the theme or pick another layout"))
     layout = _read_layout(found, os.stat(found).st_mtime_ns)
-    if poster.width / poster.height >= WIDE_RATIO and "wide" in layout:
-        return {**layout, **layout["wide"]}
+    if poster.width / poster.height >= WIDE_RATIO:
+        layout = with_variant(layout, "wide")
+    if not poster.has_qr:
+        layout = with_variant(layout, "without_qr")
     return layout
+
+
+def with_variant(layout: dict[str, Any], name: str) -> dict[str, Any]:
+    """The layout with a variant's keys: `elements` merged element by element, others replaced."""
+    variant = layout.get(name) or {}
+    merged = {**layout, **variant}
+    merged["elements"] = {**layout.get("elements", {}), **variant.get("elements", {})}
+    return merged
 
 
 @lru_cache(maxsize=64)
@@ -207,14 +222,15 @@ def background(job: Job, poster: Poster, layout: dict[str, Any]) -> Image.Image:
 
 def soft_mask(size: tuple[int, int], shape: str, radius: float = 0) -> Image.Image:
     """An anti-aliased mask of a rounded rectangle or an ellipse filling `size`."""
-    big = (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE)
+    scale = max(1, min(SUPERSAMPLE, int(math.sqrt(SUPERSAMPLE_PIXELS / (size[0] * size[1])))))
+    big = (size[0] * scale, size[1] * scale)
     mask = Image.new("L", big, 0)
     draw = ImageDraw.Draw(mask)
     if shape == "ellipse":
         draw.ellipse((0, 0, big[0] - 1, big[1] - 1), fill=255)
     else:
-        draw.rounded_rectangle((0, 0, big[0] - 1, big[1] - 1), radius=radius * SUPERSAMPLE, fill=255)
-    return mask.resize(size, Image.Resampling.LANCZOS)
+        draw.rounded_rectangle((0, 0, big[0] - 1, big[1] - 1), radius=radius * scale, fill=255)
+    return mask if scale == 1 else mask.resize(size, Image.Resampling.BOX)
 
 
 def paint(canvas: Image.Image, rect: Rect, fill: RGB, shape: str = "rect", radius: float = 0) -> None:
@@ -258,8 +274,8 @@ def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any],
     if poster.qr is None and group.qr_image:
         if group.qr_expires:
             label = expiry_label(job)
-    label_size = round(short_side(canvas) * 0.032)
-    label_room = round(label_size * 1.8) if label else 0
+    label_size = round(short_side(canvas) * 0.03)
+    label_room = round(label_size * 3.1) if label else 0  # two lines under the code, if need be
     side = min(rect.w, rect.h - label_room)
     min_side = math.ceil(PRINT_QR_CM / 2.54 * poster.dpi) if poster.for_print else 0
     if poster.qr is None and group.qr_image:
@@ -285,8 +301,11 @@ def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any],
         paint(canvas, frame, colour(spec["frame"], palette), radius=border * 3)
     canvas.paste(code, (x, y))
     if label:
-        label_rect = Rect(rect.x, y + code.height + label_size // 3, rect.w, round(label_size * 1.5))
-        spec_label = {"size": [label_size / short_side(canvas)] * 2, "color": "ink", "align": "center", "max_lines": 1}
+        label_rect = Rect(rect.x, y + code.height + label_size // 3, rect.w, round(label_size * 2.7))
+        left = {"left": x, "right": x + code.width - rect.w}.get(align, rect.x)
+        label_rect = Rect(left, label_rect.y, rect.w, label_rect.h)
+        spec_label = {"size": [label_size / short_side(canvas)] * 2, "color": "ink", "align": align, "max_lines": 2,
+                      "line_height": 1.2}
         draw_text(canvas, [label], spec_label, palette, chain, label_rect)
 
 
@@ -346,8 +365,8 @@ def draw_text(canvas: Image.Image, paragraphs: list[str], spec: dict[str, Any], 
     stroke = max(1, round(size * 0.025)) if bold else 0
     y = top + pad
     line_step = size * box.line_height
-    for lines, line_widths in zip(fitted.paragraphs, widths):
-        for number, (line, width) in enumerate(zip(lines, line_widths)):
+    for lines, line_widths in zip(fitted.paragraphs, widths, strict=True):
+        for number, (line, width) in enumerate(zip(lines, line_widths, strict=True)):
             inner_left, inner_width = rect.x + indent, rect.w - indent * (2 if pill else 1)
             if align == "center":
                 x = inner_left + (inner_width - width) / 2
@@ -376,9 +395,9 @@ def _balanced(fitted: Fitted, paragraphs: list[str], box: Box, chain: FontChain,
     narrow = widest * 0.5
     for _ in range(8):
         middle = (narrow + widest) / 2
-        trial = fit(paragraphs, Box(middle, box.height, fitted.size, fitted.size, box.line_height,
-                                    box.paragraph_gap, box.max_lines, box.extra_width), advance)
-        if trial.fits and [len(p) for p in trial.paragraphs] == counts:
+        trial = fit_at_sizes(paragraphs, Box(middle, box.height, fitted.size, fitted.size, box.line_height,
+                                             box.paragraph_gap, box.max_lines, box.extra_width), advance, fitted.phrases)
+        if trial is not None and [len(p) for p in trial.paragraphs] == counts:
             widest, fitted = middle, trial
         else:
             narrow = middle
@@ -432,7 +451,7 @@ def encode(canvas: Image.Image, poster: Poster) -> bytes:
     """PNG bytes that depend on the pixels only: an sRGB chunk, 300 dpi on print sizes, no time stamp."""
     info = PngImagePlugin.PngInfo()
     info.add(b"sRGB", b"\x00")  # perceptual rendering intent: the pixels are sRGB
-    options: dict[str, Any] = {"pnginfo": info, "compress_level": PNG_COMPRESS_LEVEL}
+    options: dict[str, Any] = {"pnginfo": info, "compress_level": PNG_COMPRESS_LEVEL, "compress_type": PNG_COMPRESS_TYPE}
     if poster.for_print:
         options["dpi"] = (poster.dpi, poster.dpi)
     buffer = io.BytesIO()

@@ -16,7 +16,7 @@ from typing import Any
 from .diagnostics import Diagnostic, Report, UserError, did_you_mean
 from .model import LANGUAGES, MODEL_MIX, Brand, Group, MixTarget, Playbook, Project, Site, Template
 from .reader import SourceFile, read_markdown, read_yaml_file
-from .schedule import expand, group_slots, is_shifted
+from .schedule import expand, group_slots, is_ambiguous, is_shifted
 from .templates import context, render
 from .theme import Theme, theme_dirs
 from .validate import (
@@ -148,8 +148,10 @@ def load_project(root: Path) -> Loaded:
         report.extend(problems)
         if source is None or problems:
             continue
-        group = _memo(("group", str(root), path, raw, site_raw, stamp, tuple(map(id, playbooks.values()))),
-                      tuple(playbooks.values()), report, group_from,
+        # A group depends on its own playbook (and on which playbooks exist, for "did you mean").
+        named = playbooks.get(str(source.meta.get("playbook"))) if isinstance(source.meta, dict) else None
+        group = _memo(("group", str(root), path, raw, site_raw, stamp, id(named), tuple(playbooks)),
+                      (named,), report, group_from,
                       slug, path, source.meta, source.body, source.body_line, root, site, playbooks)
         if group is not None:
             groups[slug] = group
@@ -346,6 +348,10 @@ def check_group(project: Project, group: Group, report: Report) -> None:
             report.add_note(group.path, occurrence.slot.line if occurrence.slot.path == group.path else group.line_of("timezone"),
                             f"slot '{occurrence.slot.id}' at {occurrence.slot.when.time:%H:%M} on {occurrence.date} falls in a "
                             f"daylight-saving gap in {group.timezone}; calendars show it at {occurrence.start:%H:%M}")
+        elif is_ambiguous(occurrence):
+            report.add_note(group.path, occurrence.slot.line if occurrence.slot.path == group.path else group.line_of("timezone"),
+                            f"slot '{occurrence.slot.id}' at {occurrence.start:%H:%M} on {occurrence.date} happens twice in "
+                            f"{group.timezone} (clocks go back); calendars use the first, {occurrence.start:%H:%M %Z}")
 
     targets = list(playbook.mix)
     if not targets and playbook.model in MODEL_MIX:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import segno
 from PIL import Image
@@ -44,6 +45,7 @@ def module_colour(brand: RGB) -> RGB:
     return brand if contrast(brand, WHITE) >= BRAND_QR_CONTRAST else NEAR_BLACK
 
 
+@lru_cache(maxsize=64)
 def make(text: str, with_logo: bool) -> segno.QRCode:
     """Error correction H under a logo; otherwise M, raised for free when the symbol has room."""
     if with_logo:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from .model import Group, Occurrence, Phase, Playbook, Slot, When
@@ -131,7 +131,7 @@ def local_start(date: dt.date, time: dt.time, zone: ZoneInfo) -> dt.datetime:
     """
     naive = dt.datetime.combine(date, time)
     aware = naive.replace(tzinfo=zone, fold=0)
-    return aware.astimezone(dt.timezone.utc).astimezone(zone)
+    return aware.astimezone(dt.UTC).astimezone(zone)
 
 
 def expand(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | None = None) -> list[Occurrence]:
@@ -153,3 +153,8 @@ def expand(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | None = No
 def is_shifted(occurrence: Occurrence) -> bool:
     """True when the written time does not exist that day (a daylight-saving gap)."""
     return occurrence.start.time().replace(tzinfo=None) != occurrence.slot.when.time
+
+
+def is_ambiguous(occurrence: Occurrence) -> bool:
+    """True when the written time happens twice that day (a fall-back overlap): it means the first."""
+    return occurrence.start.replace(fold=1).utcoffset() != occurrence.start.utcoffset()

@@ -48,12 +48,26 @@ def theme_dirs(root: Path, name: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
+_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
+_TEMPLATE_INPUTS: dict[tuple, set[str]] = {}  # (templates key, name) -> the files a template uses and looks for
+
+
+def _files_stamp(folders: list[str]) -> tuple:
+    stamp = []
+    for folder in folders:
+        for dirpath, _dirs, files in os.walk(folder):
+            for name in sorted(files):
+                stat = os.stat(os.path.join(dirpath, name))
+                stamp.append((dirpath, name, stat.st_mtime_ns, stat.st_size))
+    return tuple(stamp)
+
+
 class Theme:
     """File lookups across the theme folders, with their dependencies recorded."""
 
     def __init__(self, dirs: tuple[str, ...]):
         self.dirs = dirs
-        self._inputs_cache: dict[str, set[str]] = {}
+        self._templates_key: tuple = ()
 
     def candidates(self, relpath: str) -> list[str]:
         return [os.path.join(folder, relpath) for folder in self.dirs]
@@ -114,10 +128,22 @@ class Theme:
 
     @cached_property
     def jinja(self) -> jinja2.Environment:
-        """The HTML environment: autoescaped, strict, templates from every theme folder."""
-        loader = jinja2.FileSystemLoader([os.path.join(d, "templates") for d in self.dirs])
-        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                 trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+        """The HTML environment: autoescaped, strict, templates from every theme folder.
+
+        Kept between builds (watch mode) while the template files are the same, so templates are
+        compiled once; adding, removing or editing any template starts a fresh environment.
+        """
+        folders = [os.path.join(d, "templates") for d in self.dirs]
+        key = self._templates_key = (tuple(folders), _files_stamp(folders))
+        env = _ENVIRONMENTS.get(key)
+        if env is None:
+            loader = jinja2.FileSystemLoader(folders)
+            env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            if len(_ENVIRONMENTS) > 16:
+                _ENVIRONMENTS.clear()
+                _TEMPLATE_INPUTS.clear()
+            _ENVIRONMENTS[key] = env
         return env
 
     def _template_inputs(self, name: str, seen: set[str]) -> set[str]:
@@ -141,8 +167,10 @@ class Theme:
 
     def render(self, name: str, reads: Reads | None, **values: Any) -> str:
         """Render a theme template, recording the template files it uses (and overrides looked for)."""
+        env = self.jinja
         if reads is not None:
-            if name not in self._inputs_cache:
-                self._inputs_cache[name] = self._template_inputs(name, set())
-            reads.update(self._inputs_cache[name])
-        return self.jinja.get_template(name).render(**values)
+            key = (self._templates_key, name)
+            if key not in _TEMPLATE_INPUTS:
+                _TEMPLATE_INPUTS[key] = self._template_inputs(name, set())
+            reads.update(_TEMPLATE_INPUTS[key])
+        return env.get_template(name).render(**values)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Kinsoku: characters that never start a line, and ones that never end a line.
 NO_START = frozenset("，。！？、；：）》」』】〕〉〗〙”’…‥・·～ー々ゝゞぁぃぅぇぉっゃゅょァィゥェォッャュョ"
@@ -20,11 +20,12 @@ def is_wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def segments(text: str) -> list[tuple[str, bool]]:
+def segments(text: str, phrases: bool = False) -> list[tuple[str, bool]]:
     """Unbreakable pieces of one paragraph, each with whether a space stood before it.
 
     A wide character is a piece of its own; a run of other characters up to a space is a word.
     Closing punctuation is glued to the piece before it and opening brackets to the piece after it.
+    With `phrases`, Chinese breaks only where the text has spaces, as Latin does.
     """
     pieces: list[list] = []  # [text, space_before]
     space = False
@@ -33,7 +34,7 @@ def segments(text: str) -> list[tuple[str, bool]]:
             space = True
             continue
         joins_previous = pieces and not space and (
-            char in NO_START or not is_wide(char) and not is_wide(pieces[-1][0][-1])
+            phrases or char in NO_START or not is_wide(char) and not is_wide(pieces[-1][0][-1])
             or pieces[-1][0][-1] in NO_END)
         if joins_previous:
             pieces[-1][0] += char
@@ -47,11 +48,11 @@ def measure(text: str, advance: Advance) -> float:
     return sum(advance(char) for char in text)
 
 
-def wrap(text: str, width: float, advance: Advance, force: bool = False) -> list[str] | None:
+def wrap(text: str, width: float, advance: Advance, force: bool = False, phrases: bool = False) -> list[str] | None:
     """Lines of at most `width` (in em); None when a word is wider than a line, unless forced to split it."""
     lines: list[str] = []
     line = ""
-    for piece, space_before in segments(text):
+    for piece, space_before in segments(text, phrases):
         joined = f"{line} {piece}" if line and space_before else line + piece
         if not line or measure(joined, advance) <= width:
             line = joined
@@ -86,6 +87,7 @@ class Fitted:
     size: int
     paragraphs: tuple[tuple[str, ...], ...]
     fits: bool
+    phrases: bool = False  # broken only at the text's own spaces
 
     @property
     def line_count(self) -> int:
@@ -113,25 +115,37 @@ def block_height(lines: int, paragraphs: int, size: int, box: Box) -> float:
 def fit(paragraphs: list[str], box: Box, advance: Advance) -> Fitted:
     """The largest size from max_size down to min_size at which every paragraph fits the box.
 
-    When nothing fits, the text is set at min_size, long words are split and the lines that do not
-    fit are cut, the last one ending in an ellipsis: `fits` is then False so the caller can warn.
+    Chinese text that has spaces is broken at them, as a designer would break a slogan, unless that
+    costs more than a fifth of the size. When nothing fits, the text is set at min_size, long words
+    are split and the lines that do not fit are cut, the last one ending in an ellipsis: `fits` is
+    then False so the caller can warn.
     """
     paragraphs = [p for p in paragraphs if p.strip()]
     if not paragraphs:
         return Fitted(box.max_size, (), True)
+    anywhere = fit_at_sizes(paragraphs, box, advance, phrases=False)
+    if anywhere is None:
+        return _cut(paragraphs, box, advance)
+    if any(" " in p and any(is_wide(c) for c in p) for p in paragraphs):
+        at_spaces = fit_at_sizes(paragraphs, box, advance, phrases=True)
+        if at_spaces is not None and at_spaces.size >= 0.8 * anywhere.size:
+            return at_spaces
+    return anywhere
+
+
+def fit_at_sizes(paragraphs: list[str], box: Box, advance: Advance, phrases: bool) -> Fitted | None:
     size = box.max_size
     while True:
         width = (box.width - box.extra_width * size) / size
-        wrapped = [wrap(p, width, advance) for p in paragraphs]
+        wrapped = [wrap(p, width, advance, phrases=phrases) for p in paragraphs]
         if all(w is not None for w in wrapped):
             lines = sum(len(w) for w in wrapped)  # type: ignore[arg-type]
             tall = block_height(lines, len(paragraphs), size, box)
             if tall <= box.height and (not box.max_lines or lines <= box.max_lines):
-                return Fitted(size, tuple(tuple(w) for w in wrapped), True)  # type: ignore[arg-type]
+                return Fitted(size, tuple(tuple(w) for w in wrapped), True, phrases)  # type: ignore[arg-type]
         if size <= box.min_size:
-            break
+            return None
         size = max(box.min_size, min(size - 1, int(size * 0.94)))
-    return _cut(paragraphs, box, advance)
 
 
 def _cut(paragraphs: list[str], box: Box, advance: Advance) -> Fitted:

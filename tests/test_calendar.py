@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-
 from conftest import REPO, run_cli, write_project
+
 from playpress.plan import LIGHT, Job, Output, renderers
 from playpress.project import load_project
 from playpress.theme import Theme
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SHANGHAI, NEW_YORK, MEXICO = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("America/Mexico_City")
 
 SITE = """
@@ -51,7 +51,7 @@ sop:
     note: 提前30分钟预热
     copy: |
       今晚直播，主题：{{ group.vars.topic }}，不见不散！
-      带上"问题"来; 反斜杠\ 也行
+      带上"问题"来; 反斜杠\ 也行, ok
   - {id: lunch, when: weekdays 12:00, post: 午间分享, kind: content, owner: host}
   - {id: weekend, when: weekends 10:00, post: 周末活动, kind: activity, owner: host}
   - {id: kickoff, when: day 1 19:00, post: 开营, kind: notice, owner: host}
@@ -234,10 +234,11 @@ def test_mexico_city_has_no_daylight_saving(outputs):
 def test_event_contents(outputs):
     live = next(e for e in events(outputs["sh", "ics"]) if str(e["SUMMARY"]) == "直播")
     description = str(live["DESCRIPTION"])
-    assert description.startswith('今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行\n\n')
+    assert description.startswith('今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行, ok\n\n')
     assert "负责人：群主 王老师" in description and "备注：提前30分钟预热" in description
     assert "阶段：预热 · 第2天" in description
     assert live.categories == ["activity"]
+    assert "也行\\, ok\\n\\n" in outputs["sh", "ics"].decode().replace("\r\n ", "")  # RFC 5545 escaping
     (alarm,) = live.walk("VALARM")
     assert alarm["ACTION"] == "DISPLAY" and alarm.decoded("TRIGGER") == dt.timedelta(minutes=-30)
     assert live.decoded("DURATION") == dt.timedelta(minutes=15)
@@ -271,11 +272,12 @@ def test_uids_are_unique_and_stable_when_content_changes(project, outputs, tmp_p
     assert len(before) == 37
     changed = shutil.copytree(project, tmp_path / "changed")
     playbook = changed / "playbooks/weekly.md"
-    playbook.write_text(playbook.read_text(encoding="utf-8").replace("提前30分钟预热", "提前1小时预热"), encoding="utf-8")
+    text = playbook.read_text(encoding="utf-8").replace("提前30分钟预热", "提前1小时预热")
+    playbook.write_text(text.replace("post: 直播\n", "post: 直播课\n"), encoding="utf-8")
     after = {str(e["UID"]): e for e in events(render(changed, "sh", "ics"))}
     assert set(after) == set(before)  # a re-import updates, never duplicates
     moved = {uid for uid in after if after[uid]["DTSTAMP"].to_ical() != before[uid]["DTSTAMP"].to_ical()}
-    assert moved == {uid for uid in after if str(after[uid]["SUMMARY"]) == "直播"}
+    assert moved == {uid for uid in after if str(after[uid]["SUMMARY"]) == "直播课"} and len(moved) == 4
 
 
 def test_csv_reads_back_with_one_row_per_event(outputs):
@@ -286,7 +288,7 @@ def test_csv_reads_back_with_one_row_per_event(outputs):
                                       "poster", "copy"]
     rows = csv_rows(outputs["sh", "csv"])
     live = next(r for r in rows if r["post"] == "直播")
-    assert live["copy"] == '今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行'
+    assert live["copy"] == '今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行, ok'
     assert (live["date"], live["time"], live["weekday"], live["phase"], live["owner"], live["person"]) == \
         ("2027-01-05", "20:00", "周二", "预热", "群主", "王老师")
     assert {r["phase"] for r in rows if r["date"] == "2027-01-07"} == {"正式"}
@@ -303,7 +305,7 @@ def test_html_page(outputs):
     assert "周二" in html and "第14天" in html
     assert "预热" in html and "拉新到群" in html and "转化下单" in html  # phase bands with goals
     assert html.count('class="band"') == 2
-    assert "带上&#34;问题&#34;来; 反斜杠\\ 也行" in html  # copy in full, escaped
+    assert "带上&#34;问题&#34;来; 反斜杠\\ 也行, ok" in html  # copy in full, escaped
     assert "size: A4 portrait" in html
     assert 'class="post kind-activity"' in html
     spring = outputs["ny-spring", "sop_html"].decode()
@@ -330,9 +332,12 @@ def test_validation_counts_the_same_occurrences(project):
     assert warned == busy == ["2027-01-05", "2027-01-07"]
     activity = sum(r["kind"] == "activity" for r in rows)
     assert f"activity posts are {activity / len(rows):.0%} of {len(rows)}" in result.stderr
-    notes = [line for line in result.stderr.splitlines() if ": note:" in line]
-    assert len(notes) == 1 and notes[0].startswith("content/groups/ny-spring.md:6:")
-    assert "2027-03-14" in notes[0] and "03:30" in notes[0]
+    notes = sorted(line for line in result.stderr.splitlines() if ": note:" in line)
+    assert len(notes) == 2, notes
+    assert notes[0].startswith("content/groups/ny-fall.md:6:") and "01:30 on 2027-11-07" in notes[0]
+    assert "01:30 EDT" in notes[0]  # an overlap: the first 01:30
+    assert notes[1].startswith("content/groups/ny-spring.md:6:") and "02:30 on 2027-03-14" in notes[1]
+    assert "show it at 03:30" in notes[1]  # a gap
 
 
 def test_two_builds_in_two_folders_give_the_same_bytes(project, tmp_path):

@@ -1,0 +1,109 @@
+"""Benchmark of the operator handbook: seconds per handbook, HTML and PDF apart, with and without the font cut down.
+
+Groups: the example project's, and a generated 60-day group with 5 posts a day. Columns:
+  html           handbook.html
+  pdf cut cold   handbook.pdf, the CJK/Latin faces cut for this handbook (cut made now; extraction cached)
+  pdf cut warm   handbook.pdf again: the cut comes from the cache (what an unchanged-text rebuild pays)
+  pdf full face  handbook.pdf with the whole extracted faces handed to WeasyPrint, which subsets them itself
+CPU seconds of this process (the machine has 2 cores that others share; wall time is noisier).
+Run: python bench/bench_handbook.py [--no-full]
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import pypdf  # noqa: E402
+
+from playpress import handbook  # noqa: E402
+from playpress.fontcut import FONT_CACHE  # noqa: E402
+from playpress.plan import LIGHT, PDF, Job, Output  # noqa: E402
+from playpress.project import load_project  # noqa: E402
+from playpress.theme import Theme  # noqa: E402
+from tests.conftest import write_project  # noqa: E402
+
+DAYS, POSTS_PER_DAY = 60, 5
+
+
+def make_project(root: Path) -> Path:
+    kinds = ("activity", "content", "interaction", "notice", "content")
+    slots = "\n".join(
+        f"  - id: s{n}\n    when: daily {8 + 3 * n:02d}:00\n    post: 第{n + 1}条 每日发布\n    kind: {kinds[n]}\n"
+        f"    owner: host\n    note: 提前十分钟准备好图片\n    copy: |\n      {{{{ group.name }}}}的朋友们好！今天第{n + 1}条：\n"
+        f"      {'这里是一段写给群友的话，说明活动内容、时间和参与方式。' * 2}"
+        for n in range(POSTS_PER_DAY))
+    phases = "\n".join(f"  - {{name: 第{p + 1}阶段, days: \"{p * 15 + 1}-{p * 15 + 15}\", goal: 每个阶段的目标写在这里}}"
+                       for p in range(4))
+    body = "\n\n".join(f"## 第{n}章\n\n" + "运营的要点写在这里，每一段都是给新助理看的说明。" * 6 for n in range(1, 6))
+    files = {
+        "content/site.yml": "title: Bench\nlang: zh\nbase_url: https://ops.example.com/\n",
+        "playbooks/long.md": f"---\ntitle: 60天长营\ntype: knowledge\nroles: [{{id: host, title: 群主, duties: [发布, 答疑]}}]\n"
+                             f"rules: {{name_card: 城市-姓名, never: [广告, 刷屏], can: [分享]}}\nwelcome: 欢迎加入{{{{ group.name }}}}！\n"
+                             f"phases:\n{phases}\nsop:\n{slots}\n"
+                             f"faq: [{{q: 怎么参加？, a: 看群公告}}]\nmetrics: {{north_star: 完课率, review: [打卡率达标了吗？]}}\n---\n{body}\n",
+        "content/groups/long.md": f"---\nname: 六十天长营1群\nplaybook: long\nstart: 2027-03-01\ndays: {DAYS}\n"
+                                  f"join_url: https://example.com/j\npeople: {{host: 王}}\n---\n备注。\n",
+    }
+    return write_project(root, files)
+
+
+def cpu(function: Callable[[], bytes]) -> tuple[float, bytes]:
+    started = time.process_time()
+    data = function()
+    return time.process_time() - started, data
+
+
+def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, float, float, float, float]]:
+    project = load_project(root).project
+    assert project is not None
+    theme = Theme(project.theme_dirs)
+    rows = []
+    for slug in sorted(project.groups):
+        def job(kind: str, stage: int, slug: str = slug) -> Job:
+            return Job(project, theme, Output(stage, f"{slug}/handbook.{kind}", f"handbook_{kind}", slug), out)
+
+        html_s, _ = cpu(lambda: handbook.handbook_html(job("html", LIGHT)))
+        for cut in out.joinpath(FONT_CACHE).glob("*-cut-*"):
+            cut.unlink()  # cold: the cut is made in this call (the extracted face stays cached)
+        cold_s, pdf = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
+        warm_s, again = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
+        assert again == pdf, f"{slug}: two renders differ"
+        full_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full else float("nan")
+        pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+        rows.append((slug, pages, html_s, cold_s, warm_s, full_s))
+        print(f"{slug:28s} {pages:5d} {html_s:8.2f} {cold_s:13.2f} {warm_s:13.2f} {full_s:14.2f}", flush=True)
+    return rows
+
+
+def main() -> None:
+    full = "--no-full" not in sys.argv
+    print(f"{'group':28s} {'pages':>5s} {'html s':>8s} {'pdf cut cold':>13s} {'pdf cut warm':>13s} {'pdf full face':>14s}")
+    with tempfile.TemporaryDirectory() as temporary:
+        out = Path(temporary) / "dist"
+        started = time.perf_counter()
+        handbook.extracted_face(handbook.font_chain(Job(*_first_job(out))).regular[0], out / FONT_CACHE)
+        print(f"(extracting the CJK face once, cached for later builds: {time.perf_counter() - started:.2f} s wall)")
+        bench_project(REPO, out, full)
+        long_root = make_project(Path(temporary) / "long")
+        bench_project(long_root, out, full)
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _first_job(out: Path) -> tuple:
+    project = load_project(REPO).project
+    assert project is not None
+    slug = next(s for s in sorted(project.groups) if project.groups[s].lang == "zh")
+    return project, Theme(project.theme_dirs), Output(PDF, f"{slug}/handbook.pdf", "handbook_pdf", slug), out
+
+
+if __name__ == "__main__":
+    main()

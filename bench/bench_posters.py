@@ -1,0 +1,175 @@
+"""Poster speed: ms per poster for story and a4, cold (fresh process), warm (fonts loaded) and cached (no-op build)."""
+
+from __future__ import annotations
+
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zlib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+GROUPS = 8
+
+PLAYBOOK = """\
+---
+title: 鲜果铺福利群
+type: product
+posters:
+  - id: story
+    size: story
+    layout: headline
+    title: 周末水果节
+    subtitle: "{{ group.name }}"
+    lines: [当天到货 实拍发群, 9:30前下单再减2元, 满39元 3公里内免费送]
+    cta: 扫码进群 每天都有特价
+  - id: a4
+    size: a4
+    layout: counter
+    title: 扫码进群 天天有特价
+    subtitle: "{{ group.name }}"
+    lines: [每天 11:30 午间秒杀, 每天 17:30 拼团接龙, 每周三 全场会员日]
+    cta: 微信扫一扫 加入福利群
+---
+"""
+
+
+def make_project(root: Path) -> None:
+    from PIL import Image
+
+    (root / "playbooks").mkdir(parents=True)
+    (root / "content/groups").mkdir(parents=True)
+    (root / "content/assets").mkdir(parents=True)
+    (root / "playbooks/shop.md").write_text(PLAYBOOK, encoding="utf-8")
+    Image.new("RGBA", (256, 256), (46, 125, 50, 255)).save(root / "content/assets/logo.png")
+    for n in range(GROUPS):
+        (root / f"content/groups/shop-{n}.md").write_text(textwrap.dedent(f"""\
+            ---
+            name: 鲜果铺·{n}号店福利群
+            playbook: shop
+            start: 2026-12-01
+            days: 7
+            join_url: https://example.com/j/shop-{n}
+            brand: {{color: "#2E7D32", accent: "#FFB300", logo: content/assets/logo.png}}
+            ---
+            """), encoding="utf-8")
+
+
+RENDER_ONE = """
+import sys, time
+started = time.perf_counter()
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from playpress.plan import POSTERS, Job, Output
+from playpress.posters import poster_png
+from playpress.project import load_project
+from playpress.theme import Theme
+imported = time.perf_counter()
+project = load_project(Path({root!r})).project
+theme = Theme(project.theme_dirs)
+loaded = time.perf_counter()
+poster_png(Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", {poster!r}), Path("/tmp")))
+done = time.perf_counter()
+print((imported - started) * 1000, (loaded - imported) * 1000, (done - loaded) * 1000)
+"""
+
+
+def cold(root: Path, poster: str, runs: int = 5) -> tuple[float, float, float]:
+    """A fresh process renders one poster: fonts, layouts and the QR encoder all start cold."""
+    samples = []
+    for _ in range(runs):
+        code = RENDER_ONE.format(repo=str(REPO), root=str(root), poster=poster)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        samples.append(tuple(float(v) for v in out.split()))
+    return tuple(statistics.median(s[i] for s in samples) for i in range(3))  # type: ignore[return-value]
+
+
+def warm(root: Path, poster: str) -> float:
+    """Fonts loaded; each group has its own link, so every QR is encoded afresh."""
+    from playpress.plan import POSTERS, Job, Output
+    from playpress.posters import poster_png
+    from playpress.project import load_project
+    from playpress.theme import Theme
+
+    project = load_project(root).project
+    assert project is not None
+    theme = Theme(project.theme_dirs)
+    job = Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", poster), Path("/tmp"))
+    poster_png(job)  # load the fonts
+    times = []
+    for n in range(1, GROUPS):
+        job = Job(project, theme, Output(POSTERS, "x.png", "poster", f"shop-{n}", poster), Path("/tmp"))
+        started = time.perf_counter()
+        poster_png(job)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def cached(root: Path, out: Path) -> tuple[float, float]:
+    """A full build (posters only differ), then a no-op build: ms per poster for each."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    timings = []
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, str(REPO / "build.py"), "build", "--root", str(root), "--out", str(out),
+                        "--no-pdf", "--jobs", "1"], env=env, capture_output=True, check=False)
+        timings.append((time.perf_counter() - started) * 1000 / (2 * GROUPS))
+    return timings[0], timings[1]
+
+
+def png_levels(root: Path) -> list[tuple[str, str, int, float, int]]:
+    from PIL import Image
+
+    from playpress.plan import POSTERS, Job, Output
+    from playpress.posters import poster_png
+    from playpress.project import load_project
+    from playpress.theme import Theme
+
+    project = load_project(root).project
+    assert project is not None
+    theme = Theme(project.theme_dirs)
+    rows = []
+    for poster in ("story", "a4"):
+        data = poster_png(Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", poster), Path("/tmp")))
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        for strategy, name in ((-1, "default"), (zlib.Z_RLE, "rle")):
+            for level in range(1, 7):
+                samples = []
+                for _ in range(3):
+                    buffer = io.BytesIO()
+                    started = time.perf_counter()
+                    image.save(buffer, "PNG", compress_level=level, compress_type=strategy)
+                    samples.append((time.perf_counter() - started) * 1000)
+                rows.append((poster, name, level, min(samples), len(buffer.getvalue()) // 1024))
+    return rows
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "proj"
+        make_project(root)
+        print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        print("\n| poster | cold: import ms | cold: load project ms | cold: render ms | warm render ms |")
+        print("|---|---|---|---|---|")
+        for poster in ("story", "a4"):
+            imported, loaded, render = cold(root, poster)
+            print(f"| {poster} | {imported:.0f} | {loaded:.0f} | {render:.0f} | {warm(root, poster):.0f} |")
+        full, noop = cached(root, Path(folder) / "dist")
+        print(f"\nbuild of {2 * GROUPS} posters, --jobs 1, whole process: {full:.0f} ms per poster; "
+              f"no-op rebuild (all current): {noop:.1f} ms per poster")
+        print("\n| poster | zlib strategy | level | encode ms | KiB |")
+        print("|---|---|---|---|---|")
+        for poster, name, level, ms, size in png_levels(root):
+            print(f"| {poster} | {name} | {level} | {ms:.0f} | {size} |")
+
+
+if __name__ == "__main__":
+    main()

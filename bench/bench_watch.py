@@ -1,0 +1,158 @@
+"""Benchmark of watch mode on the generated 100-group project: from a save to the outputs on disk."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_build import groups_of_playbook, make_project  # noqa: E402
+
+from playpress.build import Options, build  # noqa: E402
+from playpress.watch import QUIET_SECONDS, watch  # noqa: E402
+
+POSTER_FILES = ("posters/opening-ceremony.png", "posters/sharing-session.png", "posters/graduation.png")
+
+
+def mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def wait_rewritten(paths: list[Path], before: dict[Path, int], timeout: float = 120.0) -> float:
+    """Seconds from now until every path has a newer mtime than before."""
+    started = time.perf_counter()
+    while any(mtime(p) <= before[p] for p in paths):
+        if time.perf_counter() - started > timeout:
+            raise SystemExit(f"timed out waiting for {[str(p) for p in paths if mtime(p) <= before[p]][:3]}")
+        time.sleep(0.002)
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def watching(options: Options) -> Iterator[Callable[[], None]]:
+    """watch() in a thread, its printing silenced; yields a function that waits until it is idle."""
+    stop = threading.Event()
+    last = [time.perf_counter()]
+    thread = threading.Thread(target=watch, args=(options, stop, lambda _r, _s: last.__setitem__(0, time.perf_counter())),
+                              daemon=True)
+    sink = io.StringIO()
+
+    def idle(quiet: float = 1.0) -> None:
+        while time.perf_counter() - last[0] < quiet:
+            time.sleep(0.05)
+
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        thread.start()
+        time.sleep(0.5)
+        idle()
+        try:
+            yield idle
+        finally:
+            stop.set()
+            thread.join(timeout=30)
+
+
+def rename_group(path: Path, number: int) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = [f"name: 28考研英语起跑营-第{number}次保存" if line.startswith("name:") else line for line in text.split("\n")]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+PARTS = {"texts": ("welcome.txt", "rules.txt", "faq.txt"), "calendar": ("sop.ics", "sop.csv", "sop.html"),
+         "handbook page": ("handbook.html",), "posters": POSTER_FILES}
+
+
+def measure_group(root: Path, out: Path, idle: Callable[[], None], rounds: int) -> dict[str, list[float]]:
+    """Seconds from saving g001.md until each part of its outputs was rewritten."""
+    group = "g001"
+    times: dict[str, list[float]] = {part: [] for part in PARTS}
+    for number in range(rounds):
+        files = {part: [out / group / name for name in names] for part, names in PARTS.items()}
+        before = {p: mtime(p) for paths in files.values() for p in paths}
+        started = time.perf_counter()
+        rename_group(root / "content/groups" / f"{group}.md", number)
+        for part in PARTS:  # in the order they are made
+            wait_rewritten(files[part], before)
+            times[part].append(time.perf_counter() - started)
+        idle()
+    return times
+
+
+def measure_playbook(root: Path, out: Path, idle: Callable[[], None], rounds: int) -> list[float]:
+    groups = groups_of_playbook(root, 1)
+    targets = [out / g / name for g in groups for name in ("welcome.txt", "rules.txt", "faq.txt", "sop.ics", "sop.csv",
+                                                          "sop.html")]
+    path = root / "playbooks/exam-1.md"
+    times = []
+    for number in range(rounds):
+        before = {p: mtime(p) for p in targets}
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("summary: >-\n", f"summary: >-\n  第{number}版。\n", 1), encoding="utf-8")
+        times.append(wait_rewritten(targets, before))
+        idle()
+    return times
+
+
+def measure_pdf(root: Path, out: Path, idle: Callable[[], None], rounds: int) -> list[float]:
+    pdf = out / "g001/handbook.pdf"
+    times = []
+    for number in range(rounds):
+        before = {pdf: mtime(pdf)}
+        rename_group(root / "content/groups/g001.md", 100 + number)
+        times.append(wait_rewritten([pdf], before, timeout=300))
+        idle()
+    return times
+
+
+def row(name: str, times: list[float], target: float) -> tuple[str, str, str]:
+    median = statistics.median(times)
+    return (name, f"{median * 1000:.0f} ms",
+            f"min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f} ms over {len(times)}; target < {target * 1000:.0f} ms: "
+            f"{'met' if median < target else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip-pdf", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="pp-bench-watch-") as temp:
+        root = make_project(Path(temp) / "proj").resolve()
+        out = (Path(temp) / "dist").resolve()
+        build(Options(root, out, pdf=False))  # a built project, as after a first `build`
+        with watching(Options(root, out, pdf=False)) as idle:
+            parts = measure_group(root, out, idle, args.rounds)
+            rows.append(row("save one group -> its texts on disk", parts["texts"], 0.1))
+            rows.append(row("save one group -> its texts and calendar (ics, csv, html)", parts["calendar"], 0.1))
+            rows.append(row("save one group -> also its handbook.html", parts["handbook page"], 0.1))
+            rows.append(row("save one group -> also its 3 posters", parts["posters"], 0.3))
+            rows.append(row("save a playbook of 20 groups -> their texts and calendars", measure_playbook(root, out, idle, args.rounds), 1.0))
+        if not args.skip_pdf:
+            only = Options(root, out, pdf=True, only=("g001",))  # every group still read and validated; one PDF made
+            build(only)
+            with watching(only) as idle:
+                rows.append(row("save one group -> its handbook PDF (3 posters inside)", measure_pdf(root, out, idle, max(2, args.rounds // 2)), 2.0))
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; quiet period {QUIET_SECONDS * 1000:.0f} ms included")
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>8}  {note}")
+
+
+if __name__ == "__main__":
+    main()

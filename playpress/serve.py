@@ -1,0 +1,226 @@
+"""Serve mode: watch plus a local preview of dist/ only, whose pages reload after each rebuild."""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import os
+import posixpath
+import sys
+import threading
+from collections.abc import Callable
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+from .build import Options, Result
+from .watch import QUIET_SECONDS, watch
+
+EVENTS_PATH = "/__playpress/events"
+KEEPALIVE_SECONDS = 15.0
+
+
+class LiveState:
+    """The last build as the browser sees it: a generation number and, after a failure, its diagnostics."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self.problems: list[str] = []  # empty: the last build succeeded
+        self.condition = threading.Condition()
+
+    def update(self, result: Result, strict: bool = False) -> None:
+        problems = [str(d) for d in result.report.sorted()] if result.failed(strict) else []
+        if result.bug:
+            problems.append("internal error (a bug in Playpress, not in your project):\n" + result.bug)
+        with self.condition:
+            if result.written or result.removed or problems != self.problems:
+                self.generation += 1
+                self.problems = problems
+                self.condition.notify_all()
+
+    def snapshot(self) -> tuple[int, list[str]]:
+        with self.condition:
+            return self.generation, list(self.problems)
+
+    def wait_after(self, generation: int, timeout: float) -> tuple[int, list[str]]:
+        with self.condition:
+            self.condition.wait_for(lambda: self.generation != generation, timeout)
+            return self.generation, list(self.problems)
+
+
+RELOAD_SCRIPT = """<script>(function () {
+  var seen = %(generation)d;
+  var source = new EventSource("%(events)s");
+  source.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (state.generation !== seen) { location.reload(); }
+  };
+})();</script>"""
+
+OVERLAY = """<div id="playpress-problems" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;
+background:rgba(30,0,0,.92);color:#fff;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:24px">
+<h2 style="margin:0 0 12px;font:bold 18px sans-serif">Build failed: these outputs are from the last good build</h2>
+<pre style="white-space:pre-wrap;margin:0">%s</pre>
+<p style="font:13px sans-serif;opacity:.8">Fix the file and save: this page reloads by itself.</p></div>"""
+
+ERROR_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>%(title)s</title></head>
+<body style="font:16px sans-serif;margin:40px"><h1>%(title)s</h1><p>%(message)s</p></body></html>"""
+
+
+def inject(page: bytes, generation: int, problems: list[str]) -> bytes:
+    """The reload script (and the diagnostics overlay after a failed build), before </body>."""
+    extra = RELOAD_SCRIPT % {"generation": generation, "events": EVENTS_PATH}
+    if problems:
+        extra = OVERLAY % html.escape("\n".join(problems)) + extra
+    data = extra.encode("utf-8")
+    lower = page.lower()
+    at = lower.rfind(b"</body>")
+    return page[:at] + data + page[at:] if at >= 0 else page + data
+
+
+def resolve_in(out_dir: Path, url_path: str) -> Path | None:
+    """The file of dist/ a URL names, or None when it would leave dist/ or touch hidden files."""
+    path = unquote(urlsplit(url_path).path, errors="strict")
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [p for p in path.split("/") if p]
+    if any(p in (".", "..") or p.startswith(".") for p in parts):
+        return None  # also keeps out the build state (.playpress) and half-written temporary files
+    normal = posixpath.normpath("/" + "/".join(parts)).lstrip("/")
+    root = out_dir.resolve()
+    target = (root / normal).resolve() if normal else root
+    if target != root and root not in target.parents:
+        return None  # a symlink pointing outside dist/
+    return target
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """GET and HEAD of files under dist/, the live-reload event stream, nothing else."""
+
+    out_dir: Path
+    live: LiveState
+    server_version = "playpress"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet: the build prints what matters
+        pass
+
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        self.respond(head=True)
+
+    def do_GET(self) -> None:  # noqa: N802
+        if urlsplit(self.path).path == EVENTS_PATH:
+            self.events()
+        else:
+            self.respond(head=False)
+
+    def send_page(self, status: HTTPStatus, body: bytes, content_type: str, head: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def error_page(self, status: HTTPStatus, message: str, head: bool) -> None:
+        generation, problems = self.live.snapshot()
+        page = ERROR_PAGE % {"title": f"{status.value} {status.phrase}", "message": html.escape(message)}
+        self.send_page(status, inject(page.encode("utf-8"), generation, problems), "text/html; charset=utf-8", head)
+
+    def respond(self, head: bool) -> None:
+        try:
+            target = resolve_in(self.out_dir, self.path)
+        except UnicodeDecodeError:
+            target = None
+        if target is None:
+            self.error_page(HTTPStatus.FORBIDDEN, "Only files of the output folder are served.", head)
+            return
+        if target.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                self.send_header("Location", urlsplit(self.path).path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if not (target / "index.html").is_file():
+                self.listing(target, head)
+                return
+            target = target / "index.html"
+        try:
+            body = target.read_bytes()
+        except OSError:
+            self.error_page(HTTPStatus.NOT_FOUND, f"{urlsplit(self.path).path} is not in the output folder "
+                            "(yet: it may still be building).", head)
+            return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type == "text/html":
+            generation, problems = self.live.snapshot()
+            body = inject(body, generation, problems)
+        if content_type.startswith("text/") or content_type in ("text/calendar",):
+            content_type += "; charset=utf-8"
+        self.send_page(HTTPStatus.OK, body, content_type, head)
+
+    def listing(self, folder: Path, head: bool) -> None:
+        """A group's folder has no index.html: list its files, as a file browser would."""
+        names = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in os.scandir(folder)
+                       if not entry.name.startswith("."))
+        title = html.escape(urlsplit(self.path).path)
+        items = "".join(f'<li><a href="{quote(name)}">{html.escape(name)}</a></li>' for name in names)
+        page = f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head><body>' \
+               f'<h1>{title}</h1><ul><li><a href="../">../</a></li>{items}</ul></body></html>'
+        generation, problems = self.live.snapshot()
+        self.send_page(HTTPStatus.OK, inject(page.encode("utf-8"), generation, problems), "text/html; charset=utf-8", head)
+
+    def events(self) -> None:
+        """Server-sent events: the build generation now, then after each rebuild."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        generation, problems = self.live.snapshot()
+        try:
+            while not getattr(self.server, "stopping", False):
+                payload = json.dumps({"generation": generation, "failed": bool(problems)})
+                self.wfile.write(f"data: {payload}\n\n".encode())
+                self.wfile.flush()
+                generation, problems = self.live.wait_after(generation, KEEPALIVE_SECONDS)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def make_server(out_dir: Path, live: LiveState, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    handler = type("Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(options: Options, host: str = "127.0.0.1", port: int = 8000, stop: threading.Event | None = None,
+          ready: Callable[[str], None] | None = None, quiet: float = QUIET_SECONDS) -> int:
+    """Watch and serve dist/ at http://HOST:PORT/ until Ctrl-C (or `stop`)."""
+    stop = stop or threading.Event()
+    live = LiveState()
+    options.out.mkdir(parents=True, exist_ok=True)
+    try:
+        server = make_server(options.out, live, host, port)
+    except OSError as exc:
+        print(f"playpress: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    address = f"http://{host}:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    print(f"serving {os.path.relpath(options.out) if not os.path.relpath(options.out).startswith('..') else options.out} "
+          f"at {address}")
+    if ready is not None:
+        ready(address)
+    try:
+        return watch(options, stop, on_build=lambda result, _label: live.update(result, options.strict), quiet=quiet)
+    finally:
+        server.stopping = True  # type: ignore[attr-defined]
+        with live.condition:
+            live.condition.notify_all()
+        server.shutdown()
+        server.server_close()

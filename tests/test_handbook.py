@@ -1,0 +1,160 @@
+"""The operator handbook, HTML and PDF, checked as a reader would: the page's text, and the PDF read with pypdf."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pypdf
+import pytest
+from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, run_cli, write_project
+
+from playpress.handbook import handbook_pdf, page_counter, used_characters
+from playpress.plan import PDF, Job, Output
+from playpress.project import load_project
+from playpress.theme import Theme
+
+ZH_BODY = """
+## 第一章 督学
+
+| 时间 | 动作 |
+|---|---|
+| 22:00 | 出打卡榜 |
+
+- [ ] 开营前检查直播链接
+
+<script>alert(1)</script>
+"""
+
+EN_PLAYBOOK = """
+---
+title: Neighborhood Book Club
+type: interest
+roles:
+  - {id: host, title: Host, duties: [Runs the meetup]}
+rules:
+  name_card: First name + favorite genre
+  never: [Spoilers]
+welcome: "Welcome to {{ group.name }}!"
+sop:
+  - {id: line, when: daily 08:00, post: Line of the day, kind: content, owner: host, copy: "Good morning!"}
+faq:
+  - {q: Is it free?, a: "Yes."}
+metrics:
+  north_star: Members who read every week
+  review: [Did every post go out on time?]
+---
+# Club handbook
+
+Three posts a day at most.
+"""
+
+EN_GROUP = """
+---
+name: Park Slope Book Circle
+playbook: club
+start: 2027-01-04
+days: 21
+lang: en
+timezone: America/New_York
+join_url: https://example.com/j/books
+people: {host: Maya Chen}
+---
+Café Regal keeps the big table for us.
+"""
+
+
+def build(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
+    root = write_project(tmp_path / "proj", files)
+    out = tmp_path / "dist"
+    result = run_cli("build", "--root", str(root), "--out", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root, out
+
+
+@pytest.fixture(scope="module")
+def zh_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    playbook = MINIMAL_PLAYBOOK.replace("## 第一章\n\n正文。\n", ZH_BODY)
+    playbook = playbook.replace("faq:", "metrics:\n  north_star: 完课率\n  review: [打卡率达标了吗？, 掉队同学跟进了吗？]\nfaq:")
+    return build(tmp_path_factory.mktemp("zh"), {
+        "content/site.yml": "title: 运营中心\nbase_url: https://ops.example.com/\n",
+        "playbooks/course.md": playbook, "content/groups/g1.md": MINIMAL_GROUP})
+
+
+def fonts_of(reader: pypdf.PdfReader) -> dict[str, set[str]]:
+    """Embedded font name -> the /FontFile keys of its descriptor, over every page."""
+    found: dict[str, set[str]] = {}
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant["/FontDescriptor"].get_object()
+            found.setdefault(str(font["/BaseFont"]), set()).update(k for k in descriptor if k.startswith("/FontFile"))
+    return found
+
+
+def test_html_has_every_section_the_markdown_and_no_live_script(zh_build: tuple[Path, Path]) -> None:
+    _, out = zh_build
+    html = (out / "g1" / "handbook.html").read_text(encoding="utf-8")
+    assert "{{" not in html and "{%" not in html
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<td>出打卡榜</td>" in html and 'type="checkbox"' in html and 'id="第一章-督学"' in html
+    order = ["角色分工", "群规", "欢迎语", "运营阶段", "发布内容与文案",
+             "SOP日历", "海报", "快捷回复", "数据指标", "第一章 督学", "本群备注"]
+    positions = [html.index(f">{title}<") for title in order]
+    assert positions == sorted(positions)
+    assert "欢迎加入考研英语冲刺1群！" in html  # the welcome template, rendered, in the chat bubble
+    assert "请改为“城市-姓名”" in html and "1. 发广告" in html  # the rules as rules.txt words them
+    assert "今晚8点直播，阅读理解，不见不散！" in html  # the copy of a slot, once
+    assert 'src="posters/preview.png"' in html
+    assert html.count('class="box"') == 2  # review checklist tick boxes
+    assert "https://ops.example.com/g1/handbook.html" in html and "data:image/svg+xml" in html
+    assert html.count('class="entry') == 14 + 4  # 14 mornings, 4 live classes (Tue/Thu in two weeks)
+
+
+def test_zh_pdf_pages_bookmarks_numbers_text_and_cjk_font(zh_build: tuple[Path, Path]) -> None:
+    _, out = zh_build
+    reader = pypdf.PdfReader(out / "g1" / "handbook.pdf")
+    assert len(reader.pages) >= 3
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "群规" in titles and "SOP日历" in titles and "第一章 督学" in titles
+    texts = [page.extract_text() for page in reader.pages]
+    assert "考研英语冲刺1群" in texts[0]
+    assert f"第 2 页 / 共 {len(texts)} 页" in texts[1]  # footer page numbers
+    assert "考研英语冲刺1群" in texts[2]  # running header
+    embedded = fonts_of(reader)
+    assert any("playpress" in name and "/FontFile3" in files for name, files in embedded.items()), embedded
+    assert reader.metadata["/CreationDate"] == "D:20261201"
+
+
+def test_pdf_bytes_are_the_same_for_the_same_inputs(zh_build: tuple[Path, Path]) -> None:
+    root, out = zh_build
+    project = load_project(root).project
+    assert project is not None
+    job = Job(project, Theme(project.theme_dirs), Output(PDF, "g1/handbook.pdf", "handbook_pdf", "g1"), out)
+    assert handbook_pdf(job) == (out / "g1" / "handbook.pdf").read_bytes()
+    assert any(path.endswith(".ttc") for path in job.reads.paths)  # the font is an input
+    assert str((out / "g1" / "posters" / "preview.png").resolve()) in job.reads.paths
+    state = json.loads((out / ".playpress" / "state.json").read_text(encoding="utf-8"))
+    assert any(path.endswith(".ttc") for path in state["outputs"]["g1/handbook.pdf"]["inputs"])
+
+
+def test_en_pdf_is_in_english_with_a_latin_face(tmp_path: Path) -> None:
+    _, out = build(tmp_path, {"playbooks/club.md": EN_PLAYBOOK, "content/groups/books.md": EN_GROUP})
+    html = (out / "books" / "handbook.html").read_text(encoding="utf-8")
+    assert ">Contents<" in html and ">Review checklist<" in html and "Café Regal keeps the big table" in html
+    reader = pypdf.PdfReader(io.BytesIO((out / "books" / "handbook.pdf").read_bytes()))
+    texts = [page.extract_text() for page in reader.pages]
+    assert len(texts) >= 3 and "Park Slope Book Circle" in texts[0]
+    assert f"Page 2 of {len(texts)}" in texts[1]
+    assert "Good morning!" in "".join(texts)
+    embedded = fonts_of(reader)
+    assert any("/FontFile2" in files for files in embedded.values()), embedded  # a TrueType Latin face
+    assert not any("Noto" in name for name in embedded)
+
+
+def test_page_counter_and_characters() -> None:
+    assert page_counter("第 {page} 页 / 共 {pages} 页") == '"第 " counter(page) " 页 / 共 " counter(pages) " 页"'
+    assert page_counter('Say "{page}"') == '"Say \\"" counter(page) "\\""'
+    assert set("•0.考") <= set(used_characters("<p>考 &amp;</p>")) and "&" in used_characters("&amp;")

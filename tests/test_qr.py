@@ -1,0 +1,66 @@
+"""QR codes: quiet zone, whole-pixel modules, error level, print size and contrast, read back with zxing-cpp."""
+
+from __future__ import annotations
+
+import segno
+import zxingcpp
+from PIL import Image
+
+from playpress import qr
+
+LINK = "https://example.com/j/kaoyan-english-1"
+
+
+def read(image: Image.Image) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(image)]
+
+
+def test_code_has_a_quiet_zone_of_four_modules_and_whole_pixel_modules() -> None:
+    image = qr.code_image(LINK, 500, qr.NEAR_BLACK)
+    modules = qr.make(LINK, False).symbol_size(border=qr.QUIET_ZONE)[0]
+    scale = image.width // modules
+    assert image.size == (modules * scale, modules * scale) and scale == 500 // modules
+    assert {c for _, c in image.getcolors()} == {qr.WHITE, qr.NEAR_BLACK}  # no blur
+    border = 4 * scale
+    assert image.crop((0, 0, image.width, border)).getcolors() == [(image.width * border, qr.WHITE)]
+    assert image.getpixel((border, border)) == qr.NEAR_BLACK  # the finder pattern starts right after it
+    assert read(image) == [LINK]
+
+
+def test_error_correction_is_h_under_a_logo_and_the_code_still_reads() -> None:
+    logo = Image.new("RGBA", (200, 200), (200, 30, 30, 255))
+    image = qr.code_image(LINK, 400, qr.NEAR_BLACK, logo)
+    assert qr.make(LINK, True).error == "H"
+    assert qr.make(LINK, False).error in ("M", "Q", "H")
+    assert (200, 30, 30) in {c for _, c in image.getcolors(1 << 16)}
+    assert [r.ec_level for r in zxingcpp.read_barcodes(image)] == ["H"]
+    assert read(image) == [LINK]
+
+
+def test_print_minimum_width_wins_over_a_small_box() -> None:
+    two_cm = 237  # at 300 dpi
+    image = qr.code_image(LINK, 100, qr.NEAR_BLACK, min_width=two_cm)
+    assert image.width >= two_cm
+    assert read(image) == [LINK]
+
+
+def test_module_colour_keeps_contrast_whatever_the_brand() -> None:
+    assert qr.module_colour(qr.rgb("#111111")) == (17, 17, 17)
+    assert qr.module_colour(qr.rgb("#000")) == (0, 0, 0)
+    assert qr.module_colour(qr.rgb("#283593")) == (40, 53, 147)  # dark indigo: 10:1
+    for pale in ("#FFEB3B", "#EF6C00", "#4FC3F7", "#FFFFFF"):
+        assert qr.module_colour(qr.rgb(pale)) == qr.NEAR_BLACK, pale
+    assert round(qr.contrast((0, 0, 0), qr.WHITE)) == 21
+
+
+def test_given_image_is_enlarged_by_a_whole_factor_with_nearest(tmp_path) -> None:
+    path = tmp_path / "given.png"
+    segno.make_qr("https://example.com/wx/abc", error="m").save(str(path), scale=3, border=4)
+    given = Image.open(path)
+    placed = qr.placed_image(given, 400)
+    factor = 400 // given.width
+    assert placed.size == (given.width * factor, given.height * factor)
+    assert {c for _, c in placed.getcolors()} <= {(0, 0, 0), (255, 255, 255)}
+    assert read(placed) == ["https://example.com/wx/abc"]
+    smaller = qr.placed_image(given, given.width // 2)
+    assert max(smaller.size) == given.width // 2

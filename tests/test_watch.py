@@ -1,0 +1,211 @@
+"""Watch mode: the quiet period, the ignore list, and a real watcher rebuilding a project on save."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from conftest import BUILD_PY, REPO, snapshot, write_project
+from test_incremental import PLAIN_PLAYBOOK, group_text
+
+from playpress.build import Options, Result
+from playpress.watch import Changes, QuietPeriod, ignored, watch
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_quiet_period_waits_for_events_to_stop() -> None:
+    clock = FakeClock()
+    period = QuietPeriod(quiet=0.1, longest=2.0, clock=clock)
+    assert period.wait_time() is None and not period.ready()
+    period.add("a.md")
+    clock.now += 0.05
+    period.add("a.md")  # the same save: write, then chmod
+    clock.now += 0.09
+    assert not period.ready() and period.wait_time() == pytest.approx(0.01)
+    period.add("b.md")
+    clock.now += 0.099
+    assert not period.ready()
+    clock.now += 0.002
+    assert period.ready() and period.take() == {"a.md", "b.md"}
+    assert period.wait_time() is None and period.take() == set()
+
+
+def test_quiet_period_never_waits_longer_than_its_limit() -> None:
+    clock = FakeClock()
+    period = QuietPeriod(quiet=0.1, longest=0.5, clock=clock)
+    for _ in range(8):  # a tool writing a file every 60 ms
+        period.add("c.md")
+        clock.now += 0.06
+        assert not period.ready()
+    period.add("c.md")
+    clock.now += 0.03  # only 30 ms after the last event, but 510 ms after the first
+    assert period.ready() and period.take() == {"c.md"}
+
+
+def test_outputs_state_and_editor_files_are_ignored(tmp_path: Path) -> None:
+    root, out = tmp_path / "proj", tmp_path / "proj" / "dist"
+    for name in ("dist/g/welcome.txt", "dist/.playpress/state.json", "content/groups/.g1.md.swp", "content/groups/g1.md~",
+                 "content/groups/.#g1.md", "playbooks/4913", ".git/index", "content/groups/#g1.md#", "../elsewhere.md"):
+        assert ignored(str(root / name), root, out), name
+    for name in ("content/groups/g1.md", "playbooks/a.md", "themes/default/templates/index.html", "content/site.yml"):
+        assert not ignored(str(root / name), root, out), name
+
+
+def test_changes_coalesce_watchdog_events(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    clock = FakeClock()
+    changes = Changes(root, root / "dist", QuietPeriod(0.1, 2.0, clock))
+    event = SimpleNamespace
+    changes.dispatch(event(event_type="modified", is_directory=False, src_path=str(root / "content/groups/g1.md")))
+    changes.dispatch(event(event_type="modified", is_directory=True, src_path=str(root / "content/groups")))
+    changes.dispatch(event(event_type="created", is_directory=False, src_path=str(root / "dist/g1/welcome.txt")))
+    changes.dispatch(event(event_type="moved", is_directory=False, src_path=str(root / "playbooks/.a.md.swp"),
+                           dest_path=str(root / "playbooks/a.md")))
+    clock.now += 0.2
+    stop = threading.Event()
+    assert changes.wait(stop) == {str(root.resolve() / "content/groups/g1.md"), str(root.resolve() / "playbooks/a.md")}
+    stop.set()
+    assert changes.wait(stop) == set()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> float:
+    """Seconds until condition() held; fails after timeout."""
+    started = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - started > timeout:
+            raise AssertionError(f"not true within {timeout} s")
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
+def text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+@pytest.fixture
+def watched(tmp_path: Path) -> Iterator[tuple[Path, Path, queue.Queue[Result], threading.Thread]]:
+    """A project being watched in a thread (no PDFs), stopped after the test."""
+    root = write_project(tmp_path / "proj", {
+        "playbooks/running.md": PLAIN_PLAYBOOK,
+        "content/groups/r1.md": group_text("r1"),
+        "content/groups/r2.md": group_text("r2"),
+    }).resolve()
+    out = (tmp_path / "dist").resolve()
+    results: queue.Queue[Result] = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(Options(root, out, pdf=False), stop, lambda r, _stage: results.put(r)),
+                              daemon=True)
+    thread.start()
+    wait_until(lambda: (out / "index.html").exists() and not results.empty(), 30)
+    yield root, out, results, thread
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def settled(results: queue.Queue[Result]) -> list[Result]:
+    """Wait for the watcher to finish its current round; the results it reported."""
+    seen: list[Result] = []
+    while True:
+        try:
+            seen.append(results.get(timeout=0.6))
+        except queue.Empty:
+            return seen
+
+
+def test_watch_rebuilds_on_save_and_survives_a_broken_one(watched: tuple[Path, Path, queue.Queue[Result], threading.Thread]) -> None:
+    root, out, results, thread = watched
+    settled(results)
+    welcome = out / "r1/welcome.txt"
+
+    (root / "content/groups/r1.md").write_text(group_text("r1", name="Night runners"), encoding="utf-8")
+    assert wait_until(lambda: "Night runners" in text_of(welcome), 5) < 1.0
+    assert "Runners r2" in text_of(out / "r2/welcome.txt")
+    settled(results)
+
+    before = snapshot(out)
+    (root / "content/groups/r1.md").write_text("---\nname: [Night\nplaybook: running\n---\n", encoding="utf-8")
+    failed = results.get(timeout=5)
+    assert [d.path for d in failed.report.errors] == ["content/groups/r1.md"]
+    settled(results)
+    assert thread.is_alive() and snapshot(out) == before  # the last good outputs, byte for byte
+
+    (root / "content/groups/r1.md").write_text(group_text("r1", name="Dawn runners"), encoding="utf-8")
+    wait_until(lambda: "Dawn runners" in text_of(welcome), 5)
+    settled(results)
+
+    playbook = root / "playbooks/running.md"
+    playbook.write_text(playbook.read_text(encoding="utf-8").replace("Welcome to", "Hello,"), encoding="utf-8")
+    wait_until(lambda: text_of(welcome).startswith("Hello, Dawn runners")
+               and text_of(out / "r2/welcome.txt").startswith("Hello, Runners r2"), 5)
+    settled(results)
+
+    (root / "content/groups/r3.md").write_text(group_text("r3"), encoding="utf-8")
+    wait_until(lambda: "Runners r3" in text_of(out / "r3/welcome.txt") and "r3/" in text_of(out / "index.html"), 5)
+    (root / "content/groups/r2.md").unlink()
+    wait_until(lambda: not (out / "r2").exists(), 5)
+    settled(results)
+    assert thread.is_alive()
+
+
+def test_watch_command_line_rebuilds_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "proj", {"playbooks/running.md": PLAIN_PLAYBOOK,
+                                              "content/groups/r1.md": group_text("r1")})
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
+    process = subprocess.Popen([sys.executable, str(BUILD_PY), "watch", "--root", str(root), "--no-pdf"], cwd=tmp_path,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        welcome = root / "dist/r1/welcome.txt"
+        wait_until(lambda: "Runners r1" in text_of(welcome), 30)
+        time.sleep(0.3)
+        (root / "content/groups/r1.md").write_text(group_text("r1", name="Hill runners"), encoding="utf-8")
+        wait_until(lambda: "Hill runners" in text_of(welcome), 5)
+        time.sleep(0.5)  # let it print its report
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=10)
+    assert process.returncode in (0, 130), stderr
+    assert "watching" in stdout and stdout.count("texts and pages") >= 2, stdout
+
+
+def test_watch_redraws_posters_after_the_texts(tmp_path: Path, minimal_project: Path) -> None:
+    pytest.importorskip("playpress.posters")
+    root, out = minimal_project.resolve(), (tmp_path / "dist").resolve()
+    reports: queue.Queue[tuple[Result, str]] = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch, args=(Options(root, out, pdf=False), stop, lambda r, s: reports.put((r, s))),
+                              daemon=True)
+    thread.start()
+    try:
+        poster = out / "g1/posters/preview.png"
+        wait_until(poster.exists, 30)
+        while reports.qsize() < 2:
+            time.sleep(0.05)
+        drawn = poster.stat().st_mtime_ns
+        group = root / "content/groups/g1.md"
+        group.write_text(group.read_text(encoding="utf-8").replace("考研英语冲刺1群", "考研英语冲刺2群"), encoding="utf-8")
+        wait_until(lambda: poster.stat().st_mtime_ns > drawn, 10)
+        stages = [reports.get(timeout=5)[1] for _ in range(4)]
+        assert stages[2:] == ["texts and pages", "posters"]  # texts first, then the poster
+    finally:
+        stop.set()
+        thread.join(timeout=5)
