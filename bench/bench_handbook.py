@@ -4,7 +4,9 @@ Groups: the example project's, and a generated 60-day group with 5 posts a day. 
   html           handbook.html
   pdf cut cold   handbook.pdf, the CJK/Latin faces cut for this handbook (cut made now; extraction cached)
   pdf cut warm   handbook.pdf again: the cut comes from the cache (what an unchanged-text rebuild pays)
-  pdf full face  handbook.pdf with the whole extracted faces handed to WeasyPrint, which subsets them itself
+  full+hb        the whole extracted faces handed to WeasyPrint, which subsets them itself with HarfBuzz-subset
+                 (libharfbuzz-subset0, when the machine has it)
+  full+fontTools the same with WeasyPrint's fontTools fallback (a machine without libharfbuzz-subset)
 CPU seconds of this process (the machine has 2 cores that others share; wall time is noisier).
 Run: python bench/bench_handbook.py [--no-full]
 """
@@ -23,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import pypdf  # noqa: E402
+import weasyprint.pdf.fonts as weasyprint_fonts  # noqa: E402
 
 from playpress import handbook  # noqa: E402
 from playpress.fontcut import FONT_CACHE  # noqa: E402
@@ -32,6 +35,7 @@ from playpress.theme import Theme  # noqa: E402
 from tests.conftest import write_project  # noqa: E402
 
 DAYS, POSTS_PER_DAY = 60, 5
+HB = weasyprint_fonts.harfbuzz_subset is not None
 
 
 def make_project(root: Path) -> Path:
@@ -62,7 +66,7 @@ def cpu(function: Callable[[], bytes]) -> tuple[float, bytes]:
     return time.process_time() - started, data
 
 
-def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, float, float, float, float]]:
+def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, float, float, float, float, float]]:
     project = load_project(root).project
     assert project is not None
     theme = Theme(project.theme_dirs)
@@ -77,16 +81,24 @@ def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, flo
         cold_s, pdf = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
         warm_s, again = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
         assert again == pdf, f"{slug}: two renders differ"
-        full_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full else float("nan")
+        full_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full and HB else float("nan")
+        with_fonttools = weasyprint_fonts.harfbuzz_subset
+        weasyprint_fonts.harfbuzz_subset = None
+        try:
+            slow_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full else float("nan")
+        finally:
+            weasyprint_fonts.harfbuzz_subset = with_fonttools
         pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
-        rows.append((slug, pages, html_s, cold_s, warm_s, full_s))
-        print(f"{slug:28s} {pages:5d} {html_s:8.2f} {cold_s:13.2f} {warm_s:13.2f} {full_s:14.2f}", flush=True)
+        rows.append((slug, pages, html_s, cold_s, warm_s, full_s, slow_s))
+        print(f"{slug:28s} {pages:5d} {html_s:8.2f} {cold_s:13.2f} {warm_s:13.2f} {full_s:9.2f} {slow_s:15.2f}", flush=True)
     return rows
 
 
 def main() -> None:
     full = "--no-full" not in sys.argv
-    print(f"{'group':28s} {'pages':>5s} {'html s':>8s} {'pdf cut cold':>13s} {'pdf cut warm':>13s} {'pdf full face':>14s}")
+    print(f"{'group':28s} {'pages':>5s} {'html s':>8s} {'pdf cut cold':>13s} {'pdf cut warm':>13s} {'full+hb':>9s}"
+          f" {'full+fontTools':>15s}")
+    print(f"(HarfBuzz-subset here: {'yes' if HB else 'no'})")
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary) / "dist"
         started = time.perf_counter()

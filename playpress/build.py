@@ -50,11 +50,17 @@ class InternalError(Exception):
     """A bug in Playpress itself (not the project): reported with its traceback."""
 
 
+# Engine files that never change an output's bytes: editing them keeps dist/ current.
+NOT_SHAPING_OUTPUTS = ("cli.py", "watch.py", "serve.py", "scaffold.py", "__main__.py")
+
+
 def engine_fingerprint() -> str:
     """Outputs made by other engine code are not current: hash the package's own files."""
     package = Path(__file__).parent
     hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
     for path in sorted(package.rglob("*.py")):
+        if path.name in NOT_SHAPING_OUTPUTS:
+            continue
         hasher.update(path.relative_to(package).as_posix().encode())
         hasher.update(path.read_bytes())
     return hasher.hexdigest()
@@ -140,6 +146,8 @@ def render_batch(project: Project, theme: Theme, batch: list[Output], state: Bui
         outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
         finish(outcomes, state, options, result)
     else:
+        for kind in {o.kind for o in batch}:
+            getattr(table[kind], "load", lambda: None)()  # imported once here, not in every worker
         finish(render_in_pool(project, theme, batch, table, options.out, jobs), state, options, result)
 
 

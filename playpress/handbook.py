@@ -11,6 +11,7 @@ import mimetypes
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -38,6 +39,7 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+@lru_cache(maxsize=512)  # the same links on every rebuild of a group (watch mode): encoded once
 def qr_svg(text: str) -> str:
     """A QR code as an SVG data URI: sharp on paper at any size."""
     return segno.make_qr(text, error="m", boost_error=True).svg_data_uri(scale=4, border=4, dark="#111")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,15 +94,25 @@ def renderers() -> dict[str, Renderer]:
         "index": site_index.index_html,
     }
     for module_name, names in OPTIONAL_KINDS.items():
-        try:
-            module = __import__(f"{__package__}.{module_name}", fromlist=["_"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{module_name}":
-                raise
+        if importlib.util.find_spec(f"{__package__}.{module_name}") is None:
             continue
         for kind, function in names.items():
-            table[kind] = getattr(module, function)
+            table[kind] = LazyRenderer(module_name, function)
     return table
+
+
+class LazyRenderer:
+    """A renderer whose module (Pillow, WeasyPrint...) is imported when first used: a build with
+    nothing to render imports none of them."""
+
+    def __init__(self, module: str, function: str):
+        self.module, self.function = module, function
+
+    def load(self) -> Renderer:
+        return getattr(importlib.import_module(f"{__package__}.{self.module}"), self.function)  # type: ignore[no-any-return]
+
+    def __call__(self, job: Job) -> bytes:
+        return self.load()(job)
 
 
 # Output kinds whose modules are added by later stages of the work: module -> {kind: function}.

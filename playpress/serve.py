@@ -34,8 +34,9 @@ class LiveState:
         problems = [str(d) for d in result.report.sorted()] if result.failed(strict) else []
         if result.bug:
             problems.append("internal error (a bug in Playpress, not in your project):\n" + result.bug)
+        shown = [p for p in result.written + result.removed if not p.endswith(".pdf")]  # pages never embed a PDF
         with self.condition:
-            if result.written or result.removed or problems != self.problems:
+            if shown or problems != self.problems:
                 self.generation += 1
                 self.problems = problems
                 self.condition.notify_all()

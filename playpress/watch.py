@@ -136,9 +136,13 @@ def staged_build(options: Options, changes: Changes | None = None,
     return results
 
 
-def print_result(result: Result, label: str, options: Options) -> None:
-    from .cli import print_diagnostics, summary_of
-    print_diagnostics(result.report)
+def print_result(result: Result, label: str, options: Options, shown: set[str]) -> None:
+    """One line per pass; each diagnostic once per round of passes (a later pass repeats the warnings)."""
+    from .cli import summary_of
+    for diagnostic in result.report.sorted():
+        if str(diagnostic) not in shown:
+            shown.add(str(diagnostic))
+            print(str(diagnostic), file=sys.stderr)
     stamp = time.strftime("%H:%M:%S")
     if result.bug:
         print(f"{stamp} internal error (a bug in Playpress, not in your project):\n{result.bug}", file=sys.stderr)
@@ -158,8 +162,12 @@ def watch(options: Options, stop: threading.Event | None = None,
     stop = stop or threading.Event()
     changes = Changes(options.root, options.out, QuietPeriod(quiet))
 
+    shown: set[str] = set()
+
     def report(result: Result, label: str) -> None:
-        print_result(result, label, options)
+        if label == "texts and pages":
+            shown.clear()  # a new round: say everything again
+        print_result(result, label, options, shown)
         if on_build is not None:
             on_build(result, label)
 

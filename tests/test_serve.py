@@ -114,6 +114,8 @@ def test_event_stream_announces_each_rebuild(site: tuple[int, LiveState, Path]) 
 
     first = next_event()
     live.update(Result(Report()))  # nothing written: no reload
+    live.update(Result(Report(), written=["g1/handbook.pdf"]))  # no page shows a PDF: no reload either
+    assert live.snapshot()[0] == first["generation"]
     live.update(Result(Report(), written=["g1/welcome.txt"]))
     assert next_event() == {"generation": first["generation"] + 1, "failed": False}
     live.update(failed_result("broken"))
