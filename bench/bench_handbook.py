@@ -4,6 +4,7 @@ Groups: the example project's, and a generated 60-day group with 5 posts a day. 
   html           handbook.html
   pdf cut cold   handbook.pdf, the CJK/Latin faces cut for this handbook (cut made now; extraction cached)
   pdf cut warm   handbook.pdf again: the cut comes from the cache (what an unchanged-text rebuild pays)
+  layout, write  the warm PDF split: HTML + fonts + WeasyPrint's cascade and layout, then painting and writing the PDF
   full+hb        the whole extracted faces handed to WeasyPrint, which subsets them itself with HarfBuzz-subset
                  (libharfbuzz-subset0, when the machine has it)
   full+fontTools the same with WeasyPrint's fontTools fallback (a machine without libharfbuzz-subset)
@@ -20,6 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -60,13 +62,13 @@ def make_project(root: Path) -> Path:
     return write_project(root, files)
 
 
-def cpu(function: Callable[[], bytes]) -> tuple[float, bytes]:
+def cpu(function: Callable[[], Any]) -> tuple[float, Any]:
     started = time.process_time()
     data = function()
     return time.process_time() - started, data
 
 
-def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, float, float, float, float, float]]:
+def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, float, float, float, float, float, float, float]]:
     project = load_project(root).project
     assert project is not None
     theme = Theme(project.theme_dirs)
@@ -81,6 +83,8 @@ def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, flo
         cold_s, pdf = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
         warm_s, again = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
         assert again == pdf, f"{slug}: two renders differ"
+        layout_s, (document, options) = cpu(lambda: handbook.laid_out(job("pdf", PDF)))
+        write_s, _ = cpu(lambda document=document, options=options: document.write_pdf(**options))
         full_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full and HB else float("nan")
         with_fonttools = weasyprint_fonts.harfbuzz_subset
         weasyprint_fonts.harfbuzz_subset = None
@@ -89,14 +93,16 @@ def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, flo
         finally:
             weasyprint_fonts.harfbuzz_subset = with_fonttools
         pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
-        rows.append((slug, pages, html_s, cold_s, warm_s, full_s, slow_s))
-        print(f"{slug:28s} {pages:5d} {html_s:8.2f} {cold_s:13.2f} {warm_s:13.2f} {full_s:9.2f} {slow_s:15.2f}", flush=True)
+        rows.append((slug, pages, html_s, cold_s, warm_s, layout_s, write_s, full_s, slow_s))
+        print(f"{slug:28s} {pages:5d} {html_s:8.2f} {cold_s:13.2f} {warm_s:13.2f} {layout_s:7.2f} {write_s:6.2f}"
+              f" {full_s:9.2f} {slow_s:15.2f}", flush=True)
     return rows
 
 
 def main() -> None:
     full = "--no-full" not in sys.argv
-    print(f"{'group':28s} {'pages':>5s} {'html s':>8s} {'pdf cut cold':>13s} {'pdf cut warm':>13s} {'full+hb':>9s}"
+    print(f"{'group':28s} {'pages':>5s} {'html s':>8s} {'pdf cut cold':>13s} {'pdf cut warm':>13s} {'layout':>7s} {'write':>6s}"
+          f" {'full+hb':>9s}"
           f" {'full+fontTools':>15s}")
     print(f"(HarfBuzz-subset here: {'yes' if HB else 'no'})")
     with tempfile.TemporaryDirectory() as temporary:

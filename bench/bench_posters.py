@@ -1,4 +1,4 @@
-"""Poster speed: ms per poster for story and a4, cold (fresh process), warm (fonts loaded) and cached (no-op build)."""
+"""Poster speed: CPU ms per poster for story and a4, cold (fresh process), warm (fonts loaded) and cached (no-op build)."""
 
 from __future__ import annotations
 
@@ -64,25 +64,25 @@ def make_project(root: Path) -> None:
 
 RENDER_ONE = """
 import sys, time
-started = time.perf_counter()
+started = time.process_time()
 from pathlib import Path
 sys.path.insert(0, {repo!r})
 from playpress.plan import POSTERS, Job, Output
 from playpress.posters import poster_png
 from playpress.project import load_project
 from playpress.theme import Theme
-imported = time.perf_counter()
+imported = time.process_time()
 project = load_project(Path({root!r})).project
 theme = Theme(project.theme_dirs)
-loaded = time.perf_counter()
+loaded = time.process_time()
 poster_png(Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", {poster!r}), Path("/tmp")))
-done = time.perf_counter()
+done = time.process_time()
 print((imported - started) * 1000, (loaded - imported) * 1000, (done - loaded) * 1000)
 """
 
 
-def cold(root: Path, poster: str, runs: int = 5) -> tuple[float, float, float]:
-    """A fresh process renders one poster: fonts, layouts and the QR encoder all start cold."""
+def cold(root: Path, poster: str, runs: int = 7) -> tuple[float, float, float]:
+    """A fresh process renders one poster: fonts, layouts and the QR encoder all start cold (CPU ms, median)."""
     samples = []
     for _ in range(runs):
         code = RENDER_ONE.format(repo=str(REPO), root=str(root), poster=poster)
@@ -92,7 +92,7 @@ def cold(root: Path, poster: str, runs: int = 5) -> tuple[float, float, float]:
 
 
 def warm(root: Path, poster: str) -> float:
-    """Fonts loaded; each group has its own link, so every QR is encoded afresh."""
+    """Fonts loaded; each group has its own link, so every QR is encoded afresh (CPU ms, median)."""
     from playpress.plan import POSTERS, Job, Output
     from playpress.posters import poster_png
     from playpress.project import load_project
@@ -106,9 +106,9 @@ def warm(root: Path, poster: str) -> float:
     times = []
     for n in range(1, GROUPS):
         job = Job(project, theme, Output(POSTERS, "x.png", "poster", f"shop-{n}", poster), Path("/tmp"))
-        started = time.perf_counter()
+        started = time.process_time()
         poster_png(job)
-        times.append((time.perf_counter() - started) * 1000)
+        times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
 
 
@@ -124,7 +124,8 @@ def cached(root: Path, out: Path) -> tuple[float, float]:
     return timings[0], timings[1]
 
 
-def png_levels(root: Path) -> list[tuple[str, str, int, float, int]]:
+def encoders(root: Path) -> list[tuple[str, str, float, int]]:
+    """PNG encoding of a rendered poster: Playpress's own writer against Pillow's encoder (CPU ms, min of 5)."""
     from PIL import Image
 
     from playpress.plan import POSTERS, Job, Output
@@ -136,39 +137,77 @@ def png_levels(root: Path) -> list[tuple[str, str, int, float, int]]:
     assert project is not None
     theme = Theme(project.theme_dirs)
     rows = []
-    for poster in ("story", "a4"):
-        data = poster_png(Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", poster), Path("/tmp")))
-        image = Image.open(io.BytesIO(data))
+    for name in ("story", "a4"):
+        job = Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", name), Path("/tmp"))
+        image = Image.open(io.BytesIO(poster_png(job)))
         image.load()
-        for strategy, name in ((-1, "default"), (zlib.Z_RLE, "rle")):
-            for level in range(1, 7):
-                samples = []
-                for _ in range(3):
-                    buffer = io.BytesIO()
-                    started = time.perf_counter()
-                    image.save(buffer, "PNG", compress_level=level, compress_type=strategy)
-                    samples.append((time.perf_counter() - started) * 1000)
-                rows.append((poster, name, level, min(samples), len(buffer.getvalue()) // 1024))
+        poster = job.playbook.poster(name)
+
+        rows += encodings(name, image, poster)
     return rows
+
+
+PILLOW_OPTIONS = {
+    "Pillow level 1, RLE (before)": {"compress_level": 1, "compress_type": zlib.Z_RLE},
+    "Pillow level 1": {"compress_level": 1},
+    "Pillow level 0 (stored)": {"compress_level": 0},
+}
+
+
+def encodings(name: str, image: object, poster: object) -> list[tuple[str, str, float, int]]:
+    from playpress.posters import encode
+
+    def pillow(options: dict) -> bytes:
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", **options)  # type: ignore[attr-defined]
+        return buffer.getvalue()
+
+    runs = {"playpress: unfiltered, zlib 1, memory level 5": lambda: encode(image, poster)}  # type: ignore[arg-type]
+    runs.update({label: (lambda options=options: pillow(options)) for label, options in PILLOW_OPTIONS.items()})
+    rows = []
+    for label, run in runs.items():
+        samples = []
+        for _ in range(5):
+            started = time.process_time()
+            data = run()
+            samples.append((time.process_time() - started) * 1000)
+        rows.append((name, label, min(samples), len(data) // 1024))
+    return rows
+
+
+def example_build(out: Path) -> tuple[float, float] | None:
+    """A cold `build.py --no-pdf` of the example project: wall seconds and CPU seconds (all processes)."""
+    if not (REPO / "content/groups").is_dir():
+        return None
+    before = os.times()
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(REPO / "build.py"), "--no-pdf", "--out", str(out)], cwd=REPO,
+                   capture_output=True, check=False)
+    wall = time.perf_counter() - started
+    after = os.times()
+    return wall, (after.children_user - before.children_user) + (after.children_system - before.children_system)
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder) / "proj"
         make_project(root)
-        print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+        print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; CPU time (process_time)")
         print("\n| poster | cold: import ms | cold: load project ms | cold: render ms | warm render ms |")
         print("|---|---|---|---|---|")
         for poster in ("story", "a4"):
             imported, loaded, render = cold(root, poster)
             print(f"| {poster} | {imported:.0f} | {loaded:.0f} | {render:.0f} | {warm(root, poster):.0f} |")
         full, noop = cached(root, Path(folder) / "dist")
-        print(f"\nbuild of {2 * GROUPS} posters, --jobs 1, whole process: {full:.0f} ms per poster; "
+        print(f"\nbuild of {2 * GROUPS} posters, --jobs 1, whole process (wall): {full:.0f} ms per poster; "
               f"no-op rebuild (all current): {noop:.1f} ms per poster")
-        print("\n| poster | zlib strategy | level | encode ms | KiB |")
-        print("|---|---|---|---|---|")
-        for poster, name, level, ms, size in png_levels(root):
-            print(f"| {poster} | {name} | {level} | {ms:.0f} | {size} |")
+        print("\n| poster | PNG encoder | encode ms | KiB |")
+        print("|---|---|---|---|")
+        for poster, label, ms, size in encoders(root):
+            print(f"| {poster} | {label} | {ms:.0f} | {size} |")
+        example = example_build(Path(folder) / "example")
+        if example:
+            print(f"\ncold `build.py --no-pdf` of the example project: {example[0]:.2f} s wall, {example[1]:.2f} s CPU")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
+from array import array
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -167,6 +169,14 @@ def _cmap_ranges(path: str, index: int) -> tuple[list[int], list[int]]:
     return [], []
 
 
+def _big_endian_array(code: str, data: bytes) -> array:
+    """Unsigned big-endian integers (H: 16 bits, I: 32 bits) read in one go, not one struct call each."""
+    numbers = array(code, data)
+    if sys.byteorder == "little":
+        numbers.byteswap()
+    return numbers
+
+
 def _parse_cmap(table: bytes) -> tuple[list[int], list[int]]:
     (_, count) = struct.unpack(">HH", table[:4])
     subtables = {}
@@ -180,15 +190,15 @@ def _parse_cmap(table: bytes) -> tuple[list[int], list[int]]:
         (fmt,) = struct.unpack(">H", table[offset:offset + 2])
         if fmt == 12:
             (groups,) = struct.unpack(">I", table[offset + 12:offset + 16])
-            pairs = [(s, e) for s, e, g in struct.iter_unpack(">III", table[offset + 16:offset + 16 + 12 * groups])]
-            return [s for s, _ in pairs], [e for _, e in pairs]
+            numbers = _big_endian_array("I", table[offset + 16:offset + 16 + 12 * groups])
+            return numbers[0::3].tolist(), numbers[1::3].tolist()
         if fmt == 4:
             (segments,) = struct.unpack(">H", table[offset + 6:offset + 8])
             segments //= 2
             ends_at = offset + 14
-            ends = struct.unpack(f">{segments}H", table[ends_at:ends_at + 2 * segments])
+            ends = _big_endian_array("H", table[ends_at:ends_at + 2 * segments])
             starts_at = ends_at + 2 * segments + 2
-            starts = struct.unpack(f">{segments}H", table[starts_at:starts_at + 2 * segments])
+            starts = _big_endian_array("H", table[starts_at:starts_at + 2 * segments])
             pairs = sorted((s, e) for s, e in zip(starts, ends, strict=True) if s != 0xFFFF)
             return [s for s, _ in pairs], [e for _, e in pairs]
     return [], []

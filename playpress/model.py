@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 COMMUNITY_TYPES = ("product", "interest", "knowledge", "mixed")
 RUNNING_MODELS = ("traffic", "content", "flash", "checkin")

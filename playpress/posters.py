@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import math
 import os
+import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -13,25 +13,31 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PIL import Image, ImageDraw, ImageOps, PngImagePlugin
+from PIL import Image, ImageDraw, ImageOps
 
 from . import qr
 from .diagnostics import ERROR, WARNING, Diagnostic, UserError
-from .fonts import FONT_ROLES, FontChain, chain_for, load, parse_face
+from .fonts import FONT_ROLES, FontChain, FontFace, chain_for, load, parse_face
 from .model import Poster
 from .plan import Job
 from .qr import RGB, WHITE, contrast, rgb
+from .reader import FAST_LOADER
 from .templates import render
 from .typeset import Box, Fitted, block_height, fit, fit_at_sizes
+
+# Pillow imports its image readers at the first Image.open: here instead, on import, which the
+# build does once before it forks its workers (not once per worker, in its first poster).
+Image.preinit()
 
 INK = (26, 26, 26)
 READABLE = 3.0  # WCAG contrast for large text: a text colour below it on its background becomes ink or white
 WIDE_RATIO = 1.6  # posters this much wider than tall (cover) use the layout's `wide` boxes
 PRINT_QR_CM = 2.0  # a printed QR is at least this wide
-# Speed first (bench/bench_posters.py measures levels 1..6, default and RLE strategies): zlib's RLE
-# strategy was as fast as default level 1 or faster, and 15-30 % smaller; never optimize=True.
+# Speed first (bench/bench_posters.py compares encoders): zlib level 1 on unfiltered rows, with a
+# hash table small enough to stay in the CPU cache (memory level 5 of 9: 15 % faster, no bigger).
 PNG_COMPRESS_LEVEL = 1
-PNG_COMPRESS_TYPE = zlib.Z_RLE
+PNG_MEMORY_LEVEL = 5
+BAND_ROWS = 64
 MEASURE_SIZE = 200  # pixel size at which character widths are measured, then scaled
 SUPERSAMPLE = 4  # shapes are drawn this much larger and reduced, for smooth edges...
 SUPERSAMPLE_PIXELS = 4_000_000  # ...up to this many pixels: big shapes have edges too long to show steps
@@ -99,7 +105,7 @@ def with_variant(layout: dict[str, Any], name: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=64)
 def _read_layout(path: str, stamp: int) -> dict[str, Any]:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=FAST_LOADER) or {}
 
 
 def font_chain(job: Job) -> FontChain:
@@ -206,8 +212,8 @@ def readable_on(under: RGB) -> RGB:
 
 def colour_under(canvas: Image.Image, rect: Rect) -> RGB:
     """The average colour of what lies under a box (a shape, the background colour or an image)."""
-    region = canvas.crop((rect.x, rect.y, rect.x + max(rect.w, 1), rect.y + max(rect.h, 1)))
-    sample = region.resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    box = (rect.x, rect.y, rect.x + max(rect.w, 1), rect.y + max(rect.h, 1))
+    sample = canvas.resize((1, 1), Image.Resampling.BOX, box).getpixel((0, 0))
     return tuple(sample)[:3]  # type: ignore[return-value]
 
 
@@ -220,8 +226,9 @@ def background(job: Job, poster: Poster, layout: dict[str, Any]) -> Image.Image:
     return Image.new("RGB", size, rgb(poster.background or layout.get("background", "#FFFFFF")))
 
 
+@lru_cache(maxsize=64)
 def soft_mask(size: tuple[int, int], shape: str, radius: float = 0) -> Image.Image:
-    """An anti-aliased mask of a rounded rectangle or an ellipse filling `size`."""
+    """An anti-aliased mask of a rounded rectangle or an ellipse filling `size` (shared: do not draw on it)."""
     scale = max(1, min(SUPERSAMPLE, int(math.sqrt(SUPERSAMPLE_PIXELS / (size[0] * size[1])))))
     big = (size[0] * scale, size[1] * scale)
     mask = Image.new("L", big, 0)
@@ -238,8 +245,36 @@ def paint(canvas: Image.Image, rect: Rect, fill: RGB, shape: str = "rect", radiu
         return
     if shape == "rect" and not radius:
         canvas.paste(fill, (rect.x, rect.y, rect.x + rect.w, rect.y + rect.h))
-        return
-    canvas.paste(fill, (rect.x, rect.y, rect.x + rect.w, rect.y + rect.h), soft_mask((rect.w, rect.h), shape, radius))
+    elif shape == "rect":
+        _paint_rounded(canvas, rect, fill, radius)
+    else:
+        canvas.paste(fill, (rect.x, rect.y, rect.x + rect.w, rect.y + rect.h), soft_mask((rect.w, rect.h), shape, radius))
+
+
+def _paint_rounded(canvas: Image.Image, rect: Rect, fill: RGB, radius: float) -> None:
+    """A rounded rectangle: only its four corners go through a mask, the rest is a plain fill.
+
+    The mask is that of a small rectangle with the same corners; its quarters go to the corners of
+    the big one, whose straight edges and inside are filled directly. A QR frame on A4 blended two
+    megapixels through a mask before.
+    """
+    corner = math.ceil(radius) + 1  # past the arc: the straight part of the edges
+    small = (min(rect.w, 2 * corner), min(rect.h, 2 * corner))
+    mask = soft_mask(small, "rect", radius)
+    half_w, half_h = small[0] // 2, small[1] // 2
+    right, bottom = rect.x + rect.w, rect.y + rect.h
+    for (sx0, sy0, sx1, sy1), (x, y) in (
+            ((0, 0, half_w, half_h), (rect.x, rect.y)),
+            ((half_w, 0, small[0], half_h), (right - small[0] + half_w, rect.y)),
+            ((0, half_h, half_w, small[1]), (rect.x, bottom - small[1] + half_h)),
+            ((half_w, half_h, small[0], small[1]), (right - small[0] + half_w, bottom - small[1] + half_h))):
+        canvas.paste(fill, (x, y, x + sx1 - sx0, y + sy1 - sy0), mask.crop((sx0, sy0, sx1, sy1)))
+    inner_left, inner_right = rect.x + half_w, right - (small[0] - half_w)
+    inner_top, inner_bottom = rect.y + half_h, bottom - (small[1] - half_h)
+    if inner_right > inner_left:  # the middle columns, top to bottom
+        canvas.paste(fill, (inner_left, rect.y, inner_right, bottom))
+    if inner_bottom > inner_top:  # the middle rows, left to right
+        canvas.paste(fill, (rect.x, inner_top, right, inner_bottom))
 
 
 def draw_shapes(canvas: Image.Image, shapes: list[dict[str, Any]], palette: dict[str, RGB]) -> None:
@@ -255,14 +290,28 @@ def draw_logo(canvas: Image.Image, job: Job, spec: dict[str, Any], palette: dict
     side = min(rect.w, rect.h)
     left = rect.x
     top = rect.y + (rect.h - side) // 2
-    with Image.open(job.asset(job.group.brand.logo)) as image:
-        logo = image.convert("RGBA")
     inset = 0
     if spec.get("plate"):
         paint(canvas, Rect(left, top, side, side), colour(spec["plate"], palette), "ellipse")
         inset = round(side * 0.08)
-    logo.thumbnail((side - 2 * inset, side - 2 * inset), Image.Resampling.LANCZOS)
+    logo = logo_image(job, side - 2 * inset)
     canvas.paste(logo, (left + (side - logo.width) // 2, top + (side - logo.height) // 2), logo)
+
+
+def logo_image(job: Job, side: int = 0) -> Image.Image:
+    """The group's logo as RGBA, reduced to fit a square of `side` if given (shared: do not draw on it)."""
+    path = str(job.asset(job.group.brand.logo))
+    return _logo(path, os.stat(path).st_mtime_ns, side)
+
+
+@lru_cache(maxsize=32)
+def _logo(path: str, stamp: int, side: int) -> Image.Image:
+    if side:
+        logo = _logo(path, stamp, 0).copy()
+        logo.thumbnail((side, side), Image.Resampling.LANCZOS)
+        return logo
+    with Image.open(path) as image:
+        return image.convert("RGBA")
 
 
 def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any], palette: dict[str, RGB],
@@ -287,10 +336,7 @@ def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any],
             raise UserError(Diagnostic(poster.path, poster.line, 0, ERROR,
                                        f"poster '{poster.id}' for group '{group.slug}': its qr text is empty",
                                        "give the QR a link, or write qr: false"))
-        logo = None
-        if spec.get("logo") and group.brand.logo:
-            with Image.open(job.asset(group.brand.logo)) as image:
-                logo = image.convert("RGBA")
+        logo = logo_image(job) if spec.get("logo") and group.brand.logo else None
         code = qr.code_image(text, side, qr.module_colour(palette["brand"]), logo, min_side)
     align = spec.get("align", "center")
     x = rect.x + {"left": 0, "right": rect.w - code.width}.get(align, (rect.w - code.width) // 2)
@@ -361,7 +407,6 @@ def draw_text(canvas: Image.Image, paragraphs: list[str], spec: dict[str, Any], 
     bullet_fill = colour(bullet, palette) if bullet else fill
     if bullet and contrast(bullet_fill, under) < 1.5:
         bullet_fill = fill
-    draw = ImageDraw.Draw(canvas)
     stroke = max(1, round(size * 0.025)) if bold else 0
     y = top + pad
     line_step = size * box.line_height
@@ -379,7 +424,7 @@ def draw_text(canvas: Image.Image, paragraphs: list[str], spec: dict[str, Any], 
                 dot = round(size * 0.32)
                 paint(canvas, Rect(round(x - size * 0.75), round(baseline - size * 0.3 - dot / 2), dot, dot),
                       bullet_fill, "ellipse")
-            _draw_line(draw, line, x, baseline, size, chain, bold, fill, stroke)
+            _draw_line(canvas, line, x, baseline, size, chain, bold, fill, stroke)
             y += line_step
         y += size * box.paragraph_gap
     return fitted
@@ -436,24 +481,68 @@ def _line_width(line: str, size: int, chain: FontChain, bold: bool) -> float:
     return sum(load(face, size).getlength(text) + (2 * stroke if fake else 0) for face, fake, text in runs(line, chain, bold))
 
 
-def _draw_line(draw: ImageDraw.ImageDraw, line: str, x: float, baseline: float, size: int, chain: FontChain,
+def _draw_line(canvas: Image.Image, line: str, x: float, baseline: float, size: int, chain: FontChain,
                bold: bool, fill: RGB, stroke: int) -> None:
     for face, fake, text in runs(line, chain, bold):
-        font = load(face, size)
         width = stroke if fake else 0
-        draw.text((x + width, baseline), text, font=font, fill=fill, anchor="ls", stroke_width=width, stroke_fill=fill)
-        x += font.getlength(text) + 2 * width
+        left, top = x + width, baseline
+        mask, dx, dy = text_mask(face, size, text, width, left % 1, top % 1)
+        canvas.paste(fill, (int(left) + dx, int(top) + dy, int(left) + dx + mask.width, int(top) + dy + mask.height), mask)
+        x += load(face, size).getlength(text) + 2 * width
+
+
+@lru_cache(maxsize=96)
+def text_mask(face: FontFace, size: int, text: str, stroke: int, x_fraction: float,
+              y_fraction: float) -> tuple[Image.Image, int, int]:
+    """The coverage of a run of text and where its top left lies from the baseline's start.
+
+    Kept: the title, lines and call to action of a playbook are the same for every group, and
+    FreeType renders every glyph again on each call (most of the time of drawing text).
+    """
+    font = load(face, size)
+    left, top, right, bottom = font.getbbox(text, anchor="ls", stroke_width=stroke)
+    pad = 2  # the sub-pixel start may shift the glyphs by up to a pixel
+    mask = Image.new("L", (right - left + 2 * pad, bottom - top + 2 * pad), 0)
+    ImageDraw.Draw(mask).text((x_fraction - left + pad, y_fraction - top + pad), text, font=font, fill=255,
+                              anchor="ls", stroke_width=stroke, stroke_fill=255)
+    return mask, left - pad, top - pad
 
 
 # --- encoding -----------------------------------------------------------------------------------
 
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
 def encode(canvas: Image.Image, poster: Poster) -> bytes:
-    """PNG bytes that depend on the pixels only: an sRGB chunk, 300 dpi on print sizes, no time stamp."""
-    info = PngImagePlugin.PngInfo()
-    info.add(b"sRGB", b"\x00")  # perceptual rendering intent: the pixels are sRGB
-    options: dict[str, Any] = {"pnginfo": info, "compress_level": PNG_COMPRESS_LEVEL, "compress_type": PNG_COMPRESS_TYPE}
+    """PNG bytes that depend on the pixels only: an sRGB chunk, 300 dpi on print sizes, no time stamp.
+
+    Written here rather than by Pillow: Pillow tries the five PNG filters on every row, which took
+    longer than compressing (bench/results/posters.md). Rows are stored unfiltered and zlib level 1
+    compresses them; flat colour and anti-aliased text compress well that way.
+    """
+    width, height = canvas.size
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits per channel, RGB, no interlace
+    chunks = [(b"IHDR", header), (b"sRGB", b"\x00")]  # perceptual rendering intent: the pixels are sRGB
     if poster.for_print:
-        options["dpi"] = (poster.dpi, poster.dpi)
-    buffer = io.BytesIO()
-    canvas.save(buffer, "PNG", **options)
-    return buffer.getvalue()
+        per_metre = round(poster.dpi / 0.0254)
+        chunks.append((b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)))
+    chunks.append((b"IDAT", _compressed_rows(canvas)))
+    chunks.append((b"IEND", b""))
+    return PNG_SIGNATURE + b"".join(
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)) for kind, data in chunks)
+
+
+def _compressed_rows(image: Image.Image) -> bytes:
+    """The image's rows, each after the byte 0 (PNG filter type None), compressed band by band.
+
+    Bands of BAND_ROWS keep the buffers small: copying the whole image out at once touched fresh
+    memory, which cost a first render as much again as the compression.
+    """
+    stride = image.width * len(image.getbands())
+    compressor = zlib.compressobj(PNG_COMPRESS_LEVEL, zlib.DEFLATED, 15, PNG_MEMORY_LEVEL)
+    parts = []
+    for top in range(0, image.height, BAND_ROWS):
+        band = memoryview(image.crop((0, top, image.width, min(image.height, top + BAND_ROWS))).tobytes())
+        parts.append(compressor.compress(b"\0" + b"\0".join(band[at:at + stride] for at in range(0, len(band), stride))))
+    parts.append(compressor.flush())
+    return b"".join(parts)

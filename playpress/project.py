@@ -8,7 +8,7 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,14 @@ from .schedule import expand, group_slots, is_ambiguous, is_shifted
 from .templates import context, render
 from .theme import Theme, theme_dirs
 from .validate import (
-    IDENT, Section, check_path, check_references, playbook_from, site_from, slots_from, walk_templates,
+    IDENT,
+    Section,
+    check_path,
+    check_references,
+    playbook_from,
+    site_from,
+    slots_from,
+    walk_templates,
 )
 
 SITE_FILE = "content/site.yml"
@@ -99,6 +106,20 @@ def files_stamp(root: Path) -> str:
     return hashlib.blake2b("\n".join(sorted(entries)).encode(), digest_size=16).hexdigest()
 
 
+def _markdown_files(root: Path, folder: str, loaded: Loaded) -> Iterator[tuple[str, str, bytes, SourceFile]]:
+    """The folder's Markdown files that could be read: (slug, path, bytes, front matter + body)."""
+    for path in scan(root, folder):
+        loaded.sources.append(path)
+        slug = Path(path).stem
+        if not _slug_ok(slug, path, loaded.report):
+            continue
+        raw = (root / path).read_bytes()
+        source, problems = _read_markdown(path, raw)
+        loaded.report.extend(problems)
+        if source is not None and not problems:
+            yield slug, path, raw, source
+
+
 def load_project(root: Path) -> Loaded:
     """Read and validate every file of the project; diagnostics for all problems at once."""
     root = root.resolve()
@@ -122,32 +143,14 @@ def load_project(root: Path) -> Loaded:
     layouts = tuple(theme.config.get("poster_layouts", ()))
 
     playbooks: dict[str, Playbook] = {}
-    for path in scan(root, PLAYBOOKS_DIR):
-        loaded.sources.append(path)
-        slug = Path(path).stem
-        if not _slug_ok(slug, path, report):
-            continue
-        raw = (root / path).read_bytes()
-        source, problems = _read_markdown(path, raw)
-        report.extend(problems)
-        if source is None or problems:
-            continue
+    for slug, path, raw, source in _markdown_files(root, PLAYBOOKS_DIR, loaded):
         playbook = _memo(("playbook", str(root), path, raw, layouts, stamp), (), report, playbook_from,
                          slug, path, source.meta, source.body, source.body_line, root, layouts)
         if playbook is not None:
             playbooks[slug] = playbook
 
     groups: dict[str, Group] = {}
-    for path in scan(root, GROUPS_DIR):
-        loaded.sources.append(path)
-        slug = Path(path).stem
-        if not _slug_ok(slug, path, report):
-            continue
-        raw = (root / path).read_bytes()
-        source, problems = _read_markdown(path, raw)
-        report.extend(problems)
-        if source is None or problems:
-            continue
+    for slug, path, raw, source in _markdown_files(root, GROUPS_DIR, loaded):
         # A group depends on its own playbook (and on which playbooks exist, for "did you mean").
         named = playbooks.get(str(source.meta.get("playbook"))) if isinstance(source.meta, dict) else None
         group = _memo(("group", str(root), path, raw, site_raw, stamp, id(named), tuple(playbooks)),
@@ -300,7 +303,6 @@ def check_group(project: Project, group: Group, report: Report) -> None:
     """Checks that need a group and its playbook together: templates, span, posts, shares, QR."""
     playbook = project.playbook_of(group)
     site = project.site
-    root = Path(project.root)
     values = context(site, playbook, group)
     slots = group_slots(playbook, group)
     span_text = f"{group.start}..{group.end}, {group.days} days"

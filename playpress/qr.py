@@ -68,7 +68,7 @@ def code_image(text: str, width: int, dark: RGB, logo: Image.Image | None = None
         bits[at:at + side] = line
     small = Image.frombytes("P", (modules, modules), bytes(bits))
     small.putpalette([*WHITE, *dark])
-    image = small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST).convert("RGB")
+    image = small.convert("RGB").resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
     if logo is not None:
         _put_logo(image, logo, side, scale)
     return image

@@ -5,14 +5,30 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .diagnostics import Report, did_you_mean
 from .model import (
-    COMMUNITY_TYPES, LANGUAGES, RUNNING_MODELS, SLOT_KINDS, Answer, Brand, Limits, Metrics,
-    MixTarget, Phase, Playbook, Positioning, Poster, Role, Rules, Site, Slot, Template,
+    COMMUNITY_TYPES,
+    LANGUAGES,
+    RUNNING_MODELS,
+    SLOT_KINDS,
+    Answer,
+    Limits,
+    Metrics,
+    MixTarget,
+    Phase,
+    Playbook,
+    Positioning,
+    Poster,
+    Role,
+    Rules,
+    Site,
+    Slot,
+    Template,
 )
 from .reader import YamlList, YamlMap
 from .schedule import WhenError, parse_when, slot_id
@@ -399,7 +415,7 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
             ph.error("days", f"'{name}.days' is '{days_text}'", "write campaign days as 'N-M' with 1 <= N <= M, e.g. \"1-7\"")
         if phase_name and days:
             phases.append(Phase(phase_name, days[0], days[1], ph.text("goal"), line))
-    for earlier, later in zip(phases, phases[1:]):
+    for earlier, later in zip(phases, phases[1:], strict=False):
         if later.first_day <= earlier.last_day:
             report.error(path, later.line, f"phase '{later.name}' (days {later.first_day}-{later.last_day}) overlaps "
                          f"'{earlier.name}' (days {earlier.first_day}-{earlier.last_day})",

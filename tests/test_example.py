@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import REPO, run_cli
+
 from playpress.project import load_project
 from playpress.templates import context, render
 

@@ -22,7 +22,7 @@ ZH_BODY = """
 |---|---|
 | 22:00 | 出打卡榜 |
 
-- [ ] 开营前检查直播链接
+- [ ] 开营前检查直播链接 ✍️ ☕
 
 <script>alert(1)</script>
 """
@@ -126,6 +126,18 @@ def test_zh_pdf_pages_bookmarks_numbers_text_and_cjk_font(zh_build: tuple[Path, 
     embedded = fonts_of(reader)
     assert any("playpress" in name and "/FontFile3" in files for name, files in embedded.items()), embedded
     assert reader.metadata["/CreationDate"] == "D:20261201"
+    # ✍️ and ☕ are drawn from the cut faces: Pango's emoji look-up would embed a whole system face (DejaVu, 380 KB)
+    assert all("playpress" in name for name in embedded), embedded
+
+
+def test_pdf_posters_are_small_jpeg_thumbnails(zh_build: tuple[Path, Path]) -> None:
+    _, out = zh_build
+    reader = pypdf.PdfReader(out / "g1" / "handbook.pdf")
+    images = [image.get_object() for page in reader.pages
+              for image in (page["/Resources"].get("/XObject") or {}).values()]
+    posters = [image for image in images if image["/Filter"] == "/DCTDecode"]
+    assert posters, [image["/Filter"] for image in images]
+    assert all(image["/Width"] <= 354 for image in posters)  # not the 1080 px poster, re-encoded by WeasyPrint
 
 
 def test_pdf_bytes_are_the_same_for_the_same_inputs(zh_build: tuple[Path, Path]) -> None:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
 import segno
 import zxingcpp
 from conftest import REPO, run_cli, write_project
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw
 
 from playpress.build import Options, build
 from playpress.diagnostics import UserError
 from playpress.plan import POSTERS, Job, Output
-from playpress.posters import poster_png
+from playpress.posters import Rect, paint, poster_png
 from playpress.project import load_project
 from playpress.templates import render
 from playpress.theme import Theme
@@ -264,3 +266,46 @@ def test_example_posters(tmp_path: Path) -> None:
         else:
             expected = [job.group.join_url]
         assert decoded(image) == expected, key
+
+
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """The chunks of a PNG, each checked against its CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, at = [], 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        chunks.append((kind, body))
+        at += 12 + length
+    return chunks
+
+
+def test_png_is_well_formed_and_carries_only_pixels_colour_space_and_dpi(held_out_posters: dict) -> None:
+    for key in ("zh-black/story", "zh-black/counter"):
+        image, data, job = held_out_posters[key]
+        chunks = png_chunks(data)
+        kinds = [kind for kind, _ in chunks]
+        print_size = job.playbook.poster(job.output.poster).for_print
+        assert kinds == [b"IHDR", b"sRGB", *([b"pHYs"] if print_size else []), b"IDAT", b"IEND"], key
+        width, height, depth, colour_type = struct.unpack(">IIBB", chunks[0][1][:10])
+        assert (width, height, depth, colour_type) == (*image.size, 8, 2)
+        rows = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
+        assert len(rows) == height * (1 + 3 * width)
+        assert len(data) < 600_000, key  # fine to send in a chat
+
+
+def test_rounded_corners_are_smooth_and_edges_solid() -> None:
+    """The QR frame and pills: drawn corner by corner, they match a whole 4x supersampled shape."""
+    size, radius, fill = (700, 300), 40.0, (46, 125, 50)
+    canvas = Image.new("RGB", (size[0] + 20, size[1] + 20), (255, 255, 255))
+    paint(canvas, Rect(10, 10, *size), fill, radius=radius)
+    big = Image.new("L", (size[0] * 4, size[1] * 4), 0)
+    ImageDraw.Draw(big).rounded_rectangle((0, 0, size[0] * 4 - 1, size[1] * 4 - 1), radius=radius * 4, fill=255)
+    expected = Image.new("RGB", canvas.size, (255, 255, 255))
+    expected.paste(fill, (10, 10, 10 + size[0], 10 + size[1]), big.resize(size, Image.Resampling.BOX))
+    assert ImageChops.difference(canvas, expected).getbbox() is None
+    corner = {c for _, c in canvas.crop((10, 10, 30, 30)).getcolors(1 << 16)}
+    assert len(corner) > 5  # anti-aliased
+    assert canvas.crop((60, 10, 660, 310)).getcolors() == [(600 * 300, fill)]

@@ -15,7 +15,7 @@ def test_front_matter_lines_point_at_the_file():
 
 
 def test_yaml_error_is_reported_with_its_line_never_swallowed():
-    raw = "---\ntitle: T\nroles:\n  - {id: a, title: [x}\n---\n".encode()
+    raw = b"---\ntitle: T\nroles:\n  - {id: a, title: [x}\n---\n"
     source, problems = read_markdown("playbooks/x.md", raw)
     assert len(problems) == 1
     assert problems[0].line == 4 and problems[0].severity == "error"

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, run_cli, snapshot, write_project
 
 GROUP = "content/groups/g1.md"
