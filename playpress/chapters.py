@@ -1,6 +1,7 @@
 """Markdown chapters (a playbook's body, a group's notes) as handbook HTML: tables, heading anchors, task lists.
 
 Raw HTML in the Markdown is shown as text, never passed through: a playbook may come from someone else.
+HTML comments (`<!-- note to the editor -->`) are dropped, as in any Markdown tool.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
@@ -34,13 +36,39 @@ def slugify(title: str, prefix: str = "") -> str:
     return prefix + (slug or "section")
 
 
+COMMENTS = re.compile(r"<!--.*?-->", re.S)
+
+
+def _raw_html_as_text(self: object, tokens: list, index: int, options: object, env: object) -> str:
+    """Raw HTML from the Markdown: comments vanish, everything else is shown as the text it is."""
+    token = tokens[index]
+    text = COMMENTS.sub("", token.content)
+    if not text.strip():
+        return ""
+    escaped = escapeHtml(text)
+    return f"<p>{escaped.strip()}</p>\n" if token.type == "raw_html_block" else escaped
+
+
 @lru_cache(maxsize=8)
 def _markdown(id_prefix: str) -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
+    md.add_render_rule("raw_html_block", _raw_html_as_text)
+    md.add_render_rule("raw_html_inline", _raw_html_as_text)
     md.enable(["table", "strikethrough"])
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=lambda title: slugify(title, id_prefix))
     md.use(tasklists_plugin)
+    # Runs before the task list rule, so only the author's raw HTML is marked, not the plugin's checkboxes.
+    md.core.ruler.after("inline", "raw_html_as_text", _mark_raw_html)
     return md
+
+
+def _mark_raw_html(state: object) -> None:
+    for token in state.tokens:  # type: ignore[attr-defined]
+        if token.type == "html_block":
+            token.type = "raw_html_block"
+        for child in token.children or ():
+            if child.type == "html_inline":
+                child.type = "raw_html_inline"
 
 
 def render_markdown(text: str, top_level: int = 2, id_prefix: str = "") -> Chapters:

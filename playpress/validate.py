@@ -126,23 +126,21 @@ class Section:
         return [(f"{self.name(key)}[{i}]", lines[i][0] if i < len(lines) else self.line_of(key), item)
                 for i, item in enumerate(value)]
 
-    def texts(self, key: str) -> tuple[str, ...]:
+    def _text_items(self, key: str) -> list[tuple[str, int, str]]:
+        """A list of single values: (name, line, text); anything else is reported."""
         result = []
         for name, line, item in self.items(key):
             if isinstance(item, (dict, list)) or item is None:
                 self.report.error(self.path, line, f"'{name}' should be text, not {_kind(item)}", "write one value")
             else:
-                result.append(str(item).strip())
-        return tuple(result)
+                result.append((name, line, str(item).strip()))
+        return result
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        return tuple(text for _name, _line, text in self._text_items(key))
 
     def templates(self, key: str) -> tuple[Template, ...]:
-        result = []
-        for name, line, item in self.items(key):
-            if isinstance(item, (dict, list)) or item is None:
-                self.report.error(self.path, line, f"'{name}' should be text, not {_kind(item)}", "write one value")
-            else:
-                result.append(Template(str(item).strip(), self.path, line, name))
-        return tuple(result)
+        return tuple(Template(text, self.path, line, name) for name, line, text in self._text_items(key))
 
     def section(self, key: str, known: tuple[str, ...]) -> Section:
         return Section(self.report, self.path, self.data.get(key), self.name(key), known, self.line_of(key))

@@ -55,3 +55,12 @@ def test_deep_headings_stop_at_h6_and_empty_text_is_empty() -> None:
     assert "<h6" in render_markdown("# a\n\n###### b\n", top_level=3).html
     assert render_markdown("  \n").html == ""
     assert slugify("Hello, World!") == "hello-world" and slugify("!!!") == "section"
+
+
+def test_html_comments_vanish_and_other_raw_html_stays_text():
+    from playpress.chapters import render_markdown
+
+    html = render_markdown("<!-- 编辑提示：换成店名 -->\n\n# 标题\n\n- [ ] 任务 <!-- 备注 -->\n\n<b onclick=x>粗</b>\n").html
+    assert "编辑提示" not in html and "备注" not in html and "&lt;!--" not in html
+    assert 'type="checkbox"' in html  # the task list's own checkbox is not escaped
+    assert "&lt;b onclick=x&gt;" in html and "<b" not in html
