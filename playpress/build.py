@@ -15,7 +15,7 @@ from . import __version__
 from .diagnostics import Report, UserError
 from .files import remove_output, write_atomic
 from .model import Project
-from .plan import LIGHT, PDF, Job, Output, Renderer, plan, renderers
+from .plan import LIGHT, PDF, POSTERS, Job, Output, Renderer, plan, renderers
 from .project import GROUPS_DIR, PLAYBOOKS_DIR, load_project
 from .state import BuildState
 from .theme import Theme
@@ -131,8 +131,15 @@ def stale_outputs(outputs: list[Output], state: BuildState, options: Options, re
     return batch
 
 
-# Cheap outputs first, so that after a save the texts and calendars are on disk soonest.
-QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "faq", "csv", "ics", "sop_html", "index"))}
+# Cheap outputs first, so that after a save the texts and calendars are on disk soonest; the
+# site-wide index last, after the groups' own pages.
+QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "faq", "csv", "ics", "sop_html",
+                                                         "handbook_html"))}
+
+
+# A save's few posters are made here: forked workers start with cold caches (fonts, images) and
+# lose them when the pool ends, so a pool costs ~2x this process for one group's 3 posters.
+IN_PROCESS_POSTERS = 4
 
 
 def render_batch(project: Project, theme: Theme, batch: list[Output], state: BuildState,
@@ -141,7 +148,7 @@ def render_batch(project: Project, theme: Theme, batch: list[Output], state: Bui
     jobs = min(options.jobs or os.cpu_count() or 1, len(batch))
     if not batch:
         return
-    if batch[0].stage == LIGHT or jobs < 2:
+    if batch[0].stage == LIGHT or jobs < 2 or (batch[0].stage == POSTERS and len(batch) <= IN_PROCESS_POSTERS):
         batch = sorted(batch, key=lambda o: (QUICK_FIRST.get(o.kind, len(QUICK_FIRST)), o.path))
         outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
         finish(outcomes, state, options, result)

@@ -147,7 +147,7 @@ def plan(project: Project, kinds: set[str], only: tuple[str, ...] = ()) -> list[
             continue
         outputs += group_outputs(project, project.groups[slug], kinds)
     outputs.append(Output(LIGHT, "index.html", "index"))
-    return sorted(outputs)
+    return sorted(outputs, key=lambda o: (o.stage, o.path, o.kind, o.group, o.poster))  # the dataclass order, faster
 
 
 def relative_link(output: Output, target: str) -> str:

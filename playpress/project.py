@@ -48,11 +48,12 @@ class Loaded:
 
 
 def scan(root: Path, folder: str) -> list[str]:
-    directory = root / folder
-    if not directory.is_dir():
+    try:  # os.scandir: the kind of each entry without a stat per file (watch mode scans after every save)
+        with os.scandir(root / folder) as listing:
+            return sorted(f"{folder}/{entry.name}" for entry in listing
+                          if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return sorted(f"{folder}/{entry.name}" for entry in directory.iterdir()
-                  if entry.suffix == ".md" and entry.is_file() and not entry.name.startswith("."))
 
 
 # Validation results reused while their inputs are the same bytes (a watch session revalidates

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,6 +50,11 @@ class BuildState:
         absolute = self._absolute(path)
         try:
             stat = os.stat(absolute)
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            known = _HASHED.get(absolute)
+            if known is not None and known[0] == stamp:
+                self._hashes[path] = known[1]
+                return known[1]
             if stat.st_size >= BIG_FILE:
                 cached = self.big_files.get(path)
                 if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:
@@ -59,6 +65,8 @@ class BuildState:
                     self.changed = True
             else:
                 value = digest(Path(absolute).read_bytes())
+            if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > SETTLED_NS:
+                _HASHED[absolute] = (stamp, value)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             value = MISSING
         self._hashes[path] = value
@@ -117,12 +125,40 @@ class BuildState:
             self.changed = True
 
     def save(self) -> None:
-        data = {"outputs": self.outputs, "big_files": self.big_files}
-        # No indent: json's C encoder, several times faster on a state of thousands of inputs.
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        write_atomic(self.path, text.replace('},"', '},\n"').encode())
+        """One line per output; the lines of entries unchanged since the last save are reused."""
+        lines = [f"{_encode(path)}:{_encode_entry(path, self.outputs[path])}" for path in sorted(self.outputs)]
+        text = f'{{"big_files":{_encode(self.big_files)},"outputs":{{\n' + ",\n".join(lines) + "}}\n"
+        write_atomic(self.path, text.encode())
         self.changed = False
         _remember(self.path, {"outputs": dict(self.outputs), "big_files": dict(self.big_files)})
+
+
+def _encode(value: object) -> str:
+    # No indent: json's C encoder, several times faster on a state of thousands of inputs.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+# Each output's entry as saved last, by output: entries are replaced, never changed in place, so
+# the same object encodes the same (watch mode saves a state of ~1000 entries after each save).
+_ENCODED: dict[str, tuple[dict, str]] = {}
+
+
+def _encode_entry(path: str, entry: dict) -> str:
+    known = _ENCODED.get(path)
+    if known is not None and known[0] is entry:
+        return known[1]
+    text = _encode(entry)
+    if len(_ENCODED) >= 100_000:
+        _ENCODED.clear()  # many projects in one process (tests): keep memory bounded
+    _ENCODED[path] = (entry, text)
+    return text
+
+
+# Hashes of inputs by their stat, reused by later builds in this process (watch mode re-checks
+# every output's inputs after each save). Only for files unchanged for a while: a write within the
+# file system's timestamp granularity after hashing would keep the stamp (git's "racy clean" case).
+SETTLED_NS = 2_000_000_000
+_HASHED: dict[str, tuple[tuple[int, int, int, int], str]] = {}
 
 
 # The last state read or written per file, reused while the file is unchanged (watch mode reads

@@ -259,3 +259,37 @@ def test_same_inputs_same_bytes_in_two_folders(project: Path, tmp_path: Path) ->
     assert one == two and len(one) >= 20
     state = json.loads((second / ".playpress/state.json").read_text(encoding="utf-8"))
     assert set(state["outputs"]) == set(one)
+
+
+def test_an_input_rewritten_with_its_old_size_and_mtime_is_hashed_again(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hashes are reused by stat across builds of one process (watch): a same-size edit that
+    keeps the mtime (a copy with preserved times, a write within one timestamp tick) is still seen."""
+    monkeypatch.setattr("playpress.state.SETTLED_NS", -1)  # remember every hash, however fresh the file
+    source = tmp_path / "content/groups/g.md"
+    source.parent.mkdir(parents=True)
+    source.write_text("name: aaaa\n", encoding="utf-8")
+    old = 1_600_000_000_000_000_000
+    os.utime(source, ns=(old, old))  # long settled: its hash is remembered by stat
+    first = BuildState(tmp_path / "dist", tmp_path).hash_input("content/groups/g.md")
+    assert BuildState(tmp_path / "dist", tmp_path).hash_input("content/groups/g.md") == first
+    source.write_text("name: bbbb\n", encoding="utf-8")
+    os.utime(source, ns=(old, old))
+    assert BuildState(tmp_path / "dist", tmp_path).hash_input("content/groups/g.md") not in (first, MISSING)
+
+
+def test_state_saved_again_after_an_entry_changed_holds_the_new_entry(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    (out / "g").mkdir(parents=True)
+    for name in ("a.txt", "b.txt"):
+        (out / "g" / name).write_text(name, encoding="utf-8")
+    state = BuildState(out, tmp_path)
+    state.record("g/a.txt", [], "one")
+    state.record("g/b.txt", [], "one")
+    state.save()
+    state.record("g/b.txt", [], "two")
+    state.save()
+    saved = json.loads((out / ".playpress/state.json").read_text(encoding="utf-8"))
+    assert {path: entry["settings"] for path, entry in saved["outputs"].items()} == {"g/a.txt": "one", "g/b.txt": "two"}
+    again = BuildState(out, tmp_path)
+    assert again.is_current("g/a.txt", "one") and again.is_current("g/b.txt", "two")
