@@ -46,10 +46,6 @@ class Result:
         return bool(self.bug) or self.report.failed(strict)
 
 
-class InternalError(Exception):
-    """A bug in Playpress itself (not the project): reported with its traceback."""
-
-
 # Engine files that never change an output's bytes: editing them keeps dist/ current.
 NOT_SHAPING_OUTPUTS = ("cli.py", "watch.py", "serve.py", "scaffold.py", "__main__.py")
 

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from .model import Group, Occurrence, Phase, Slot
 from .plan import Job
-from .schedule import expand, is_shifted
+from .schedule import expand, group_slots, is_shifted
 from .templates import render
 
 PRODID = "-//Playpress//EN"
@@ -70,22 +70,26 @@ class Entry:
         return is_shifted(self.occurrence)
 
 
-def entries(job: Job) -> list[Entry]:
-    """The group's occurrences with copy rendered (once per slot: copy does not depend on the date)."""
-    playbook, group = job.playbook, job.group
-    values = job.values
-    by_slot: dict[tuple[str, int], tuple[str, str, str, str]] = {}
-    result: list[Entry] = []
-    for occurrence in expand(playbook, group):
-        slot = occurrence.slot
-        key = (slot.path, slot.order)
-        if key not in by_slot:
-            role = playbook.role(slot.owner)
-            poster = f"posters/{slot.poster}.png" if slot.poster else ""
-            by_slot[key] = (render(slot.copy, values, group).strip(), role.title if role else slot.owner,
-                            group.people.get(slot.owner, ""), poster)
-        result.append(Entry(occurrence, *by_slot[key]))
-    return result
+SlotFacts = tuple[str, str, str, str]  # copy rendered, owner role's title, person, poster file
+
+
+def slot_facts(job: Job) -> dict[tuple[str, int], SlotFacts]:
+    """What each slot of the group's SOP says and who sends it: copy does not depend on the date."""
+    playbook, group, values = job.playbook, job.group, job.values
+    facts: dict[tuple[str, int], SlotFacts] = {}
+    for slot in group_slots(playbook, group):
+        role = playbook.role(slot.owner)
+        facts[(slot.path, slot.order)] = (render(slot.copy, values, group).strip(), role.title if role else slot.owner,
+                                          group.people.get(slot.owner, ""),
+                                          f"posters/{slot.poster}.png" if slot.poster else "")
+    return facts
+
+
+def entries(job: Job, facts: dict[tuple[str, int], SlotFacts] | None = None) -> list[Entry]:
+    """The group's occurrences with each slot's facts (copy rendered once per slot)."""
+    facts = slot_facts(job) if facts is None else facts
+    return [Entry(occurrence, *facts[(occurrence.slot.path, occurrence.slot.order)])
+            for occurrence in expand(job.playbook, job.group)]
 
 
 def colon(lang: str) -> str:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .diagnostics import ERROR, NOTE, WARNING, Diagnostic, Report
+from .diagnostics import Report
 
 VERBS = ("build", "check", "watch", "serve", "new")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -51,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
-def print_diagnostics(report: Report, root: Path | None = None) -> None:
+def print_diagnostics(report: Report) -> None:
     for diagnostic in report.sorted():
         print(str(diagnostic), file=sys.stderr)
 
@@ -148,6 +148,3 @@ def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-d
               f"in {result.seconds:.2f} s -> {out} ({summary_of(result.report)})")
     return EXIT_OK
 
-
-def diagnostic_lines(diagnostics: list[Diagnostic]) -> list[str]:
-    return [str(d) for d in diagnostics if d.severity in (ERROR, WARNING, NOTE)]

@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -18,16 +19,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import segno
-
-from .calendar import calendar_days, colon, day_label, entries
+from . import qr
+from .calendar import SlotFacts, calendar_days, colon, day_label, entries, slot_facts
 from .chapters import Heading, render_markdown
 from .fontcut import FONT_CACHE, blank_face, cut_face, extracted_face
 from .fonts import FontFace
 from .plan import Job
 from .posters import EMOJI_RANGES, font_chain
 from .schedule import group_slots
-from .templates import render
 from .texts import faq_blocks, rules_text, welcome_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
@@ -45,7 +44,7 @@ def data_uri(data: bytes, mime: str) -> str:
 @lru_cache(maxsize=512)  # the same links on every rebuild of a group (watch mode): encoded once
 def qr_svg(text: str) -> str:
     """A QR code as an SVG data URI: sharp on paper at any size."""
-    return segno.make_qr(text, error="m", boost_error=True).svg_data_uri(scale=4, border=4, dark="#111")
+    return qr.make(text, with_logo=False).svg_data_uri(scale=4, border=qr.QUIET_ZONE, dark="#111")
 
 
 def image_uri(job: Job, relpath: str) -> str:
@@ -96,15 +95,13 @@ def phases(job: Job) -> list[dict[str, Any]]:
             for phase in job.playbook.phases]
 
 
-def slots(job: Job, counts: dict[str, int]) -> list[dict[str, Any]]:
+def slots(job: Job, facts: dict[tuple[str, int], SlotFacts], counts: dict[str, int]) -> list[dict[str, Any]]:
     """Each post of the SOP once, with the words to send: the calendar refers to these by number."""
-    playbook, group, values = job.playbook, job.group, job.values
     result = []
-    for slot in group_slots(playbook, group):
-        role = playbook.role(slot.owner)
-        result.append({"slot": slot, "words": render(slot.copy, values, group).strip(),
-                       "role": role.title if role else slot.owner, "person": group.people.get(slot.owner, ""),
-                       "poster": f"posters/{slot.poster}.png" if slot.poster else "", "count": counts.get(slot.id, 0)})
+    for slot in group_slots(job.playbook, job.group):
+        words, role, person, poster = facts[(slot.path, slot.order)]
+        result.append({"slot": slot, "words": words, "role": role, "person": person, "poster": poster,
+                       "count": counts.get(slot.id, 0)})
     return result
 
 
@@ -139,11 +136,10 @@ def contents(sections: list[tuple[str, str]], chapters: tuple[Heading, ...]) -> 
 def handbook_page(job: Job) -> str:
     """The handbook as one HTML document: every section the playbook has, in the order operators need them."""
     group, playbook, labels = job.group, job.playbook, job.labels()
-    items = entries(job)  # one expansion of the SOP serves the post list and the calendar
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item.slot.id] = counts.get(item.slot.id, 0) + 1
-    slot_list = slots(job, counts)
+    facts = slot_facts(job)  # each slot's copy rendered once, for the post list and the calendar
+    items = entries(job, facts)
+    counts = Counter(item.slot.id for item in items)
+    slot_list = slots(job, facts, counts)
     numbers = {entry["slot"].id: n for n, entry in enumerate(slot_list, 1)}
     chapters = render_markdown(playbook.body, top_level=2)
     notes = render_markdown(group.body, top_level=3, id_prefix="notes-")

@@ -12,13 +12,13 @@ RUNNING_MODELS = ("traffic", "content", "flash", "checkin")
 SLOT_KINDS = ("activity", "content", "interaction", "notice")
 LANGUAGES = ("zh", "en", "es")
 
-# Default activity share targets per running model (operators' practice: conversion
-# groups post at least half activities, traffic groups up to 80%).
-MODEL_MIX: dict[str, dict[str, str]] = {
-    "traffic": {"activity": ">=50%"},
-    "flash": {"activity": ">=50%"},
-    "content": {},
-    "checkin": {},
+# Default share targets (kind, op, share) per running model, used when a playbook has no `mix`
+# (operators' practice: conversion groups post at least half activities, traffic groups up to 80%).
+MODEL_MIX: dict[str, tuple[tuple[str, str, float], ...]] = {
+    "traffic": (("activity", ">=", 0.5),),
+    "flash": (("activity", ">=", 0.5),),
+    "content": (),
+    "checkin": (),
 }
 
 

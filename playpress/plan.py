@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +148,3 @@ def plan(project: Project, kinds: set[str], only: tuple[str, ...] = ()) -> list[
     outputs.append(Output(LIGHT, "index.html", "index"))
     return sorted(outputs, key=lambda o: (o.stage, o.path, o.kind, o.group, o.poster))  # the dataclass order, faster
 
-
-def relative_link(output: Output, target: str) -> str:
-    return os.path.relpath(target, os.path.dirname(output.path) or ".")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, Report, UserError, did_you_mean
-from .model import LANGUAGES, MODEL_MIX, Brand, Group, MixTarget, Playbook, Project, Site, Template
+from .model import LANGUAGES, Brand, Group, Playbook, Project, Site, Template
 from .reader import SourceFile, read_markdown, read_yaml_file
 from .schedule import expand, group_slots, is_ambiguous, is_shifted
 from .templates import context, render
@@ -356,16 +356,9 @@ def check_group(project: Project, group: Group, report: Report) -> None:
                             f"slot '{occurrence.slot.id}' at {occurrence.start:%H:%M} on {occurrence.date} happens twice in "
                             f"{group.timezone} (clocks go back); calendars use the first, {occurrence.start:%H:%M %Z}")
 
-    targets = list(playbook.mix)
-    if not targets and playbook.model in MODEL_MIX:
-        from .validate import parse_share
-        for kind, share in MODEL_MIX[playbook.model].items():
-            parsed = parse_share(share)
-            if parsed:
-                targets.append(MixTarget(kind, parsed[0], parsed[1], 1))
     if occurrences:
         kinds = Counter(o.slot.kind for o in occurrences)
-        for target in targets:
+        for target in playbook.mix:
             share = kinds[target.kind] / len(occurrences)
             low = target.op == ">=" and share + 1e-9 < target.share
             high = target.op == "<=" and share - 1e-9 > target.share
@@ -390,14 +383,3 @@ def check_group(project: Project, group: Group, report: Report) -> None:
         report.warning(group.path, group.line_of("qr_expires"),
                        f"qr_image expires on {group.qr_expires}, before the group's span ends ({span_text})",
                        "WeChat group QR images last 7 days: use a stable join_url for posters, or refresh the image")
-
-
-def project_files(root: Path) -> list[str]:
-    """Every file whose change can change an output (for watch mode's filter)."""
-    out: list[str] = []
-    for folder in ("content", "playbooks", "themes"):
-        base = root / folder
-        if base.is_dir():
-            for dirpath, _dirs, files in os.walk(base):
-                out.extend(os.path.relpath(os.path.join(dirpath, f), root) for f in files)
-    return sorted(out)

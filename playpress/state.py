@@ -76,9 +76,6 @@ class BuildState:
         """An input that is not a file (a folder's listing): its value is given."""
         self._hashes[name] = digest(value.encode())
 
-    def forget_hash(self, path: str) -> None:
-        self._hashes.pop(path, None)
-
     def forget_hashes_under(self, folder: Path) -> None:
         """Outputs read by later outputs (posters in a PDF) are hashed again once rewritten."""
         prefixes = {str(folder) + os.sep, str(folder.resolve()) + os.sep}

@@ -14,6 +14,7 @@ from .diagnostics import Report, did_you_mean
 from .model import (
     COMMUNITY_TYPES,
     LANGUAGES,
+    MODEL_MIX,
     RUNNING_MODELS,
     SLOT_KINDS,
     Answer,
@@ -432,6 +433,8 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
                                   "write a share such as \">=50%\" or \"<=20%\" (quoted)")
             else:
                 mix.append(MixTarget(kind_name, target[0], target[1], mix_section.line_of(kind_name)))
+    if not s.has("mix") and model:
+        mix = [MixTarget(kind_name, op, share, s.line_of("model")) for kind_name, op, share in MODEL_MIX[model]]
 
     posters = posters_from(s, root, layouts)
 
