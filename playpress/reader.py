@@ -99,7 +99,12 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Dia
         col = mark.column + 1 if mark else 0
         problem = exc.problem or "invalid YAML"
         if exc.context:
-            problem = f"{exc.context}, {problem}"
+            opened = exc.context_mark
+            if opened is not None and mark is not None and opened.line != mark.line:
+                # an unclosed '[' or '{' is noticed lines later: say where it was opened
+                problem = f"{exc.context} opened at line {opened.line + first_line}, {problem}"
+            else:
+                problem = f"{exc.context}, {problem}"
         return None, [Diagnostic(path, line, col, ERROR, f"YAML syntax: {problem}",
                                  "check indentation and quote values containing ': ', '#', '{' or '['")]
     except yaml.YAMLError as exc:

@@ -37,3 +37,10 @@ def test_missing_or_unclosed_front_matter():
 def test_bom_and_crlf_are_accepted():
     source, problems = read_markdown("g.md", "\ufeff---\r\nname: 群\r\n---\r\nbody\r\n".encode())
     assert problems == [] and source.meta["name"] == "群" and source.body == "body"
+
+
+def test_an_unclosed_bracket_names_the_line_that_opened_it():
+    raw = b"---\ntitle: T\ntype: [interest\nmodel: checkin\n---\n"
+    _, problems = read_markdown("playbooks/x.md", raw)
+    assert len(problems) == 1
+    assert "opened at line 3" in problems[0].message
