@@ -96,6 +96,10 @@ def main() -> None:
             schedule.local_start.cache_clear()
             return schedule.expand(playbook, group)
 
+        def cold(work: Callable[[], object]) -> Callable[[], object]:
+            """Each output as the first of its group in a build: the posts worked out again (not from the cache)."""
+            return lambda: (calendar._ENTRIES.clear(), work())[1]
+
         entries = calendar.entries(job("ics"))
         ics = calendar.sop_ics(job("ics"))
         library_ics = ics_with_library(job("ics"), entries)
@@ -104,11 +108,11 @@ def main() -> None:
         rows: list[tuple[str, Callable[[], object], int]] = [
             ("expand (cold time-zone cache)", expand_cold, 5),
             ("expand (warm cache)", lambda: schedule.expand(playbook, group), 5),
-            ("entries (expand + copy)", lambda: calendar.entries(job("ics")), 5),
-            ("sop.ics, written directly", lambda: calendar.sop_ics(job("ics")), 5),
+            ("entries (expand + copy)", cold(lambda: calendar.entries(job("ics"))), 5),
+            ("sop.ics, written directly", cold(lambda: calendar.sop_ics(job("ics"))), 5),
             ("sop.ics via icalendar library", lambda: ics_with_library(job("ics"), entries), 3),
-            ("sop.csv", lambda: calendar.sop_csv(job("csv")), 5),
-            ("sop.html", lambda: calendar.sop_html(job("sop_html")), 3),
+            ("sop.csv", cold(lambda: calendar.sop_csv(job("csv"))), 5),
+            ("sop.html", cold(lambda: calendar.sop_html(job("sop_html"))), 3),
             ("parse sop.ics back (icalendar)", lambda: icalendar.Calendar.from_ical(ics), 3),
         ]
         print(f"{DAYS} days x {SLOTS_PER_DAY} slots/day = {len(entries)} occurrences, zone {ZONE}")

@@ -133,19 +133,20 @@ QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "fa
                                                          "handbook_html"))}
 
 
-# A save's few posters are made here: forked workers start with cold caches (fonts, images) and
-# lose them when the pool ends, so a pool costs ~2x this process for one group's 3 posters.
-IN_PROCESS_POSTERS = 4
+# Below these batch sizes a stage renders in this process: forked workers lose what they cache
+# (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
+# group's 3 posters, and one group's pages are done before two workers would have started.
+POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
 
 
 def render_batch(project: Project, theme: Theme, batch: list[Output], state: BuildState,
                  table: dict[str, Renderer], options: Options, result: Result) -> None:
-    """Texts and pages in this process; posters and PDFs spread over the cores."""
+    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the cores."""
     jobs = min(options.jobs or os.cpu_count() or 1, len(batch))
     if not batch:
         return
-    if batch[0].stage == LIGHT or jobs < 2 or (batch[0].stage == POSTERS and len(batch) <= IN_PROCESS_POSTERS):
-        batch = sorted(batch, key=lambda o: (QUICK_FIRST.get(o.kind, len(QUICK_FIRST)), o.path))
+    batch = sorted(batch, key=lambda o: (QUICK_FIRST.get(o.kind, len(QUICK_FIRST)), o.path))
+    if jobs < 2 or len(batch) < POOL_FROM[batch[0].stage]:
         outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
         finish(outcomes, state, options, result)
     else:

@@ -85,11 +85,31 @@ def slot_facts(job: Job) -> dict[tuple[str, int], SlotFacts]:
     return facts
 
 
-def entries(job: Job, facts: dict[tuple[str, int], SlotFacts] | None = None) -> list[Entry]:
+def entries(job: Job) -> list[Entry]:
     """The group's occurrences with each slot's facts (copy rendered once per slot)."""
-    facts = slot_facts(job) if facts is None else facts
-    return [Entry(occurrence, *facts[(occurrence.slot.path, occurrence.slot.order)])
-            for occurrence in expand(job.playbook, job.group)]
+    return facts_and_entries(job)[1]
+
+
+# Per (site, playbook, group) objects, kept alive beside the result so that an id is never reused
+# while cached: sop.ics, sop.csv, sop.html and the handbook list the same posts, and a watch session
+# keeps the objects of files that did not change.
+_ENTRIES: dict[tuple[int, ...], tuple[tuple[object, ...], tuple[dict[tuple[str, int], SlotFacts], list[Entry]]]] = {}
+
+
+def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[Entry]]:
+    """slot_facts and entries of the job's group, worked out once per version of its files (do not change them)."""
+    keep = (job.project.site, job.playbook, job.group)
+    key = tuple(map(id, keep))
+    hit = _ENTRIES.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], keep, strict=True)):
+        return hit[1]
+    facts = slot_facts(job)
+    found = (facts, [Entry(occurrence, *facts[(occurrence.slot.path, occurrence.slot.order)])
+                     for occurrence in expand(job.playbook, job.group)])
+    if len(_ENTRIES) >= 1024:
+        _ENTRIES.clear()
+    _ENTRIES[key] = (keep, found)
+    return found
 
 
 def colon(lang: str) -> str:

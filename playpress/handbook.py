@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from . import qr
-from .calendar import SlotFacts, calendar_days, colon, day_label, entries, slot_facts
+from .calendar import SlotFacts, calendar_days, colon, day_label, facts_and_entries
 from .chapters import Heading, render_markdown
 from .fontcut import FONT_CACHE, blank_face, cut_face, extracted_face
 from .fonts import FontFace
@@ -136,8 +136,7 @@ def contents(sections: list[tuple[str, str]], chapters: tuple[Heading, ...]) -> 
 def handbook_page(job: Job) -> str:
     """The handbook as one HTML document: every section the playbook has, in the order operators need them."""
     group, playbook, labels = job.group, job.playbook, job.labels()
-    facts = slot_facts(job)  # each slot's copy rendered once, for the post list and the calendar
-    items = entries(job, facts)
+    facts, items = facts_and_entries(job)  # each slot's copy rendered once, for the post list and the calendar
     counts = Counter(item.slot.id for item in items)
     slot_list = slots(job, facts, counts)
     numbers = {entry["slot"].id: n for n, entry in enumerate(slot_list, 1)}

@@ -11,44 +11,57 @@ from dataclasses import replace
 from pathlib import Path
 
 from .build import Options, Result, build
-from .plan import LIGHT, PDF, POSTERS
+from .plan import LIGHT, PDF, POSTERS, Job, plan, renderers
+from .project import load_project
+from .theme import Theme
 
-# A save is often several events (write, chmod, rename) within a few milliseconds: wait for them to
-# stop. Shorter than the 100 ms of the design, to put a save's texts on disk within 100 ms.
-QUIET_SECONDS = 0.04
+# A save is often several events (open, writes, close; or a temporary file renamed into place)
+# within a few milliseconds. A burst whose last event finished a write (the file closed after
+# writing, or moved into place) and left every changed file present is ready after SETTLE_SECONDS;
+# any other burst (a delete, a write still going on, a new folder) waits QUIET_SECONDS of silence.
+QUIET_SECONDS = 0.1
+SETTLE_SECONDS = 0.005
 LONGEST_WAIT = 2.0  # ...but never postpone a build longer than this while events keep coming
-EDITOR_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".part", ".crdownload")
+EDITOR_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".part", ".crdownload", "___jb_tmp___", "___jb_old___")
 EDITOR_NAMES = ("4913",)  # vim's probe file
+FINISHED = ("closed", "moved")  # watchdog event types that end a write
 
 
 class QuietPeriod:
-    """Collects changed paths; they are ready once no new one came for `quiet` seconds."""
+    """Collects changed paths; they are ready once no new one came for `quiet` seconds,
+    or for `settle` seconds when the last event finished a write and no changed file is missing."""
 
     def __init__(self, quiet: float = QUIET_SECONDS, longest: float = LONGEST_WAIT,
-                 clock: Callable[[], float] = time.monotonic):
-        self.quiet, self.longest, self.clock = quiet, longest, clock
+                 clock: Callable[[], float] = time.monotonic, settle: float = SETTLE_SECONDS,
+                 exists: Callable[[str], bool] = os.path.exists):
+        self.quiet, self.longest, self.clock, self.settle, self.exists = quiet, longest, clock, settle, exists
         self.paths: set[str] = set()
+        self.moved_away: set[str] = set()  # sources of renames: gone on purpose
         self.first = self.last = 0.0
+        self.finished = False
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, finished: bool = False, moved_away: bool = False) -> None:
         now = self.clock()
         if not self.paths:
             self.first = now
         self.paths.add(path)
+        (self.moved_away.add if moved_away else self.moved_away.discard)(path)
         self.last = now
+        self.finished = finished
 
     def wait_time(self) -> float | None:
         """Seconds until the paths are ready (0: now); None when nothing changed."""
         if not self.paths:
             return None
-        now = self.clock()
-        return max(0.0, min(self.last + self.quiet, self.first + self.longest) - now)
+        settled = self.finished and all(map(self.exists, self.paths - self.moved_away))
+        quiet = self.settle if settled else self.quiet
+        return max(0.0, min(self.last + quiet, self.first + self.longest) - self.clock())
 
     def ready(self) -> bool:
         return self.wait_time() == 0.0
 
     def take(self) -> set[str]:
-        paths, self.paths = self.paths, set()
+        paths, self.paths, self.moved_away = self.paths, set(), set()
         return paths
 
 
@@ -75,17 +88,24 @@ class Changes:
         self.condition = threading.Condition()
 
     def dispatch(self, event: object) -> None:  # watchdog's handler interface
-        if getattr(event, "event_type", "") in ("opened", "closed_no_write"):
+        kind = getattr(event, "event_type", "")
+        if kind in ("opened", "closed_no_write"):
             return
-        if getattr(event, "is_directory", False) and getattr(event, "event_type", "") == "modified":
+        directory = getattr(event, "is_directory", False)
+        if directory and kind == "modified":
             return  # a folder's mtime: the file event itself follows
-        for path in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
-            if path and not ignored(os.fsdecode(path), self.root, self.out):
-                self.add(os.fsdecode(path))
+        finished = kind in FINISHED and not directory
+        source, target = os.fsdecode(getattr(event, "src_path", "")), os.fsdecode(getattr(event, "dest_path", ""))
+        kept = bool(target) and not ignored(target, self.root, self.out)
+        # A file renamed to an editor's backup name (g1.md -> g1.md~) comes back within moments: until
+        # it does, the burst is not settled. Renamed to a name of the project, it is gone on purpose.
+        for path, moved_away in ((source, kept), (target, False)):
+            if path and not ignored(path, self.root, self.out):
+                self.add(path, finished, moved_away)
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, finished: bool = False, moved_away: bool = False) -> None:
         with self.condition:
-            self.period.add(path)
+            self.period.add(path, finished, moved_away)
             self.condition.notify_all()
 
     def pending(self) -> bool:
@@ -156,6 +176,21 @@ def print_result(result: Result, label: str, options: Options, shown: set[str]) 
     sys.stdout.flush()
 
 
+def warm_up(options: Options) -> None:
+    """Render one group's texts, pages and posters to memory (nothing written) while nothing waits:
+    modules imported, templates compiled, fonts opened, so the first save is as quick as the next ones."""
+    project = load_project(options.root).project  # the build's own, from the memo
+    if project is None:
+        return
+    table, theme = renderers(), Theme(project.theme_dirs)
+    outputs = [o for o in plan(project, set(table), options.only) if o.stage < PDF]
+    for output in [o for o in outputs if o.group == outputs[0].group] + [o for o in outputs if not o.group]:
+        try:
+            table[output.kind](Job(project, theme, output, options.out))
+        except Exception:  # noqa: BLE001, S112 - a warm-up only; the build reports every problem itself
+            continue
+
+
 def watch(options: Options, stop: threading.Event | None = None,
           on_build: Callable[[Result, str], None] | None = None, quiet: float = QUIET_SECONDS) -> int:
     """Build, then build again after every burst of saves until stopped (Ctrl-C or `stop`)."""
@@ -175,6 +210,7 @@ def watch(options: Options, stop: threading.Event | None = None,
     print(f"watching {options.root} (Ctrl-C to stop)")
     try:
         staged_build(options, changes, report)
+        warm_up(options)
         while not stop.is_set():
             if changes.wait(stop):
                 staged_build(options, changes, report)

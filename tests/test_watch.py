@@ -58,6 +58,50 @@ def test_quiet_period_never_waits_longer_than_its_limit() -> None:
     assert period.ready() and period.take() == {"c.md"}
 
 
+def test_a_finished_write_is_built_after_a_short_settle_not_the_whole_quiet_period() -> None:
+    clock, on_disk = FakeClock(), {"a.md"}
+    period = QuietPeriod(quiet=0.1, longest=2.0, clock=clock, settle=0.005, exists=on_disk.__contains__)
+    period.add("a.md")  # written...
+    clock.now += 0.004
+    assert period.wait_time() == pytest.approx(0.096)  # still being written: the whole quiet period
+    period.add("a.md", finished=True)  # ...and closed
+    assert period.wait_time() == pytest.approx(0.005)
+    clock.now += 0.006
+    assert period.ready() and period.take() == {"a.md"}
+
+
+def test_a_missing_file_or_an_unfinished_event_waits_the_whole_quiet_period() -> None:
+    clock, on_disk = FakeClock(), {"a.md"}
+    period = QuietPeriod(quiet=0.1, longest=2.0, clock=clock, settle=0.005, exists=on_disk.__contains__)
+    period.add("b.md", finished=True)  # closed, but deleted since (a safe-write in the middle of its renames)
+    assert period.wait_time() == pytest.approx(0.1)
+    period.take()
+    period.add("a.md", finished=True)
+    period.add("a.md")  # a chmod after the close
+    assert period.wait_time() == pytest.approx(0.1)
+
+
+def test_changes_settle_after_a_rename_into_place_but_not_after_a_rename_to_a_backup(tmp_path: Path) -> None:
+    root = (tmp_path / "proj").resolve()
+    (root / "content/groups").mkdir(parents=True)
+    group, renamed = root / "content/groups/g1.md", root / "content/groups/g2.md"
+    clock = FakeClock()
+    changes = Changes(root, root / "dist", QuietPeriod(0.1, 2.0, clock, settle=0.005))
+    event = SimpleNamespace
+    # vim: g1.md renamed to its backup g1.md~, so g1.md is missing until the new one is written
+    changes.dispatch(event(event_type="moved", is_directory=False, src_path=str(group), dest_path=str(group) + "~"))
+    assert changes.period.wait_time() == pytest.approx(0.1)
+    group.write_text("---\n---\n", encoding="utf-8")
+    changes.dispatch(event(event_type="closed", is_directory=False, src_path=str(group)))
+    assert changes.period.wait_time() == pytest.approx(0.005)
+    changes.period.take()
+    # the operator renames a group: the old name is gone on purpose
+    group.rename(renamed)
+    changes.dispatch(event(event_type="moved", is_directory=False, src_path=str(group), dest_path=str(renamed)))
+    assert changes.period.wait_time() == pytest.approx(0.005)
+    assert changes.period.take() == {str(group), str(renamed)}
+
+
 def test_outputs_state_and_editor_files_are_ignored(tmp_path: Path) -> None:
     root, out = tmp_path / "proj", tmp_path / "proj" / "dist"
     for name in ("dist/g/welcome.txt", "dist/.playpress/state.json", "content/groups/.g1.md.swp", "content/groups/g1.md~",
