@@ -27,7 +27,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,22 +52,17 @@ class Entry:
     role: str  # the owner role's title
     person: str
     poster: str  # "posters/ID.png", relative to the group's folder, or ""
+    # Worked out once here: templates read them thousands of times in a handbook's calendar.
+    slot: Slot = field(init=False)
+    phase: Phase | None = field(init=False)
+    time: str = field(init=False)  # HH:MM as the calendar shows it
+    shifted: bool = field(init=False)  # the written time does not exist that day (a daylight-saving gap)
 
-    @property
-    def slot(self) -> Slot:
-        return self.occurrence.slot
-
-    @property
-    def phase(self) -> Phase | None:
-        return self.occurrence.phase
-
-    @property
-    def time(self) -> str:
-        return f"{self.occurrence.start:%H:%M}"
-
-    @property
-    def shifted(self) -> bool:
-        return is_shifted(self.occurrence)
+    def __post_init__(self) -> None:
+        occurrence = self.occurrence
+        for name, value in (("slot", occurrence.slot), ("phase", occurrence.phase),
+                            ("time", f"{occurrence.start:%H:%M}"), ("shifted", is_shifted(occurrence))):
+            object.__setattr__(self, name, value)
 
 
 SlotFacts = tuple[str, str, str, str]  # copy rendered, owner role's title, person, poster file

@@ -71,6 +71,7 @@ def _mark_raw_html(state: object) -> None:
                 child.type = "raw_html_inline"
 
 
+@lru_cache(maxsize=256)  # a playbook's chapters are the same in each of its groups' handbooks
 def render_markdown(text: str, top_level: int = 2, id_prefix: str = "") -> Chapters:
     """Markdown to HTML with the text's highest heading shown at `top_level` (h2 by default)."""
     if not text.strip():

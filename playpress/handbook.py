@@ -44,7 +44,7 @@ def data_uri(data: bytes, mime: str) -> str:
 @lru_cache(maxsize=512)  # the same links on every rebuild of a group (watch mode): encoded once
 def qr_svg(text: str) -> str:
     """A QR code as an SVG data URI: sharp on paper at any size."""
-    return qr.make(text, with_logo=False).svg_data_uri(scale=4, border=qr.QUIET_ZONE, dark="#111")
+    return qr.svg_data_uri(text, dark="#111")
 
 
 def image_uri(job: Job, relpath: str) -> str:

@@ -64,3 +64,29 @@ def test_given_image_is_enlarged_by_a_whole_factor_with_nearest(tmp_path) -> Non
     assert read(placed) == ["https://example.com/wx/abc"]
     smaller = qr.placed_image(given, given.width // 2)
     assert max(smaller.size) == given.width // 2
+
+
+def test_our_mask_choice_is_segnos_own_choice() -> None:
+    """The faster mask search must pick what segno's own search picks, module for module."""
+    import random
+
+    import segno.encoder
+
+    assert segno.encoder.find_and_apply_best_mask is qr._find_and_apply_best_mask  # installed, so this compares two
+    rng = random.Random(7)
+    texts = [f"https://example.com/j/group-{n:03d}" for n in range(20)] + ["扫码加入鲜果群" * k for k in (1, 5, 12)]
+    texts += ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789/:.?=&") for _ in range(rng.randint(5, 700)))
+              for _ in range(30)]
+    masks = set()
+    for text in texts:
+        for error in "mh":
+            ours = segno.make_qr(text, error=error, boost_error=False)
+            segno.encoder.find_and_apply_best_mask = qr._SEGNO_FIND_MASK
+            try:
+                theirs = segno.make_qr(text, error=error, boost_error=False)
+            finally:
+                segno.encoder.find_and_apply_best_mask = qr._find_and_apply_best_mask
+            assert (ours.mask, ours.matrix) == (theirs.mask, theirs.matrix), (text, error)
+            masks.add(ours.mask)
+    assert len(masks) >= 6  # the texts exercise most of the eight masks
+    assert read(qr.code_image(texts[-1], 900, qr.NEAR_BLACK)) == [texts[-1]]
