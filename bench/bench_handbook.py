@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 import pypdf  # noqa: E402
 import weasyprint.pdf.fonts as weasyprint_fonts  # noqa: E402
 
-from playpress import handbook  # noqa: E402
+from playpress import handbook, handbook_pdf  # noqa: E402
 from playpress.fontcut import FONT_CACHE  # noqa: E402
 from playpress.plan import LIGHT, PDF, Job, Output  # noqa: E402
 from playpress.project import load_project  # noqa: E402
@@ -80,16 +80,16 @@ def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, flo
         html_s, _ = cpu(lambda: handbook.handbook_html(job("html", LIGHT)))
         for cut in out.joinpath(FONT_CACHE).glob("*-cut-*"):
             cut.unlink()  # cold: the cut is made in this call (the extracted face stays cached)
-        cold_s, pdf = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
-        warm_s, again = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF)))
+        cold_s, pdf = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF)))
+        warm_s, again = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF)))
         assert again == pdf, f"{slug}: two renders differ"
-        layout_s, (document, options) = cpu(lambda: handbook.laid_out(job("pdf", PDF)))
+        layout_s, (document, options) = cpu(lambda: handbook_pdf.laid_out(job("pdf", PDF)))
         write_s, _ = cpu(lambda document=document, options=options: document.write_pdf(**options))
-        full_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full and HB else float("nan")
+        full_s = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full and HB else float("nan")
         with_fonttools = weasyprint_fonts.harfbuzz_subset
         weasyprint_fonts.harfbuzz_subset = None
         try:
-            slow_s = cpu(lambda: handbook.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full else float("nan")
+            slow_s = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full else float("nan")
         finally:
             weasyprint_fonts.harfbuzz_subset = with_fonttools
         pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
@@ -108,7 +108,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary) / "dist"
         started = time.perf_counter()
-        handbook.extracted_face(handbook.font_chain(Job(*_first_job(out))).regular[0], out / FONT_CACHE)
+        handbook_pdf.extracted_face(handbook_pdf.font_chain(Job(*_first_job(out))).regular[0], out / FONT_CACHE)
         print(f"(extracting the CJK face once, cached for later builds: {time.perf_counter() - started:.2f} s wall)")
         bench_project(REPO, out, full)
         long_root = make_project(Path(temporary) / "long")

@@ -159,7 +159,7 @@ def main() -> None:
         if not args.skip_pdf:
             build(Options(root, out, pdf=True, only=("g001",)))  # every group still read and validated; one PDF made
             with watching(root, out, "--only", "g001") as idle:
-                rows.append(row("save one group -> its handbook PDF (3 posters inside)", measure_pdf(root, out, idle, max(2, args.rounds // 2)), 2.0))
+                rows.append(row("save one group -> its handbook PDF (3 posters inside)", measure_pdf(root, out, idle, max(3, args.rounds - 1)), 2.0))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; `build.py watch` in its own process; "
           f"a finished write waits {SETTLE_SECONDS * 1000:.0f} ms, other events {QUIET_SECONDS * 1000:.0f} ms")
     width = max(len(r[0]) for r in rows)

@@ -1,38 +1,22 @@
-"""The operator handbook of a group: one HTML source, shown as a page (handbook.html) and printed by WeasyPrint (handbook.pdf)."""
+"""The operator handbook of a group: one HTML source, shown as a page (handbook.html); handbook_pdf prints it."""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
-import html as htmlmod
-import io
-import logging
 import mimetypes
-import os
-import re
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from . import qr
 from .calendar import SlotFacts, calendar_days, colon, day_label, facts_and_entries
 from .chapters import Heading, render_markdown
-from .fontcut import FONT_CACHE, blank_face, cut_face, extracted_face
-from .fonts import FontFace
 from .plan import Job
-from .posters import EMOJI_RANGES, font_chain
 from .schedule import group_slots
 from .texts import faq_blocks, rules_text, welcome_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
-PDF_FONT_FAMILY = "playpress-{n}"
-EMOJI_LIKE = re.compile(f"([{''.join(f'{chr(low)}-{chr(high)}' for low, high in EMOJI_RANGES)}])[\ufe0e\ufe0f]?")
-GENERATED = "0123456789.•◦▪"  # drawn by CSS, not written in the page: counters, leaders, list markers
 
 
 # --- the content, section by section ------------------------------------------------------------
@@ -170,154 +154,3 @@ def handbook_page(job: Job) -> str:
 
 def handbook_html(job: Job) -> bytes:
     return handbook_page(job).encode("utf-8")
-
-
-# --- the PDF ------------------------------------------------------------------------------------
-
-def used_characters(page: str) -> str:
-    """Every character the PDF may draw: the page's text and attributes, its CSS strings, what CSS generates."""
-    return "".join(sorted((set(htmlmod.unescape(page)) | set(GENERATED)) - set("\n\r\t\ufe0e\ufe0f\u200d")))
-
-
-def for_print(page: str) -> str:
-    """The page as WeasyPrint gets it: symbols that may be emoji asked for in their text form.
-
-    Pango looks a symbol such as ✍ or ☕ up as an emoji (in system fonts, past the page's
-    font list) unless U+FE0E follows it; the face it finds then goes into the PDF whole
-    (DejaVu Sans: +0.3 s, +380 KB). With U+FE0E the page's own cut faces draw it.
-    """
-    return EMOJI_LIKE.sub(lambda found: found.group(1) + "\ufe0e", page)
-
-
-def font_css(job: Job, page: str, cut: bool = True) -> str:
-    """@font-face rules for the faces the page needs, each cut down to the characters it draws there."""
-    chain = font_chain(job)
-    cache = job.out_dir / FONT_CACHE
-    share: dict[int, list[str]] = {n: [] for n in range(len(chain.regular))}
-    missing: list[str] = []
-    for char in used_characters(page):
-        for n, face in enumerate(chain.regular):
-            if face.covers(char):
-                share[n].append(char)
-                break
-        else:
-            missing.append(char)
-    rules_: list[str] = []
-    families: list[str] = []
-    for n, (regular, bold) in enumerate(zip(chain.regular, chain.bold, strict=True)):
-        if not share[n]:
-            continue
-        family = PDF_FONT_FAMILY.format(n=n)
-        families.append(f'"{family}"')
-        for face, weight in ((regular, "normal"), (bold, "bold")):
-            if face is None:
-                continue
-            rules_.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                          f'src: url("{font_file(face, share[n], cache, cut).as_uri()}"); }}')
-    if missing:
-        families.append('"playpress-blank"')
-        rules_.append(f'@font-face {{ font-family: "playpress-blank"; src: url("{blank_face("".join(missing), cache).as_uri()}"); }}')
-    rules_.append(f":root {{ --pp-font: {', '.join(families)}; }}")
-    return "\n".join(rules_)
-
-
-def font_file(face: FontFace, characters: list[str], cache: Path, cut: bool) -> Path:
-    if cut:
-        # CJK faces: layout tables dropped (vertical and other-locale forms a handbook never uses).
-        return cut_face(face, "".join(characters), cache, layout=os.path.getsize(face.path) < 4 << 20)
-    return extracted_face(face, cache).resolve()
-
-
-@contextmanager
-def fixed_clock(day: dt.date) -> Iterator[None]:
-    """fontTools stamps fonts it writes with the time: SOURCE_DATE_EPOCH makes that the group's start."""
-    saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()))
-    logger = logging.getLogger("weasyprint")
-    level = logger.level
-    logger.setLevel(logging.ERROR)  # a missing poster or the fontTools-subsetting notice is not the operator's concern
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-        if saved is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = saved
-
-
-PDF_BASE = "https://playpress.invalid/"  # the group's folder, as the PDF sees it: no real path in image ids
-
-
-THUMBNAIL_WIDTHS = (224, 354)  # px of a tall and a wide poster thumbnail: 38 mm and 60 mm at the PDF's 150 dpi
-PDF_DPI = 150
-
-
-def poster_thumbnail(path: Path) -> bytes:
-    """A poster as the small JPEG the PDF shows: WeasyPrint would decode, shrink and re-encode the full PNG itself."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image = image if image.mode == "RGB" else image.convert("RGB")
-        width = THUMBNAIL_WIDTHS[image.width > image.height]
-        if image.width > width:
-            image = image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS,
-                                 reducing_gap=2.0)
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=88, subsampling=0)  # no EXIF, no clock: same pixels, same bytes
-        return buffer.getvalue()
-
-
-def local_fetcher(folder: Path, fonts: Path) -> Any:
-    """Fetch only the group's own output files, inline data and the font cache: a playbook cannot reach the network."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    posters = folder / "posters"
-
-    class LocalFiles(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            if url.startswith(PDF_BASE):
-                path = (folder / unquote(url[len(PDF_BASE):].split("?")[0].split("#")[0])).resolve()
-                if path.is_relative_to(folder) and path.is_file():
-                    if path.parent == posters and path.suffix == ".png":
-                        return URLFetcherResponse(url, poster_thumbnail(path))
-                    return URLFetcherResponse(url, path.read_bytes())
-            elif url.startswith("file:") and Path(unquote(url[len("file://"):])).resolve().is_relative_to(fonts):
-                return super().fetch(url, headers)
-            raise ValueError(f"not part of the handbook: {url}")
-
-    return LocalFiles()
-
-
-def laid_out(job: Job, cut_fonts: bool = True) -> tuple[Any, dict[str, Any]]:
-    """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for the benchmark).
-
-    `cut_fonts=False` hands WeasyPrint the whole faces (for the benchmark's comparison only).
-    """
-    import weasyprint  # imported here: only PDF workers pay for it
-    from weasyprint.text.fonts import FontConfiguration
-
-    page = for_print(handbook_page(job))
-    folder = (job.out_dir / job.group.slug).resolve()
-    for poster in job.playbook.posters:
-        job.reads.add(str(folder / "posters" / f"{poster.id}.png"))  # shown as thumbnails: made in the stage before
-    fonts = FontConfiguration()  # @font-face rules of a stylesheet given here are loaded only through this
-    fetcher = local_fetcher(folder, (job.out_dir / FONT_CACHE).resolve())
-    stylesheet = weasyprint.CSS(string=font_css(job, page, cut_fonts), font_config=fonts, url_fetcher=fetcher)
-    # The cut faces are embedded as they are (WeasyPrint's own fontTools subsetting costs ~0.6 s a face);
-    # without the cut, WeasyPrint must subset the whole face, as it would by default.
-    options = {"pdf_identifier": hashlib.blake2b(page.encode("utf-8"), digest_size=16).hexdigest().encode("ascii"),
-               "dpi": PDF_DPI, "full_fonts": cut_fonts}
-    with fixed_clock(job.group.start):
-        document = weasyprint.HTML(string=page, base_url=PDF_BASE, url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=fonts, **options)
-    return document, options
-
-
-def handbook_pdf(job: Job, cut_fonts: bool = True) -> bytes:
-    """The same HTML as handbook.html, printed: A4, running header, page numbers, bookmarks, embedded fonts."""
-    document, options = laid_out(job, cut_fonts)
-    with fixed_clock(job.group.start):
-        return document.write_pdf(**options)

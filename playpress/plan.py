@@ -119,7 +119,8 @@ class LazyRenderer:
 OPTIONAL_KINDS: dict[str, dict[str, str]] = {
     "calendar": {"ics": "sop_ics", "csv": "sop_csv", "sop_html": "sop_html"},
     "posters": {"poster": "poster_png"},
-    "handbook": {"handbook_html": "handbook_html", "handbook_pdf": "handbook_pdf"},
+    "handbook": {"handbook_html": "handbook_html"},
+    "handbook_pdf": {"handbook_pdf": "handbook_pdf"},
 }
 
 

@@ -183,7 +183,11 @@ def warm_up(options: Options) -> None:
     if project is None:
         return
     table, theme = renderers(), Theme(project.theme_dirs)
-    outputs = [o for o in plan(project, set(table), options.only) if o.stage < PDF]
+    outputs = plan(project, set(table), options.only)
+    if options.pdf:
+        for kind in {o.kind for o in outputs if o.stage == PDF}:
+            getattr(table[kind], "load", lambda: None)()  # WeasyPrint imported; a PDF is too long to make ahead
+    outputs = [o for o in outputs if o.stage < PDF]
     for output in [o for o in outputs if o.group == outputs[0].group] + [o for o in outputs if not o.group]:
         try:
             table[output.kind](Job(project, theme, output, options.out))

@@ -10,7 +10,8 @@ import pypdf
 import pytest
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, run_cli, write_project
 
-from playpress.handbook import handbook_pdf, page_counter, used_characters
+from playpress.handbook import page_counter
+from playpress.handbook_pdf import handbook_pdf, used_characters
 from playpress.plan import PDF, Job, Output
 from playpress.project import load_project
 from playpress.theme import Theme
