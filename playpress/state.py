@@ -16,7 +16,7 @@ from .files import write_atomic
 STATE_DIR = ".playpress"
 STATE_FILE = "state.json"
 MISSING = "-"
-BIG_FILE = 1 << 20  # larger inputs (fonts) are re-hashed only when their size or mtime changes
+BIG_FILE = 64 << 10  # larger inputs (fonts, images, posters read by a PDF) are re-hashed only when their size or mtime changes
 
 
 def digest(data: bytes) -> str:
