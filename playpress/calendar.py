@@ -54,13 +54,16 @@ class Entry:
     poster: str  # "posters/ID.png", relative to the group's folder, or ""
     # Worked out once here: templates read them thousands of times in a handbook's calendar.
     slot: Slot = field(init=False)
+    kind: str = field(init=False)  # the slot's
+    post: str = field(init=False)  # the slot's
     phase: Phase | None = field(init=False)
     time: str = field(init=False)  # HH:MM as the calendar shows it
     shifted: bool = field(init=False)  # the written time does not exist that day (a daylight-saving gap)
 
     def __post_init__(self) -> None:
         occurrence = self.occurrence
-        for name, value in (("slot", occurrence.slot), ("phase", occurrence.phase),
+        slot = occurrence.slot
+        for name, value in (("slot", slot), ("kind", slot.kind), ("post", slot.post), ("phase", occurrence.phase),
                             ("time", f"{occurrence.start:%H:%M}"), ("shifted", is_shifted(occurrence))):
             object.__setattr__(self, name, value)
 
