@@ -127,10 +127,10 @@ def stale_outputs(outputs: list[Output], state: BuildState, options: Options, re
     return batch
 
 
-# Cheap outputs first, so that after a save the texts and calendars are on disk soonest; the
-# site-wide index last, after the groups' own pages.
-QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "faq", "csv", "ics", "sop_html",
-                                                         "handbook_html"))}
+# After a save: the texts (a few ms), then the pages a `serve` preview shows, then the calendar
+# files; the site-wide index last, after the groups' own pages.
+QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "faq", "handbook_html", "sop_html",
+                                                         "csv", "ics"))}
 
 
 # Below these batch sizes a stage renders in this process: forked workers lose what they cache
