@@ -36,3 +36,11 @@ def test_every_group_text_carries_every_rule(example_dist):
         assert render(playbook.welcome, values, group).strip().split("\n")[0] in welcome
         faq = (example_dist / slug / "faq.txt").read_text(encoding="utf-8")
         assert len(faq.strip().split("\n\n")) == len(playbook.faq)
+
+
+def test_the_projects_own_labels_override_the_built_in_chinese_words(example_dist):
+    chinese = (example_dist / "kaoyan-english-1" / "handbook.html").read_text(encoding="utf-8")
+    english = (example_dist / "book-circle-park-slope" / "handbook.html").read_text(encoding="utf-8")
+    assert ">快捷回复话术<" in chinese and ">干货<" in chinese  # themes/default/labels/zh.yml
+    assert ">群规<" in chinese  # a key the project did not override keeps the built-in word
+    assert "快捷回复话术" not in english and ">Quick replies<" in english
