@@ -90,3 +90,26 @@ def test_our_mask_choice_is_segnos_own_choice() -> None:
             masks.add(ours.mask)
     assert len(masks) >= 6  # the texts exercise most of the eight masks
     assert read(qr.code_image(texts[-1], 900, qr.NEAR_BLACK)) == [texts[-1]]
+
+
+def test_the_handbooks_svg_code_draws_the_same_modules_and_reads_back() -> None:
+    import base64
+    import re
+
+    from PIL import ImageDraw
+
+    uri = qr.svg_data_uri(LINK)
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode("ascii")
+    side = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', svg).group(1))
+    code = qr.make(LINK, False)
+    assert side == code.symbol_size(border=qr.QUIET_ZONE)[0]
+    scale = 8
+    image = Image.new("L", (side * scale, side * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
+        x, y, width = int(x), int(y), int(width)
+        draw.rectangle((x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1), fill=0)
+    drawn = [[image.getpixel((x * scale, y * scale)) == 0 for x in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)]
+             for y in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)]
+    assert drawn == [[bool(module) for module in row] for row in code.matrix]
+    assert read(image.convert("RGB")) == [LINK]
