@@ -7,7 +7,7 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +72,16 @@ def settings_of(output: Output) -> str:
     return f"{_FINGERPRINT}:{output.kind}"
 
 
-def build(options: Options) -> Result:
-    """Build the project: nothing is written unless every file validates."""
+STAGE_NAMES = {LIGHT: "texts, calendars and pages", POSTERS: "posters", PDF: "handbook PDFs"}
+# Outputs in one stage from which it is announced: below these it is over before a line would help.
+SHOW_PROGRESS_FROM = {LIGHT: 100, POSTERS: 20, PDF: 2}
+
+
+def build(options: Options, progress: Callable[[str, int, int], None] | None = None) -> Result:
+    """Build the project: nothing is written unless every file validates.
+
+    `progress(what, count, processes)` is told before a stage makes many outputs (a cold build of
+    many groups spends minutes on PDFs: the command line says so instead of staying silent)."""
     started = time.perf_counter()
     loaded = load_project(options.root)
     result = Result(loaded.report)
@@ -90,6 +98,8 @@ def build(options: Options) -> Result:
     try:
         for stage in sorted({o.stage for o in outputs}):  # a stage may read what the one before wrote
             batch = stale_outputs([o for o in outputs if o.stage == stage], state, options, result)
+            if progress is not None and batch and len(batch) >= SHOW_PROGRESS_FROM[stage]:
+                progress(STAGE_NAMES[stage], len(batch), processes(options, batch))
             render_batch(project, theme, batch, state, table, options, result)
             state.forget_hashes_under(options.out)
     finally:
@@ -139,14 +149,21 @@ QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "fa
 POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
 
 
+def processes(options: Options, batch: list[Output]) -> int:
+    """How many processes render this batch: 1 (this one) below POOL_FROM, else up to every core."""
+    if not batch or len(batch) < POOL_FROM[batch[0].stage]:
+        return 1
+    return min(options.jobs or os.cpu_count() or 1, len(batch))
+
+
 def render_batch(project: Project, theme: Theme, batch: list[Output], state: BuildState,
                  table: dict[str, Renderer], options: Options, result: Result) -> None:
     """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the cores."""
-    jobs = min(options.jobs or os.cpu_count() or 1, len(batch))
     if not batch:
         return
+    jobs = processes(options, batch)
     batch = sorted(batch, key=lambda o: (QUICK_FIRST.get(o.kind, len(QUICK_FIRST)), o.path))
-    if jobs < 2 or len(batch) < POOL_FROM[batch[0].stage]:
+    if jobs < 2:
         outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
         finish(outcomes, state, options, result)
     else:

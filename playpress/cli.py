@@ -119,6 +119,12 @@ def check(root: Path, strict: bool) -> int:
     return EXIT_CONTENT if failed else EXIT_OK
 
 
+def print_progress(what: str, count: int, processes: int) -> None:
+    """At a terminal, one line before a long stage (a cold build of many groups' PDFs takes minutes)."""
+    on = f" on {processes} cores" if processes > 1 else ""
+    print(f"making {count} {what}{on}...", flush=True)
+
+
 def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-def]
     from .build import build
     from .project import load_project
@@ -131,7 +137,7 @@ def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-d
                 print(f"playpress: error: --only names unknown group(s): {', '.join(unknown)} (groups: {known})",
                       file=sys.stderr)
                 return EXIT_USAGE
-    result = build(options)
+    result = build(options, progress=None if quiet or not sys.stdout.isatty() else print_progress)
     print_diagnostics(result.report)
     if result.bug:
         print("playpress: internal error (a bug in Playpress, not in your project; please report it):\n"

@@ -293,3 +293,19 @@ def test_state_saved_again_after_an_entry_changed_holds_the_new_entry(tmp_path: 
     assert {path: entry["settings"] for path, entry in saved["outputs"].items()} == {"g/a.txt": "one", "g/b.txt": "two"}
     again = BuildState(out, tmp_path)
     assert again.is_current("g/a.txt", "one") and again.is_current("g/b.txt", "two")
+
+
+def test_a_long_stage_is_announced_with_its_size_and_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import playpress.build
+
+    monkeypatch.setitem(playpress.build.SHOW_PROGRESS_FROM, LIGHT, 20)  # a small project standing in for a big one
+    files = {"playbooks/running.md": PLAIN_PLAYBOOK}
+    files |= {f"content/groups/r{n}.md": group_text(f"r{n}") for n in range(4)}
+    root = write_project(tmp_path / "proj", files)
+    told: list[tuple[str, int, int]] = []
+    build(Options(root, tmp_path / "dist", pdf=False, jobs=2), progress=lambda *said: told.append(said))
+    assert told == [("texts, calendars and pages", 4 * 7 + 1, 1)]  # 29 outputs: announced, made here (under 40)
+    (root / "content/groups/r0.md").unlink()
+    told.clear()
+    build(Options(root, tmp_path / "dist", pdf=False, jobs=2), progress=lambda *said: told.append(said))
+    assert told == []  # only the index to make again: nothing said
