@@ -211,6 +211,38 @@ def test_watch_rebuilds_on_save_and_survives_a_broken_one(watched: tuple[Path, P
     assert thread.is_alive()
 
 
+def test_an_editors_backup_rename_never_builds_the_group_as_deleted(
+        watched: tuple[Path, Path, queue.Queue[Result], threading.Thread]) -> None:
+    """vim's save: the file renamed to its backup, a new file written, the backup deleted. Between the
+    rename and the write the group file is missing for longer than the 5 ms settle time; the build
+    must wait for it instead of removing the group's outputs."""
+    root, out, results, _thread = watched
+    settled(results)
+    group, backup = root / "content/groups/r1.md", root / "content/groups/r1.md~"
+    welcome = out / "r1/welcome.txt"
+    seen_missing = threading.Event()
+    done = threading.Event()
+
+    def watch_outputs() -> None:
+        while not done.is_set():
+            if not welcome.exists():
+                seen_missing.set()
+            time.sleep(0.002)
+
+    checker = threading.Thread(target=watch_outputs, daemon=True)
+    checker.start()
+    group.rename(backup)
+    time.sleep(0.015)  # the editor writing the new file: past the settle time, well inside the quiet period
+    group.write_text(group_text("r1", name="Vim runners"), encoding="utf-8")
+    backup.unlink()
+    wait_until(lambda: "Vim runners" in text_of(welcome), 5)
+    settled(results)
+    done.set()
+    checker.join(timeout=2)
+    assert not seen_missing.is_set()
+    assert all(not r.removed for r in results.queue) and (out / "r1/sop.ics").exists()
+
+
 def test_watch_command_line_rebuilds_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     root = write_project(tmp_path / "proj", {"playbooks/running.md": PLAIN_PLAYBOOK,
                                               "content/groups/r1.md": group_text("r1")})
