@@ -48,7 +48,8 @@ def cover(job: Job) -> dict[str, Any]:
     online = online_url(job)
     return {"join_qr": join_qr, "join_url": group.join_url, "qr_expires": group.qr_expires,
             "online_url": online, "online_qr": qr_svg(online) if online else "",
-            "logo": image_uri(job, group.brand.logo) if group.brand.logo else ""}
+            "logo": image_uri(job, group.brand.logo) if group.brand.logo else "",
+            "people": [(role.title, group.people[role.id]) for role in job.playbook.roles if role.id in group.people]}
 
 
 def positioning(job: Job) -> list[tuple[str, Any]]:
