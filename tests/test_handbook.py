@@ -160,6 +160,7 @@ def test_en_pdf_is_in_english_with_a_latin_face(tmp_path: Path) -> None:
     reader = pypdf.PdfReader(io.BytesIO((out / "books" / "handbook.pdf").read_bytes()))
     texts = [page.extract_text() for page in reader.pages]
     assert len(texts) >= 3 and "Park Slope Book Circle" in texts[0]
+    assert "Host Maya Chen" in texts[0]  # who runs the group, on the cover
     assert f"Page 2 of {len(texts)}" in texts[1]
     assert "Good morning!" in "".join(texts)
     embedded = fonts_of(reader)
