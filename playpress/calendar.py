@@ -110,6 +110,11 @@ def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[
     return found
 
 
+def people(job: Job) -> list[tuple[str, str]]:
+    """Who runs the group: (role title, person) for each role that has a person."""
+    return [(role.title, job.group.people[role.id]) for role in job.playbook.roles if role.id in job.group.people]
+
+
 def colon(lang: str) -> str:
     return "：" if lang == "zh" else ": "
 
@@ -312,7 +317,6 @@ def sop_html(job: Job) -> bytes:
     html = job.theme.render("sop.html", job.reads, lang=group.lang, labels=labels, colon=colon(group.lang),
                             group=group, playbook=playbook,
                             site=job.project.site, days=calendar_days(job, items), count=len(items),
-                            people=[(role.title, group.people[role.id]) for role in playbook.roles
-                                    if role.id in group.people],
+                            people=people(job),
                             kinds=sorted({e.slot.kind for e in items}))
     return html.encode("utf-8")

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import qr
-from .calendar import SlotFacts, calendar_days, colon, day_label, facts_and_entries
+from .calendar import SlotFacts, calendar_days, colon, day_label, facts_and_entries, people
 from .chapters import Heading, render_markdown
 from .plan import Job
 from .schedule import group_slots
@@ -49,7 +49,7 @@ def cover(job: Job) -> dict[str, Any]:
     return {"join_qr": join_qr, "join_url": group.join_url, "qr_expires": group.qr_expires,
             "online_url": online, "online_qr": qr_svg(online) if online else "",
             "logo": image_uri(job, group.brand.logo) if group.brand.logo else "",
-            "people": [(role.title, group.people[role.id]) for role in job.playbook.roles if role.id in group.people]}
+            "people": people(job)}
 
 
 def positioning(job: Job) -> list[tuple[str, Any]]:
@@ -61,8 +61,8 @@ def positioning(job: Job) -> list[tuple[str, Any]]:
 
 
 def roles(job: Job) -> list[dict[str, Any]]:
-    people = job.group.people
-    return [{"id": role.id, "title": role.title, "person": people.get(role.id, ""), "duties": role.duties}
+    persons = job.group.people
+    return [{"id": role.id, "title": role.title, "person": persons.get(role.id, ""), "duties": role.duties}
             for role in job.playbook.roles]
 
 
