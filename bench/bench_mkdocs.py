@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -184,8 +185,8 @@ def our_serve_edits(root: Path, rounds: int) -> list[float]:
         time.sleep(3.0)  # its first pass and warm-up done
         return edits_seen(root / "content/groups/g001.md", url, rounds)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
 
 
 def main() -> None:

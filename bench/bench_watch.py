@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -74,8 +75,8 @@ def watching(root: Path, out: Path, *flags: str) -> Iterator[Callable[[], None]]
         idle()
         yield idle
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        process.send_signal(signal.SIGINT)  # Ctrl-C, as an operator stops it: workers finish before it exits
+        process.wait(timeout=60)
         if any("build failed" in line or "internal error" in line for line in lines):
             raise SystemExit("".join(lines[-20:]))
 

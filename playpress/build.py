@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -227,7 +228,12 @@ def render_in_pool(project: Project, theme: Theme, batch: list[Output], table: d
     global _POOL_ARGS
     _POOL_ARGS = (project, theme, table, out_dir)
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(batch))) as pool:
+    with context.Pool(min(jobs, len(batch)), initializer=_worker_signals) as pool:
         yield from pool.imap(_render_in_worker, batch, chunksize=1)
     _POOL_ARGS = None
+
+
+def _worker_signals() -> None:
+    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had set."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_USAGE
         if args.verb == "build":
             return run_build(options, quiet=args.quiet)
+        stop_on_sigterm()
         if args.verb == "watch":
             from .watch import watch
             return watch(options)
@@ -93,6 +95,15 @@ def main(argv: list[str] | None = None) -> int:
         print("playpress: internal error (a bug in Playpress, not in your project; please report it):\n"
               + traceback.format_exc(), file=sys.stderr)
         return EXIT_CONTENT
+
+
+def stop_on_sigterm() -> None:
+    """`kill`, a container or a service manager stops watch/serve as Ctrl-C does: the running pass's
+    worker processes are ended with it, not left to finish on their own."""
+    def interrupt(_signal: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def build_options(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -221,6 +222,18 @@ def watch(options: Options, stop: threading.Event | None = None,
     except KeyboardInterrupt:
         pass
     finally:
+        quiet_stop(observer)
+    return 0
+
+
+def quiet_stop(observer) -> None:  # type: ignore[no-untyped-def]
+    """Stop watchdog. Stopped while files are changing, its inotify thread logs a harmless error
+    ("queue_events() called when the thread is inactive"): not the operator's concern."""
+    logger = logging.getLogger("watchdog")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
         observer.stop()
         observer.join(timeout=2)
-    return 0
+    finally:
+        logger.setLevel(level)

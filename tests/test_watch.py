@@ -243,7 +243,8 @@ def test_an_editors_backup_rename_never_builds_the_group_as_deleted(
     assert all(not r.removed for r in results.queue) and (out / "r1/sop.ics").exists()
 
 
-def test_watch_command_line_rebuilds_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_watch_command_line_rebuilds_and_stops_on_ctrl_c_or_kill(tmp_path: Path, stop: signal.Signals) -> None:
     root = write_project(tmp_path / "proj", {"playbooks/running.md": PLAIN_PLAYBOOK,
                                               "content/groups/r1.md": group_text("r1")})
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
@@ -257,9 +258,10 @@ def test_watch_command_line_rebuilds_and_stops_on_ctrl_c(tmp_path: Path) -> None
         wait_until(lambda: "Hill runners" in text_of(welcome), 5)
         time.sleep(0.5)  # let it print its report
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         stdout, stderr = process.communicate(timeout=10)
     assert process.returncode in (0, 130), stderr
+    assert "Traceback" not in stderr and "error" not in stderr.lower(), stderr
     assert "watching" in stdout and stdout.count("texts and pages") >= 2, stdout
 
 
