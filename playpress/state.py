@@ -123,11 +123,14 @@ class BuildState:
 
     def save(self) -> None:
         """One line per output; the lines of entries unchanged since the last save are reused."""
-        lines = [f"{_encode(path)}:{_encode_entry(path, self.outputs[path])}" for path in sorted(self.outputs)]
+        lines = [f"{_quote(path)}:{_encode_entry(path, self.outputs[path])}" for path in sorted(self.outputs)]
         text = f'{{"big_files":{_encode(self.big_files)},"outputs":{{\n' + ",\n".join(lines) + "}}\n"
         write_atomic(self.path, text.encode())
         self.changed = False
         _remember(self.path, {"outputs": dict(self.outputs), "big_files": dict(self.big_files)})
+
+
+_quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it (C, no dumps call)
 
 
 def _encode(value: object) -> str:
