@@ -3,7 +3,7 @@
 
 import sys
 
-from playpress.cli import main
+from playpress.commands.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,9 +15,11 @@ sys.path.insert(0, str(REPO))
 
 import icalendar  # noqa: E402
 
-from playpress import calendar, schedule  # noqa: E402
-from playpress.plan import LIGHT, Job, Output  # noqa: E402
-from playpress.project import load_project  # noqa: E402
+from playpress import schedule  # noqa: E402
+from playpress.load import load_project  # noqa: E402
+from playpress.outputs import posts, sop_csv, sop_ics, sop_page  # noqa: E402
+from playpress.outputs.job import LIGHT, Job, Output  # noqa: E402
+from playpress.session import Session  # noqa: E402
 from playpress.theme import Theme  # noqa: E402
 
 DAYS, SLOTS_PER_DAY, ZONE = 365, 10, "America/New_York"  # a zone with two DST transitions in the span
@@ -52,24 +54,24 @@ def best_of(repeat: int, work: Callable[[], object]) -> tuple[float, float]:
     return min(times), statistics.median(times)
 
 
-def ics_with_library(job: Job, entries: list[calendar.Entry]) -> bytes:
+def ics_with_library(job: Job, entries: list[posts.Entry]) -> bytes:
     """The same events made with the icalendar library, for comparison."""
     group = job.group
     labels = job.labels()
     cal = icalendar.Calendar()
-    cal.add("prodid", calendar.PRODID)
+    cal.add("prodid", sop_ics.PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", group.name)
     cal.add_component(icalendar.Timezone.from_tzinfo(schedule.ZoneInfo(group.timezone), first_date=group.start,
                                                      last_date=group.end + dt.timedelta(days=1)))
     for entry in entries:
         event = icalendar.Event()
-        event.add("uid", calendar.event_uid(group, entry))
+        event.add("uid", sop_ics.event_uid(group, entry))
         event.add("dtstamp", dt.datetime(2026, 12, 31, tzinfo=dt.UTC))
         event.add("dtstart", entry.occurrence.start)
-        event.add("duration", dt.timedelta(minutes=calendar.EVENT_MINUTES))
+        event.add("duration", dt.timedelta(minutes=sop_ics.EVENT_MINUTES))
         event.add("summary", entry.slot.post)
-        event.add("description", calendar.description(entry, labels, group.lang, "", group.slug))
+        event.add("description", sop_ics.description(entry, labels, group.lang, "", group.slug))
         event.add("categories", [entry.slot.kind])
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
@@ -86,11 +88,13 @@ def main() -> None:
         loaded = load_project(root)
         assert loaded.project is not None and not loaded.report.errors, loaded.report.errors
         project = loaded.project
-        theme = Theme(project.theme_dirs)
+        theme = Theme(project.theme)
         playbook, group = project.playbooks["year"], project.groups["year"]
 
+        job_session = Session()
+
         def job(kind: str) -> Job:
-            return Job(project, theme, Output(LIGHT, f"year/{kind}", kind, "year"), root / "dist")
+            return Job(project, theme, Output(LIGHT, f"year/{kind}", kind, "year"), root / "dist", job_session)
 
         def expand_cold() -> object:
             schedule.local_start.cache_clear()
@@ -98,21 +102,21 @@ def main() -> None:
 
         def cold(work: Callable[[], object]) -> Callable[[], object]:
             """Each output as the first of its group in a build: the posts worked out again (not from the cache)."""
-            return lambda: (calendar._ENTRIES.clear(), work())[1]
+            return lambda: (job_session.posts.clear(), work())[1]
 
-        entries = calendar.entries(job("ics"))
-        ics = calendar.sop_ics(job("ics"))
+        entries = posts.entries(job("ics"))
+        ics = sop_ics.sop_ics(job("ics"))
         library_ics = ics_with_library(job("ics"), entries)
         parsed = icalendar.Calendar.from_ical(ics).walk("VEVENT")
         assert len(parsed) == len(entries) == DAYS * SLOTS_PER_DAY
         rows: list[tuple[str, Callable[[], object], int]] = [
             ("expand (cold time-zone cache)", expand_cold, 5),
             ("expand (warm cache)", lambda: schedule.expand(playbook, group), 5),
-            ("entries (expand + copy)", cold(lambda: calendar.entries(job("ics"))), 5),
-            ("sop.ics, written directly", cold(lambda: calendar.sop_ics(job("ics"))), 5),
+            ("entries (expand + copy)", cold(lambda: posts.entries(job("ics"))), 5),
+            ("sop.ics, written directly", cold(lambda: sop_ics.sop_ics(job("ics"))), 5),
             ("sop.ics via icalendar library", lambda: ics_with_library(job("ics"), entries), 3),
-            ("sop.csv", cold(lambda: calendar.sop_csv(job("csv"))), 5),
-            ("sop.html", cold(lambda: calendar.sop_html(job("sop_html"))), 3),
+            ("sop.csv", cold(lambda: sop_csv.sop_csv(job("csv"))), 5),
+            ("sop.html", cold(lambda: sop_page.sop_html(job("sop_html"))), 3),
             ("parse sop.ics back (icalendar)", lambda: icalendar.Calendar.from_ical(ics), 3),
         ]
         print(f"{DAYS} days x {SLOTS_PER_DAY} slots/day = {len(entries)} occurrences, zone {ZONE}")

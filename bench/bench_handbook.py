@@ -15,6 +15,7 @@ Run: python bench/bench_handbook.py [--no-full]
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -28,11 +29,14 @@ sys.path.insert(0, str(REPO))
 
 import pypdf  # noqa: E402
 import weasyprint.pdf.fonts as weasyprint_fonts  # noqa: E402
+from fontTools.ttLib import TTFont  # noqa: E402
 
-from playpress import handbook, handbook_pdf  # noqa: E402
-from playpress.fontcut import FONT_CACHE  # noqa: E402
-from playpress.plan import LIGHT, PDF, Job, Output  # noqa: E402
-from playpress.project import load_project  # noqa: E402
+from playpress.files import write_atomic  # noqa: E402
+from playpress.load import load_project  # noqa: E402
+from playpress.media.fontcut import FONT_CACHE, file_hash  # noqa: E402
+from playpress.media.fonts import FontFace  # noqa: E402
+from playpress.outputs import handbook, handbook_pdf  # noqa: E402
+from playpress.outputs.job import LIGHT, PDF, Job, Output  # noqa: E402
 from playpress.theme import Theme  # noqa: E402
 from tests.conftest import write_project  # noqa: E402
 
@@ -62,6 +66,48 @@ def make_project(root: Path) -> Path:
     return write_project(root, files)
 
 
+# The whole faces, as WeasyPrint would get them without Playpress's cut (for the comparison only).
+
+def extracted_face(face: FontFace, cache: Path) -> Path:
+    """The face as a font file of its own: the source itself, or the face taken out of a collection once."""
+    with open(face.path, "rb") as stream:
+        is_collection = stream.read(4) == b"ttcf"
+    if not is_collection:
+        return Path(face.path)
+    stem = f"{Path(face.path).stem}-{face.index}-{file_hash(face.path)}"
+    for suffix in (".otf", ".ttf"):
+        if (cache / (stem + suffix)).is_file():
+            return cache / (stem + suffix)
+    buffer = io.BytesIO()
+    _open_face(face.path, face.index).save(buffer)
+    data = buffer.getvalue()
+    target = cache / (stem + _suffix(data))
+    write_atomic(target, data)  # two PDF workers may race here on a first build: both write the same bytes
+    return target
+
+
+
+
+def _open_face(path: str | os.PathLike[str] | io.BytesIO, index: int = 0) -> TTFont:
+    # Keep the source's timestamps and bounding boxes: recomputing them is slow and would put the clock in the bytes.
+    return TTFont(path, fontNumber=index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+
+
+def _suffix(data_start: bytes) -> str:
+    return ".otf" if data_start[:4] == b"OTTO" else ".ttf"
+
+
+def whole_face(face: FontFace, characters: list[str], cache: Path) -> Path:
+    """A font_file for handbook_pdf.font_css that hands WeasyPrint the whole face."""
+    return extracted_face(face, cache).resolve()
+
+
+def pdf_with_whole_faces(job: Job) -> bytes:
+    document, options = handbook_pdf.laid_out(job, whole_face)
+    with handbook_pdf.fixed_clock(job.group.start):
+        return document.write_pdf(**options)  # type: ignore[no-any-return]
+
+
 def cpu(function: Callable[[], Any]) -> tuple[float, Any]:
     started = time.process_time()
     data = function()
@@ -71,7 +117,7 @@ def cpu(function: Callable[[], Any]) -> tuple[float, Any]:
 def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, float, float, float, float, float, float, float]]:
     project = load_project(root).project
     assert project is not None
-    theme = Theme(project.theme_dirs)
+    theme = Theme(project.theme)
     rows = []
     for slug in sorted(project.groups):
         def job(kind: str, stage: int, slug: str = slug) -> Job:
@@ -85,11 +131,11 @@ def bench_project(root: Path, out: Path, full: bool) -> list[tuple[str, int, flo
         assert again == pdf, f"{slug}: two renders differ"
         layout_s, (document, options) = cpu(lambda: handbook_pdf.laid_out(job("pdf", PDF)))
         write_s, _ = cpu(lambda document=document, options=options: document.write_pdf(**options))
-        full_s = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full and HB else float("nan")
+        full_s = cpu(lambda: pdf_with_whole_faces(job("pdf", PDF)))[0] if full and HB else float("nan")
         with_fonttools = weasyprint_fonts.harfbuzz_subset
         weasyprint_fonts.harfbuzz_subset = None
         try:
-            slow_s = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF), cut_fonts=False))[0] if full else float("nan")
+            slow_s = cpu(lambda: pdf_with_whole_faces(job("pdf", PDF)))[0] if full else float("nan")
         finally:
             weasyprint_fonts.harfbuzz_subset = with_fonttools
         pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
@@ -108,7 +154,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary) / "dist"
         started = time.perf_counter()
-        handbook_pdf.extracted_face(handbook_pdf.font_chain(Job(*_first_job(out))).regular[0], out / FONT_CACHE)
+        extracted_face(Job(*_first_job(out)).font_chain().regular[0], out / FONT_CACHE)
         print(f"(extracting the CJK face once, cached for later builds: {time.perf_counter() - started:.2f} s wall)")
         bench_project(REPO, out, full)
         long_root = make_project(Path(temporary) / "long")
@@ -120,7 +166,7 @@ def _first_job(out: Path) -> tuple:
     project = load_project(REPO).project
     assert project is not None
     slug = next(s for s in sorted(project.groups) if project.groups[s].lang == "zh")
-    return project, Theme(project.theme_dirs), Output(PDF, f"{slug}/handbook.pdf", "handbook_pdf", slug), out
+    return project, Theme(project.theme), Output(PDF, f"{slug}/handbook.pdf", "handbook_pdf", slug), out
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_build import make_project  # noqa: E402
 
 from playpress.build import Options, build  # noqa: E402
-from playpress.plan import LIGHT, Job, Output  # noqa: E402
-from playpress.project import load_project  # noqa: E402
+from playpress.load import load_project  # noqa: E402
+from playpress.outputs.job import LIGHT, Job, Output  # noqa: E402
 from playpress.theme import Theme  # noqa: E402
 
 
@@ -66,9 +66,10 @@ def mkdocs_site(root: Path, site: Path) -> None:
 
 def handbook_markdown(job: Job) -> str:
     """What a group's handbook.html shows, written as Markdown: the page MkDocs would build for the same content."""
-    from playpress.calendar import facts_and_entries
+    from playpress.outputs.posts import facts_and_entries
+    from playpress.outputs.texts import rules_text
+    from playpress.outputs.words import faq_blocks, welcome_text
     from playpress.schedule import group_slots
-    from playpress.texts import faq_blocks, rules_text, welcome_text
 
     group, playbook = job.group, job.playbook
     lines = [f"# {group.name}", "", f"{playbook.title} · {group.start} – {group.end} · {group.timezone}", "",
@@ -102,7 +103,7 @@ def mkdocs_full_site(root: Path, site: Path) -> None:
     """One MkDocs page per group with everything its handbook.html shows (cover, roles, rules, posts, calendar...)."""
     project = load_project(root).project
     assert project is not None
-    theme = Theme(project.theme_dirs)
+    theme = Theme(project.theme)
     docs = site / "docs"
     docs.mkdir(parents=True)
     for slug in sorted(project.groups):
@@ -131,13 +132,12 @@ def our_page_seconds(root: Path, pages: int = 100) -> tuple[float, int]:
     """Rendering the groups' handbook.html (the same chapters, plus cover, calendar, roles): total and count."""
     project = load_project(root).project
     assert project is not None
-    theme = Theme(project.theme_dirs)
-    from playpress import calendar, qr
-    from playpress.chapters import render_markdown
-    from playpress.handbook import handbook_html, qr_svg
-    for cache in (qr_svg, qr._encoded, render_markdown):  # as in a cold build: each page encodes its own links,
+    theme = Theme(project.theme)
+    from playpress.media import qr
+    from playpress.media.markdown import render_markdown
+    from playpress.outputs.handbook import handbook_html
+    for cache in (qr.svg_data_uri, qr._encoded, render_markdown):  # as in a cold build: each page encodes its own links,
         cache.cache_clear()  # and each playbook's chapters are rendered for its first group
-    calendar._ENTRIES.clear()
     started = time.perf_counter()
     for slug in sorted(project.groups)[:pages]:
         handbook_html(Job(project, theme, Output(LIGHT, f"{slug}/handbook.html", "handbook_html", slug), root / "dist"))

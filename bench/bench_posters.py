@@ -67,13 +67,13 @@ import sys, time
 started = time.process_time()
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from playpress.plan import POSTERS, Job, Output
-from playpress.posters import poster_png
-from playpress.project import load_project
+from playpress.outputs.job import POSTERS, Job, Output
+from playpress.outputs.posters import poster_png
+from playpress.load import load_project
 from playpress.theme import Theme
 imported = time.process_time()
 project = load_project(Path({root!r})).project
-theme = Theme(project.theme_dirs)
+theme = Theme(project.theme)
 loaded = time.process_time()
 poster_png(Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", {poster!r}), Path("/tmp")))
 done = time.process_time()
@@ -93,14 +93,14 @@ def cold(root: Path, poster: str, runs: int = 7) -> tuple[float, float, float]:
 
 def warm(root: Path, poster: str) -> float:
     """Fonts loaded; each group has its own link, so every QR is encoded afresh (CPU ms, median)."""
-    from playpress.plan import POSTERS, Job, Output
-    from playpress.posters import poster_png
-    from playpress.project import load_project
+    from playpress.load import load_project
+    from playpress.outputs.job import POSTERS, Job, Output
+    from playpress.outputs.posters import poster_png
     from playpress.theme import Theme
 
     project = load_project(root).project
     assert project is not None
-    theme = Theme(project.theme_dirs)
+    theme = Theme(project.theme)
     job = Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", poster), Path("/tmp"))
     poster_png(job)  # load the fonts
     times = []
@@ -128,14 +128,14 @@ def encoders(root: Path) -> list[tuple[str, str, float, int]]:
     """PNG encoding of a rendered poster: Playpress's own writer against Pillow's encoder (CPU ms, min of 5)."""
     from PIL import Image
 
-    from playpress.plan import POSTERS, Job, Output
-    from playpress.posters import poster_png
-    from playpress.project import load_project
+    from playpress.load import load_project
+    from playpress.outputs.job import POSTERS, Job, Output
+    from playpress.outputs.posters import poster_png
     from playpress.theme import Theme
 
     project = load_project(root).project
     assert project is not None
-    theme = Theme(project.theme_dirs)
+    theme = Theme(project.theme)
     rows = []
     for name in ("story", "a4"):
         job = Job(project, theme, Output(POSTERS, "x.png", "poster", "shop-0", name), Path("/tmp"))
@@ -155,14 +155,14 @@ PILLOW_OPTIONS = {
 
 
 def encodings(name: str, image: object, poster: object) -> list[tuple[str, str, float, int]]:
-    from playpress.posters import encode
+    from playpress.media.png import encode_png
 
     def pillow(options: dict) -> bytes:
         buffer = io.BytesIO()
         image.save(buffer, "PNG", **options)  # type: ignore[attr-defined]
         return buffer.getvalue()
 
-    runs = {"playpress: unfiltered, zlib 1, memory level 5": lambda: encode(image, poster)}  # type: ignore[arg-type]
+    runs = {"playpress: unfiltered, zlib 1, memory level 5": lambda: encode_png(image, poster.dpi if poster.for_print else 0)}  # type: ignore[attr-defined]
     runs.update({label: (lambda options=options: pillow(options)) for label, options in PILLOW_OPTIONS.items()})
     rows = []
     for label, run in runs.items():

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_build import groups_of_playbook, make_project  # noqa: E402
 
 from playpress.build import Options, build  # noqa: E402
-from playpress.watch import QUIET_SECONDS, SETTLE_SECONDS  # noqa: E402
+from playpress.commands.watch import QUIET_SECONDS, SETTLE_SECONDS  # noqa: E402
 
 POSTER_FILES = ("posters/opening-ceremony.png", "posters/sharing-session.png", "posters/graduation.png")
 

@@ -1,4 +1,4 @@
-"""The build, stage by stage: load, plan, render what is not current, write, record, clean up."""
+"""The build, stage by stage: load, plan, pick what is stale, render and write it, record, prune."""
 
 from __future__ import annotations
 
@@ -10,16 +10,30 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import Report, UserError
+from .diagnostics import Diagnostic, Report, UserError
 from .files import remove_output, write_atomic
+from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
 from .model import Project
-from .plan import LIGHT, PDF, POSTERS, Job, Output, Renderer, plan, renderers
-from .project import GROUPS_DIR, PLAYBOOKS_DIR, load_project
+from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
+from .outputs.kinds import BY_NAME, LazyRenderer, plan, renderers
+from .session import Session
 from .state import BuildState
 from .theme import Theme
+
+STAGES = (LIGHT, POSTERS, PDF)
+STAGE_NAMES = {LIGHT: "texts, calendars and pages", POSTERS: "posters", PDF: "handbook PDFs"}
+# Outputs in one stage from which it is announced: below these it is over before a line would help.
+SHOW_PROGRESS_FROM = {LIGHT: 100, POSTERS: 20, PDF: 2}
+# Below these batch sizes a stage renders in this process: forked workers lose what they cache
+# (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
+# group's 3 posters, and one group's pages are done before two workers would have started.
+POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
+
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -30,7 +44,7 @@ class Options:
     pdf: bool = True
     jobs: int = 0  # 0: every core
     strict: bool = False
-    upto: int = PDF  # the last stage built; watch builds texts and pages first, then posters, then PDFs
+    upto: int = PDF  # the last stage built now; watch builds texts and pages first, then posters, then PDFs
 
 
 @dataclass
@@ -47,163 +61,114 @@ class Result:
         return bool(self.bug) or self.report.failed(strict)
 
 
-# Engine files that never change an output's bytes: editing them keeps dist/ current.
-NOT_SHAPING_OUTPUTS = ("cli.py", "watch.py", "serve.py", "scaffold.py", "__main__.py")
-
-
-def engine_fingerprint() -> str:
-    """Outputs made by other engine code are not current: hash the package's own files."""
-    package = Path(__file__).parent
-    hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(package.rglob("*.py")):
-        if path.name in NOT_SHAPING_OUTPUTS:
-            continue
-        hasher.update(path.relative_to(package).as_posix().encode())
-        hasher.update(path.read_bytes())
-    return hasher.hexdigest()
-
-
-_FINGERPRINT: str | None = None
-
-
-def settings_of(output: Output) -> str:
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        _FINGERPRINT = engine_fingerprint()
-    return f"{_FINGERPRINT}:{output.kind}"
-
-
-STAGE_NAMES = {LIGHT: "texts, calendars and pages", POSTERS: "posters", PDF: "handbook PDFs"}
-# Outputs in one stage from which it is announced: below these it is over before a line would help.
-SHOW_PROGRESS_FROM = {LIGHT: 100, POSTERS: 20, PDF: 2}
-
-
-def build(options: Options, progress: Callable[[str, int, int], None] | None = None) -> Result:
+def build(options: Options, session: Session | None = None, progress: Progress | None = None) -> Result:
     """Build the project: nothing is written unless every file validates.
 
-    `progress(what, count, processes)` is told before a stage makes many outputs (a cold build of
-    many groups spends minutes on PDFs: the command line says so instead of staying silent)."""
+    `session` holds what a watch session keeps between builds; `progress(what, count, processes)`
+    is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes).
+    """
     started = time.perf_counter()
-    loaded = load_project(options.root)
+    session = session or Session()
+    loaded = load_project(options.root, session)  # read and validate every file
     result = Result(loaded.report)
     if loaded.report.errors or loaded.project is None:
         result.seconds = time.perf_counter() - started
         return result
     project = loaded.project
-    table = renderers()
-    outputs = plan(project, set(table), options.only)
-    state = BuildState(options.out, Path(project.root))
-    state.set_virtual("listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR)))
-    state.set_virtual("listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)))
-    theme = Theme(project.theme_dirs)
+    outputs = plan(project, options.only)  # every output the project declares
+    state = open_state(options, project, loaded, session)  # what each output read when it was made
+    theme, table = Theme(project.theme, session), renderers()
     try:
-        for stage in sorted({o.stage for o in outputs}):  # a stage may read what the one before wrote
-            batch = stale_outputs([o for o in outputs if o.stage == stage], state, options, result)
-            if progress is not None and batch and len(batch) >= SHOW_PROGRESS_FROM[stage]:
-                progress(STAGE_NAMES[stage], len(batch), processes(options, batch))
-            render_batch(project, theme, batch, state, table, options, result)
+        for stage in STAGES:  # a stage may read what the one before wrote (a PDF shows the posters)
+            batch = [o for o in outputs if o.stage == stage]
+            if options.upto < stage < PDF:  # watch: posters come in a later pass, checked then
+                result.deferred += [o.path for o in batch]
+                continue
+            stale = pick_stale(batch, state, result)  # outputs whose inputs or settings changed
+            if stage > options.upto or (stage == PDF and not options.pdf):
+                withdraw(stale, state, options, result)  # a stale PDF never looks current
+                continue
+            announce(progress, stage, stale, options)
+            outcomes = render_and_write(project, theme, stale, table, options, session)  # each file atomically
+            record(outcomes, state, result)  # what each output read, for the next build
             state.forget_hashes_under(options.out)
-    finally:
         if not options.only:
-            declared = {o.path for o in outputs}
-            for path in sorted(set(state.outputs) - declared):
-                if remove_output(options.out, path):
-                    result.removed.append(path)
-                state.forget(path)
+            prune(outputs, state, options, result)  # outputs that nothing declares any more
+    finally:
         if state.changed:
             state.save()
     result.seconds = time.perf_counter() - started
     return result
 
 
-def stale_outputs(outputs: list[Output], state: BuildState, options: Options, result: Result) -> list[Output]:
-    """The outputs of one stage to render now; current ones repeat the warnings they gave."""
-    batch: list[Output] = []
+# --- the stages, in the order build() calls them -----------------------------------------------
+
+def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:
+    """The build state of dist/, with the folder listings the index depends on as inputs."""
+    state = BuildState(options.out, Path(project.root), session)
+    state.set_virtual("listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR)))
+    state.set_virtual("listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)))
+    return state
+
+
+def pick_stale(outputs: list[Output], state: BuildState, result: Result) -> list[Output]:
+    """The outputs not current; current ones repeat the warnings they gave when they were made."""
+    stale: list[Output] = []
     for output in outputs:
-        if options.upto < output.stage < PDF:
-            result.deferred.append(output.path)  # checked by the later call; a stale poster is replaced within moments
-            continue
         if state.is_current(output.path, settings_of(output)):
             result.current += 1
             result.report.extend(state.warnings_of(output.path))
-            continue
-        if output.stage > options.upto and (output.stage != PDF or options.pdf):
+        else:
+            stale.append(output)
+    return stale
+
+
+def withdraw(stale: list[Output], state: BuildState, options: Options, result: Result) -> None:
+    """Stale outputs of a stage not built now: left for a later pass, and a PDF removed meanwhile."""
+    for output in stale:
+        if output.stage != PDF or options.pdf:
             result.deferred.append(output.path)
-        if output.stage == PDF and (output.stage > options.upto or not options.pdf):
-            if remove_output(options.out, output.path):  # a stale PDF never looks current: gone until made again
+        if output.stage == PDF:
+            if remove_output(options.out, output.path):
                 result.removed.append(output.path)
             state.forget(output.path)
-        elif output.stage <= options.upto:
-            batch.append(output)
-    return batch
 
 
-# After a save: the texts (a few ms), then the pages a `serve` preview shows, then the calendar
-# files; the site-wide index last, after the groups' own pages.
-QUICK_FIRST = {kind: order for order, kind in enumerate(("welcome", "rules", "faq", "handbook_html", "sop_html",
-                                                         "csv", "ics"))}
-
-
-# Below these batch sizes a stage renders in this process: forked workers lose what they cache
-# (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
-# group's 3 posters, and one group's pages are done before two workers would have started.
-POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
-
-
-def processes(options: Options, batch: list[Output]) -> int:
-    """How many processes render this batch: 1 (this one) below POOL_FROM, else up to every core."""
-    if not batch or len(batch) < POOL_FROM[batch[0].stage]:
-        return 1
-    return min(options.jobs or os.cpu_count() or 1, len(batch))
-
-
-def render_batch(project: Project, theme: Theme, batch: list[Output], state: BuildState,
-                 table: dict[str, Renderer], options: Options, result: Result) -> None:
-    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the cores."""
-    if not batch:
-        return
-    jobs = processes(options, batch)
-    batch = sorted(batch, key=lambda o: (QUICK_FIRST.get(o.kind, len(QUICK_FIRST)), o.path))
-    if jobs < 2:
-        outcomes: Iterable[Outcome] = (render_one(project, theme, o, table, options.out) for o in batch)
-        finish(outcomes, state, options, result)
-    else:
-        for kind in {o.kind for o in batch}:
-            getattr(table[kind], "load", lambda: None)()  # imported once here, not in every worker
-        finish(render_in_pool(project, theme, batch, table, options.out, jobs), state, options, result)
+def announce(progress: Progress | None, stage: int, batch: list[Output], options: Options) -> None:
+    if progress is not None and batch and len(batch) >= SHOW_PROGRESS_FROM[stage]:
+        progress(STAGE_NAMES[stage], len(batch), processes(options, batch))
 
 
 @dataclass
 class Outcome:
     output: Output
     inputs: set[str] = field(default_factory=set)
-    diagnostic: object = None
+    diagnostic: Diagnostic | None = None
     bug: str = ""
-    warnings: list = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def render_one(project: Project, theme: Theme, output: Output, table: dict[str, Renderer], out_dir: Path) -> Outcome:
-    """Render one output to memory, write it atomically, and say what it read."""
-    job = Job(project, theme, output, out_dir)
-    outcome = Outcome(output)
-    try:
-        data = table[output.kind](job)
-        write_atomic(out_dir / output.path, data)
-        outcome.inputs = job.reads.paths | job.base_inputs()
-        outcome.warnings = job.warnings
-    except UserError as exc:
-        outcome.diagnostic = exc.diagnostic
-    except Exception:  # noqa: BLE001 - a bug in a renderer must not kill the other outputs
-        outcome.bug = f"while rendering {output.path}:\n{traceback.format_exc()}"
-    return outcome
+def render_and_write(project: Project, theme: Theme, batch: list[Output], table: dict[str, LazyRenderer],
+                     options: Options, session: Session) -> Iterable[Outcome]:
+    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the cores.
+
+    After a save, what a preview shows comes first (the kinds' `after_save` order)."""
+    batch = sorted(batch, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
+    jobs = processes(options, batch)
+    if jobs < 2:
+        return (render_one(project, theme, o, table, options.out, session) for o in batch)
+    for kind in {o.kind for o in batch}:
+        table[kind].load()  # imported once here, not in every worker
+    return render_in_pool(project, theme, batch, table, options.out, session, jobs)
 
 
-def finish(outcomes: Iterable[Outcome], state: BuildState, options: Options, result: Result) -> None:
+def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:
+    """Each output written, with what it read; a failed one forgotten, so the next build tries again."""
     for outcome in outcomes:
         path = outcome.output.path
-        result.report.extend(outcome.warnings)  # type: ignore[arg-type]
+        result.report.extend(outcome.warnings)
         if outcome.diagnostic is not None:
-            result.report.add(outcome.diagnostic)  # type: ignore[arg-type]
+            result.report.add(outcome.diagnostic)
             state.forget(path)
         elif outcome.bug:
             result.bug += outcome.bug
@@ -213,27 +178,102 @@ def finish(outcomes: Iterable[Outcome], state: BuildState, options: Options, res
             result.written.append(path)
 
 
-_POOL_ARGS: tuple | None = None
+def prune(outputs: list[Output], state: BuildState, options: Options, result: Result) -> None:
+    """Remove the files of outputs the project no longer declares (a group deleted, a poster renamed)."""
+    declared = {o.path for o in outputs}
+    for path in sorted(set(state.outputs) - declared):
+        if remove_output(options.out, path):
+            result.removed.append(path)
+        state.forget(path)
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+def render_one(project: Project, theme: Theme, output: Output, table: dict[str, LazyRenderer], out_dir: Path,
+               session: Session, write: bool = True) -> Outcome:
+    """Render one output to memory, write it atomically, and say what it read."""
+    job = Job(project, theme, output, out_dir, session)
+    outcome = Outcome(output)
+    try:
+        data = table[output.kind](job)
+        if write:
+            write_atomic(out_dir / output.path, data)
+        outcome.inputs = job.reads.paths | job.base_inputs()
+        outcome.warnings = job.warnings
+    except UserError as exc:
+        outcome.diagnostic = exc.diagnostic
+    except Exception:  # noqa: BLE001 - a bug in a renderer must not kill the other outputs
+        outcome.bug = f"while rendering {output.path}:\n{traceback.format_exc()}"
+    return outcome
+
+
+def processes(options: Options, batch: list[Output]) -> int:
+    """How many processes render this batch: 1 (this one) below POOL_FROM, else up to every core."""
+    if not batch or len(batch) < POOL_FROM[batch[0].stage]:
+        return 1
+    return min(options.jobs or os.cpu_count() or 1, len(batch))
+
+
+_WORKER: tuple | None = None  # what a pool worker renders with: inherited from the build, set once per worker
+
+
+def _start_worker(*arguments: object) -> None:
+    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had set."""
+    global _WORKER
+    _WORKER = arguments
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _render_in_worker(output: Output) -> Outcome:
-    assert _POOL_ARGS is not None
-    project, theme, table, out_dir = _POOL_ARGS
-    return render_one(project, theme, output, table, out_dir)
+    assert _WORKER is not None
+    return render_one(*_WORKER[:2], output, *_WORKER[2:])  # type: ignore[arg-type]
 
 
-def render_in_pool(project: Project, theme: Theme, batch: list[Output], table: dict[str, Renderer],
-                   out_dir: Path, jobs: int) -> Iterable[Outcome]:
-    """Fork workers that inherit the validated project; each writes its own file."""
-    global _POOL_ARGS
-    _POOL_ARGS = (project, theme, table, out_dir)
+def render_in_pool(project: Project, theme: Theme, batch: list[Output], table: dict[str, LazyRenderer],
+                   out_dir: Path, session: Session, jobs: int) -> Iterable[Outcome]:
+    """Fork workers that inherit the validated project (nothing is pickled); each writes its own file."""
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(batch)), initializer=_worker_signals) as pool:
+    with context.Pool(min(jobs, len(batch)), initializer=_start_worker,
+                      initargs=(project, theme, table, out_dir, session)) as pool:
         yield from pool.imap(_render_in_worker, batch, chunksize=1)
-    _POOL_ARGS = None
 
 
-def _worker_signals() -> None:
-    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had set."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def warm_up(options: Options, session: Session) -> None:
+    """Render one group's texts, pages and posters as build() does, to memory only (nothing written or
+    recorded): modules imported, templates compiled, fonts opened, so that a watch session's first save
+    is as quick as the next ones. The PDF engine is imported; a PDF is too long to make ahead."""
+    project = load_project(options.root, session).project  # the build's own, from the session
+    if project is None:
+        return
+    outputs = plan(project, options.only)
+    theme, table = Theme(project.theme, session), renderers()
+    if options.pdf:
+        for kind in {o.kind for o in outputs if o.stage == PDF}:
+            table[kind].load()
+    outputs = [o for o in outputs if o.stage < PDF]
+    first = outputs[0].group if outputs else ""
+    for output in [o for o in outputs if o.group == first] + [o for o in outputs if not o.group]:
+        render_one(project, theme, output, table, options.out, session, write=False)  # problems: the build's to tell
 
+
+# --- what makes outputs current ------------------------------------------------------------------
+
+# Engine files that never change an output's bytes: editing them keeps dist/ current.
+NOT_SHAPING_OUTPUTS = ("commands", "__main__.py")
+
+
+@cache
+def engine_fingerprint() -> str:
+    """Outputs made by other engine code are not current: hash the package's own files."""
+    package = Path(__file__).parent
+    hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for path in sorted(package.rglob("*.py")):
+        if path.relative_to(package).parts[0] in NOT_SHAPING_OUTPUTS:
+            continue
+        hasher.update(path.relative_to(package).as_posix().encode())
+        hasher.update(path.read_bytes())
+    return hasher.hexdigest()
+
+
+def settings_of(output: Output) -> str:
+    return f"{engine_fingerprint()}:{output.kind}"

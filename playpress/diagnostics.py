@@ -37,6 +37,10 @@ class Report:
     """Collects diagnostics for one run; nothing stops at the first problem."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._seen.update(self.diagnostics)
 
     def error(self, path: str, line: int, message: str, hint: str = "", col: int = 0) -> None:
         self.add(Diagnostic(path, line, col, ERROR, message, hint))
@@ -48,7 +52,8 @@ class Report:
         self.add(Diagnostic(path, line, col, NOTE, message, hint))
 
     def add(self, diagnostic: Diagnostic) -> None:
-        if diagnostic not in self.diagnostics:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
             self.diagnostics.append(diagnostic)
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
@@ -68,6 +73,19 @@ class Report:
 
     def sorted(self) -> list[Diagnostic]:
         return sorted(self.diagnostics, key=lambda d: (d.path, d.line, d.col, d.message))
+
+    def summary(self) -> str:
+        """'2 errors, 1 warning'."""
+        errors, warnings = len(self.errors), len(self.warnings)
+        return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+BUG = "internal error (a bug in Playpress, not in your project; please report it)"
+
+
+def bug_report(details: str) -> str:
+    """How an engine failure is told, everywhere: the fault is ours, and the traceback to report."""
+    return f"{BUG}:\n{details}"
 
 
 class UserError(Exception):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,7 @@ class Site:
     base_url: str = ""
     limits: Limits = Limits()
     reminder_minutes: int = 10
+    fingerprint: str = field(default="", compare=False)  # a hash of what it was read from (see load)
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class Playbook:
     metrics: Metrics | None = None
     body: str = ""
     body_line: int = 0
+    fingerprint: str = field(default="", compare=False)  # a hash of what it was read from (see load)
 
     def role(self, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.id == role_id), None)
@@ -226,6 +228,7 @@ class Group:
     body: str = ""
     body_line: int = 0
     key_lines: Mapping[str, int] = field(default_factory=dict)  # line of each front matter key
+    fingerprint: str = field(default="", compare=False)  # a hash of what it was read from (see load)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -250,12 +253,41 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class ThemeFiles:
+    """The theme's settings, labels and poster layouts, read and checked (templates are found as used)."""
+
+    dirs: tuple[str, ...]  # absolute folders searched in order: project theme, then built-in
+    poster_layouts: tuple[str, ...] = ()  # in order: the first is the default
+    fonts: Mapping[str, str] = field(default_factory=dict)  # role -> "path#face" (theme.yml `fonts:`)
+    labels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # language -> words
+    layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # layout name -> its boxes
+
+
+@dataclass(frozen=True)
 class Project:
     root: str
     site: Site
     playbooks: Mapping[str, Playbook]
     groups: Mapping[str, Group]
-    theme_dirs: tuple[str, ...]  # absolute folders searched in order: project theme, then built-in
+    theme: ThemeFiles
 
     def playbook_of(self, group: Group) -> Playbook:
         return self.playbooks[group.playbook]
+
+
+def templates_in(value: Any) -> list[Template]:
+    """Every Template inside a model value (a dataclass, a list or tuple of them, a Template)."""
+    found: list[Template] = []
+    walk_templates(value, found.append)
+    return found
+
+
+def walk_templates(value: Any, found: Callable[[Template], None]) -> None:
+    if isinstance(value, Template):
+        found(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            walk_templates(item, found)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            walk_templates(getattr(value, name), found)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .diagnostics import Diagnostic
 from .files import write_atomic
+from .session import Cache, Session
 
 STATE_DIR = ".playpress"
 STATE_FILE = "state.json"
@@ -26,15 +27,16 @@ def digest(data: bytes) -> str:
 class BuildState:
     """What was built from what; an output is current when all its inputs and settings match."""
 
-    def __init__(self, out_dir: Path, root: Path):
+    def __init__(self, out_dir: Path, root: Path, session: Session | None = None):
         self.out_dir, self.root = out_dir, root
+        self.session = session = session or Session()
         self.path = out_dir / STATE_DIR / STATE_FILE
         self.outputs: dict[str, dict] = {}
         self.big_files: dict[str, list] = {}
         self.changed = False  # saved only when something changed: a no-op build writes nothing
         self._hashes: dict[str, str] = {}  # this run's hashes
         try:
-            saved = _read_saved(self.path)
+            saved = _read_saved(self.path, session)
             self.outputs = dict(saved.get("outputs", {}))  # entries are replaced, never changed in place
             self.big_files = dict(saved.get("big_files", {}))
         except (OSError, ValueError, AttributeError):
@@ -51,7 +53,7 @@ class BuildState:
         try:
             stat = os.stat(absolute)
             stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-            known = _HASHED.get(absolute)
+            known = self.session.input_hashes.get(absolute)
             if known is not None and known[0] == stamp:
                 self._hashes[path] = known[1]
                 return known[1]
@@ -66,7 +68,7 @@ class BuildState:
             else:
                 value = digest(Path(absolute).read_bytes())
             if time.time_ns() - max(stat.st_mtime_ns, stat.st_ctime_ns) > SETTLED_NS:
-                _HASHED[absolute] = (stamp, value)
+                self.session.input_hashes.put(absolute, (stamp, value))
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             value = MISSING
         self._hashes[path] = value
@@ -123,11 +125,14 @@ class BuildState:
 
     def save(self) -> None:
         """One line per output; the lines of entries unchanged since the last save are reused."""
-        lines = [f"{_quote(path)}:{_encode_entry(path, self.outputs[path])}" for path in sorted(self.outputs)]
+        encoded = self.session.state_lines
+        lines = [f"{_quote(path)}:{_encode_entry(encoded, path, self.outputs[path])}"
+                 for path in sorted(self.outputs)]
         text = f'{{"big_files":{_encode(self.big_files)},"outputs":{{\n' + ",\n".join(lines) + "}}\n"
         write_atomic(self.path, text.encode())
         self.changed = False
-        _remember(self.path, {"outputs": dict(self.outputs), "big_files": dict(self.big_files)})
+        self.session.saved_state.put(self.path, (_stamp(self.path), {"outputs": dict(self.outputs),
+                                                                      "big_files": dict(self.big_files)}))
 
 
 _quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it (C, no dumps call)
@@ -138,32 +143,22 @@ def _encode(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-# Each output's entry as saved last, by output: entries are replaced, never changed in place, so
-# the same object encodes the same (watch mode saves a state of ~1000 entries after each save).
-_ENCODED: dict[str, tuple[dict, str]] = {}
-
-
-def _encode_entry(path: str, entry: dict) -> str:
-    known = _ENCODED.get(path)
+# Entries are replaced, never changed in place, so the same object encodes the same: the
+# session keeps each output's entry with its encoded line (watch mode saves a state of ~1000
+# entries after each save).
+def _encode_entry(encoded: Cache, path: str, entry: dict) -> str:
+    known = encoded.get(path)
     if known is not None and known[0] is entry:
         return known[1]
     text = _encode(entry)
-    if len(_ENCODED) >= 100_000:
-        _ENCODED.clear()  # many projects in one process (tests): keep memory bounded
-    _ENCODED[path] = (entry, text)
+    encoded.put(path, (entry, text))
     return text
 
 
-# Hashes of inputs by their stat, reused by later builds in this process (watch mode re-checks
-# every output's inputs after each save). Only for files unchanged for a while: a write within the
-# file system's timestamp granularity after hashing would keep the stamp (git's "racy clean" case).
+# Hashes of inputs are reused by later builds of a session (watch mode re-checks every output's
+# inputs after each save) only for files unchanged for a while: a write within the file system's
+# timestamp granularity after hashing would keep the stamp (git's "racy clean" case).
 SETTLED_NS = 2_000_000_000
-_HASHED: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-
-
-# The last state read or written per file, reused while the file is unchanged (watch mode reads
-# it after every save; parsing thousands of entries each time would cost more than the build).
-_SAVED: dict[Path, tuple[tuple[int, int, int], dict]] = {}
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -171,16 +166,13 @@ def _stamp(path: Path) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_mtime_ns, stat.st_size  # written by os.replace: a new inode each time
 
 
-def _read_saved(path: Path) -> dict:
-    cached = _SAVED.get(path)
+def _read_saved(path: Path, session: Session) -> dict:
+    """The saved state, parsed once per version of the file in a session (watch mode reads it
+    after every save; parsing thousands of entries each time would cost more than the build)."""
+    cached = session.saved_state.get(path)
     stamp = _stamp(path)
     if cached is not None and cached[0] == stamp:
-        return cached[1]
+        return cached[1]  # type: ignore[no-any-return]
     saved = json.loads(path.read_text(encoding="utf-8"))
-    _SAVED[path] = (stamp, saved)
-    return saved
-
-
-def _remember(path: Path, saved: dict) -> None:
-    _SAVED.clear()  # one project at a time is enough
-    _SAVED[path] = (_stamp(path), saved)
+    session.saved_state.put(path, (stamp, saved))
+    return saved  # type: ignore[no-any-return]

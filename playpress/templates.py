@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -11,8 +12,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .diagnostics import ERROR, Diagnostic, UserError
 from .model import Group, Playbook, Site, Template
-
-NAMES = ("group", "playbook", "site")
 
 
 class _Undefined(jinja2.StrictUndefined):
@@ -63,7 +62,11 @@ def _named(value: Any, name: str) -> Any:
 
 _ENV = _DataOnlyEnvironment(undefined=_Undefined, autoescape=False, keep_trailing_newline=False)
 _ENV.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: only the three names below
-_CACHE: dict[str, jinja2.Template] = {}
+
+
+@lru_cache(maxsize=4096)  # a pure function of the source: the same texts recur in every group
+def _compiled(source: str) -> jinja2.Template:
+    return _ENV.from_string(source)
 
 
 def _plain(value: Any) -> Any:
@@ -104,10 +107,7 @@ def render(template: Template | None, values: Mapping[str, Any], group: Group | 
         return template.source
     where = f" for group '{group.slug}'" if group else ""
     try:
-        compiled = _CACHE.get(template.source)
-        if compiled is None:
-            compiled = _CACHE[template.source] = _ENV.from_string(template.source)
-        return compiled.render(values)
+        return _compiled(template.source).render(values)
     except jinja2.TemplateSyntaxError as exc:
         message, hint = f"template syntax in '{template.key}': {exc.message}", "write names as {{ group.name }}"
     except jinja2.UndefinedError as exc:

@@ -14,7 +14,9 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
-import yaml
+
+from .model import ThemeFiles
+from .session import Session
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
 DEFAULT_THEME = "default"
@@ -62,10 +64,6 @@ class ThemeEnvironment(jinja2.Environment):
         return super().getattr(obj, attribute)
 
 
-_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
-_TEMPLATE_INPUTS: dict[tuple, set[str]] = {}  # (templates key, name) -> the files a template uses and looks for
-
-
 def _files_stamp(folders: list[str]) -> tuple:
     stamp = []
     for folder in folders:
@@ -77,10 +75,11 @@ def _files_stamp(folders: list[str]) -> tuple:
 
 
 class Theme:
-    """File lookups across the theme folders, with their dependencies recorded."""
+    """The theme as renderers use it: its checked files (`ThemeFiles`) and its templates, every file
+    looked for recorded as an input of the output that looked."""
 
-    def __init__(self, dirs: tuple[str, ...]):
-        self.dirs = dirs
+    def __init__(self, files: ThemeFiles, session: Session | None = None):
+        self.files, self.dirs, self.session = files, files.dirs, session or Session()
         self._templates_key: tuple = ()
 
     def candidates(self, relpath: str) -> list[str]:
@@ -95,50 +94,21 @@ class Theme:
                 return candidate
         return None
 
-    def read_text(self, relpath: str, reads: Reads | None = None) -> str:
-        found = self.find(relpath, reads)
-        if found is None:
-            raise FileNotFoundError(f"theme file '{relpath}' not found in {', '.join(self.dirs)}")
-        return Path(found).read_text(encoding="utf-8")
-
-    def read_bytes(self, relpath: str, reads: Reads | None = None) -> bytes:
-        found = self.find(relpath, reads)
-        if found is None:
-            raise FileNotFoundError(f"theme file '{relpath}' not found in {', '.join(self.dirs)}")
-        return Path(found).read_bytes()
-
-    @cached_property
-    def config(self) -> dict[str, Any]:
-        """theme.yml of every theme folder, the project's keys winning."""
-        merged: dict[str, Any] = {}
-        for folder in reversed(self.dirs):
-            path = os.path.join(folder, "theme.yml")
-            if os.path.isfile(path):
-                merged.update(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-        return merged
-
     def config_inputs(self) -> set[str]:
         return {os.path.join(folder, "theme.yml") for folder in self.dirs}
 
     def labels(self, lang: str, reads: Reads | None = None) -> dict[str, Any]:
         """Built-in words in one language, the project's theme overriding key by key."""
-        merged: dict[str, Any] = {}
-        for folder in reversed(self.dirs):
-            path = os.path.join(folder, "labels", f"{lang}.yml")
-            if reads is not None:
-                reads.add(path)
-            if os.path.isfile(path):
-                merged.update(self._labels_file(path))
-        return merged
+        if reads is not None:
+            for folder in self.dirs:
+                reads.add(os.path.join(folder, "labels", f"{lang}.yml"))
+        return self.files.labels.get(lang, {})  # type: ignore[return-value]
 
-    _labels_cache: dict[str, dict[str, Any]] = {}
-
-    def _labels_file(self, path: str) -> dict[str, Any]:
-        stamp = os.stat(path).st_mtime_ns
-        key = f"{path}:{stamp}"
-        if key not in self._labels_cache:
-            self._labels_cache[key] = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return self._labels_cache[key]
+    def poster_layout(self, name: str, reads: Reads | None = None) -> dict[str, Any] | None:
+        """posters/NAME.yml, as checked when the project was read (None: the theme has no such layout)."""
+        if self.find(f"posters/{name}.yml", reads) is None:
+            return None
+        return self.files.layouts.get(name)  # type: ignore[return-value]
 
     @cached_property
     def jinja(self) -> jinja2.Environment:
@@ -149,15 +119,12 @@ class Theme:
         """
         folders = [os.path.join(d, "templates") for d in self.dirs]
         key = self._templates_key = (tuple(folders), _files_stamp(folders))
-        env = _ENVIRONMENTS.get(key)
+        env = self.session.environments.get(key)
         if env is None:
             loader = jinja2.FileSystemLoader(folders)
             env = ThemeEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                     trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-            if len(_ENVIRONMENTS) > 16:
-                _ENVIRONMENTS.clear()
-                _TEMPLATE_INPUTS.clear()
-            _ENVIRONMENTS[key] = env
+                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            self.session.environments.put(key, env)
         return env
 
     def _template_inputs(self, name: str, seen: set[str]) -> set[str]:
@@ -184,7 +151,6 @@ class Theme:
         env = self.jinja
         if reads is not None:
             key = (self._templates_key, name)
-            if key not in _TEMPLATE_INPUTS:
-                _TEMPLATE_INPUTS[key] = self._template_inputs(name, set())
-            reads.update(_TEMPLATE_INPUTS[key])
+            reads.update(self.session.template_inputs.get_or_make(
+                key, lambda: self._template_inputs(name, set())))
         return env.get_template(name).render(**values)

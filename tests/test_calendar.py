@@ -15,8 +15,9 @@ import icalendar
 import pytest
 from conftest import REPO, run_cli, write_project
 
-from playpress.plan import LIGHT, Job, Output, renderers
-from playpress.project import load_project
+from playpress.load import load_project
+from playpress.outputs.job import LIGHT, Job, Output
+from playpress.outputs.kinds import renderers
 from playpress.theme import Theme
 
 UTC = dt.UTC
@@ -131,7 +132,7 @@ def render(root: Path, slug: str, kind: str) -> bytes:
     """One output rendered in-process, as the build would."""
     loaded = load_project(root)
     assert loaded.project is not None and not loaded.report.errors, loaded.report.errors
-    job = Job(loaded.project, Theme(loaded.project.theme_dirs), Output(LIGHT, f"{slug}/{kind}", kind, slug), root / "dist")
+    job = Job(loaded.project, Theme(loaded.project.theme), Output(LIGHT, f"{slug}/{kind}", kind, slug), root / "dist")
     return renderers()[kind](job)
 
 

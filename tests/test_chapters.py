@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playpress.chapters import render_markdown, slugify
+from playpress.media.markdown import render_markdown, slugify
 
 BODY = """
 # 运营手册
@@ -58,7 +58,7 @@ def test_deep_headings_stop_at_h6_and_empty_text_is_empty() -> None:
 
 
 def test_html_comments_vanish_and_other_raw_html_stays_text():
-    from playpress.chapters import render_markdown
+    from playpress.media.markdown import render_markdown
 
     html = render_markdown("<!-- 编辑提示：换成店名 -->\n\n# 标题\n\n- [ ] 任务 <!-- 备注 -->\n\n<b onclick=x>粗</b>\n").html
     assert "编辑提示" not in html and "备注" not in html and "&lt;!--" not in html

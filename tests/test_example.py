@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import REPO, run_cli
 
-from playpress.project import load_project
+from playpress.load import load_project
 from playpress.templates import context, render
 
 

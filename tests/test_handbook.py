@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pypdf
 import pytest
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, run_cli, write_project
 
-from playpress.handbook import page_counter
-from playpress.handbook_pdf import handbook_pdf, used_characters
-from playpress.plan import PDF, Job, Output
-from playpress.project import load_project
+from playpress.load import load_project
+from playpress.outputs.handbook import page_counter
+from playpress.outputs.handbook_pdf import handbook_pdf, used_characters
+from playpress.outputs.job import PDF, Job, Output
 from playpress.theme import Theme
 
 ZH_BODY = """
@@ -145,7 +146,7 @@ def test_pdf_bytes_are_the_same_for_the_same_inputs(zh_build: tuple[Path, Path])
     root, out = zh_build
     project = load_project(root).project
     assert project is not None
-    job = Job(project, Theme(project.theme_dirs), Output(PDF, "g1/handbook.pdf", "handbook_pdf", "g1"), out)
+    job = Job(project, Theme(project.theme), Output(PDF, "g1/handbook.pdf", "handbook_pdf", "g1"), out)
     assert handbook_pdf(job) == (out / "g1" / "handbook.pdf").read_bytes()
     assert any(path.endswith(".ttc") for path in job.reads.paths)  # the font is an input
     assert str((out / "g1" / "posters" / "preview.png").resolve()) in job.reads.paths
@@ -172,3 +173,19 @@ def test_page_counter_and_characters() -> None:
     assert page_counter("第 {page} 页 / 共 {pages} 页") == '"第 " counter(page) " 页 / 共 " counter(pages) " 页"'
     assert page_counter('Say "{page}"') == '"Say \\"" counter(page) "\\""'
     assert set("•0.考") <= set(used_characters("<p>考 &amp;</p>")) and "&" in used_characters("&amp;")
+
+
+def test_a_rule_with_a_blank_line_is_one_rule_in_the_handbook(tmp_path: Path) -> None:
+    """The handbook shows the rules as rules.txt has them, not by re-reading rules.txt's text."""
+    playbook = MINIMAL_PLAYBOOK.replace('  help: "有问题请@{{ group.people.assistant }}"\n',
+                                        '  help: |\n    有问题请@{{ group.people.assistant }}\n\n    周末不回复，周一统一处理\n')
+    root = write_project(tmp_path / "proj", {"playbooks/course.md": playbook, "content/groups/g1.md": MINIMAL_GROUP})
+    out = tmp_path / "dist"
+    result = run_cli("build", "--root", str(root), "--out", str(out), "--no-pdf")
+    assert result.returncode == 0, result.stderr
+    html = (out / "g1" / "handbook.html").read_text(encoding="utf-8")
+    rules = html[html.index('<section class="rules">'):]
+    rules = rules[:rules.index("</section>")]
+    headings = re.findall(r"<h3>(.*?)</h3>", rules)
+    assert headings == ["一、修改群名片", "二、本群提供", "三、如何求助", "四、禁止事项", "五、欢迎大家", "违规处理"]
+    assert "周末不回复" in rules.split("三、如何求助")[1].split("<h3>")[0]  # inside its own aspect

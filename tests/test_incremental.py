@@ -12,7 +12,7 @@ from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, snapshot, write_project
 
 from playpress.build import Options, Result, build
 from playpress.diagnostics import WARNING, Diagnostic
-from playpress.plan import LIGHT, POSTERS
+from playpress.outputs.job import LIGHT, POSTERS
 from playpress.state import MISSING, BuildState
 from playpress.theme import BUILTIN_THEMES
 
@@ -105,7 +105,7 @@ def test_index_records_listings_every_group_and_playbook_and_its_templates(proje
 
 
 def test_poster_records_fonts_layout_qr_image_and_logo(tmp_path: Path) -> None:
-    pytest.importorskip("playpress.posters")
+    pytest.importorskip("playpress.outputs.posters")
     from PIL import Image
     group = MINIMAL_GROUP.replace("join_url: https://example.com/j/abc",
                                   "qr_image: content/assets/qr.png\nbrand: {logo: content/assets/logo.png}")

@@ -15,9 +15,10 @@ from PIL import Image, ImageChops, ImageDraw
 
 from playpress.build import Options, build
 from playpress.diagnostics import UserError
-from playpress.plan import POSTERS, Job, Output
-from playpress.posters import Rect, paint, poster_png
-from playpress.project import load_project
+from playpress.load import load_project
+from playpress.media.draw import Rect, paint
+from playpress.outputs.job import POSTERS, Job, Output
+from playpress.outputs.posters import poster_png
 from playpress.templates import render
 from playpress.theme import Theme
 
@@ -29,7 +30,7 @@ def render_all(root: Path, out: Path) -> dict[str, tuple[Image.Image, bytes, Job
     loaded = load_project(root)
     assert loaded.project is not None, [str(d) for d in loaded.report.diagnostics]
     project = loaded.project
-    theme = Theme(project.theme_dirs)
+    theme = Theme(project.theme)
     rendered = {}
     for slug, group in sorted(project.groups.items()):
         for poster in project.playbook_of(group).posters:

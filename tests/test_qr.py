@@ -6,7 +6,7 @@ import segno
 import zxingcpp
 from PIL import Image
 
-from playpress import qr
+from playpress.media import qr
 
 LINK = "https://example.com/j/kaoyan-english-1"
 
@@ -72,7 +72,7 @@ def test_our_mask_choice_is_segnos_own_choice() -> None:
 
     import segno.encoder
 
-    assert segno.encoder.find_and_apply_best_mask is qr._find_and_apply_best_mask  # installed, so this compares two
+    assert qr.ROW_WISE_MASKS  # segno has the shape the row-wise search needs, so this compares two searches
     rng = random.Random(7)
     texts = [f"https://example.com/j/group-{n:03d}" for n in range(20)] + ["扫码加入鲜果群" * k for k in (1, 5, 12)]
     texts += ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789/:.?=&") for _ in range(rng.randint(5, 700)))
@@ -80,12 +80,9 @@ def test_our_mask_choice_is_segnos_own_choice() -> None:
     masks = set()
     for text in texts:
         for error in "mh":
-            ours = segno.make_qr(text, error=error, boost_error=False)
-            segno.encoder.find_and_apply_best_mask = qr._SEGNO_FIND_MASK
-            try:
-                theirs = segno.make_qr(text, error=error, boost_error=False)
-            finally:
-                segno.encoder.find_and_apply_best_mask = qr._find_and_apply_best_mask
+            with qr.row_wise_masks():
+                ours = segno.make_qr(text, error=error, boost_error=False)
+            theirs = segno.make_qr(text, error=error, boost_error=False)
             assert (ours.mask, ours.matrix) == (theirs.mask, theirs.matrix), (text, error)
             masks.add(ours.mask)
     assert len(masks) >= 6  # the texts exercise most of the eight masks
@@ -113,3 +110,12 @@ def test_the_handbooks_svg_code_draws_the_same_modules_and_reads_back() -> None:
              for y in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)]
     assert drawn == [[bool(module) for module in row] for row in code.matrix]
     assert read(image.convert("RGB")) == [LINK]
+
+
+def test_making_codes_leaves_segno_as_it_was_for_everyone_else() -> None:
+    """The faster mask search is used for our own codes only: no process-wide change on import or use."""
+    import segno.encoder
+
+    own = qr._SEGNO_FIND_MASK
+    qr.code_image("https://example.com/j/untouched", 300, qr.NEAR_BLACK)
+    assert segno.encoder.find_and_apply_best_mask is own

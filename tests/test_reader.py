@@ -1,6 +1,6 @@
 """Front matter splitting and YAML line numbers."""
 
-from playpress.reader import parse_yaml, read_markdown
+from playpress.load.reader import parse_yaml, read_markdown
 
 
 def test_front_matter_lines_point_at_the_file():

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import run_cli, write_project
 
-from playpress.cli import main
-from playpress.project import load_project
-from playpress.scaffold import PRESETS
+from playpress.commands.cli import main
+from playpress.commands.scaffold import PRESETS
+from playpress.load import load_project
 from playpress.schedule import expand, group_slots
 
 LANGS = ("zh", "en", "es")

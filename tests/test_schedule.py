@@ -10,7 +10,15 @@ import pytest
 from conftest import run_cli, write_project
 
 from playpress.model import Group, Phase, Playbook, Slot
-from playpress.schedule import WhenError, expand, group_slots, is_ambiguous, is_shifted, local_start, parse_when
+from playpress.schedule import (
+    WhenError,
+    expand,
+    group_slots,
+    is_ambiguous,
+    is_shifted,
+    local_start,
+    parse_when,
+)
 
 
 def slot(ident: str, when: str, order: int, path: str = "playbooks/p.md") -> Slot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 import socket
@@ -15,8 +16,9 @@ from test_incremental import PLAIN_PLAYBOOK, group_text
 from test_watch import wait_until
 
 from playpress.build import Options, Result
+from playpress.commands.serve import EVENTS_PATH, LiveState, make_server, serve
+from playpress.commands.watch import watch
 from playpress.diagnostics import ERROR, Diagnostic, Report
-from playpress.serve import EVENTS_PATH, LiveState, make_server, serve
 
 SECRET = "top secret: outside dist"
 
@@ -129,7 +131,9 @@ def test_serve_end_to_end_reloads_and_reports_a_broken_save(tmp_path: Path) -> N
     stop = threading.Event()
     addresses: list[str] = []
     options = Options(root, root / "dist", pdf=False)
-    thread = threading.Thread(target=serve, args=(options, "127.0.0.1", 0, stop, addresses.append), daemon=True)
+    watcher = functools.partial(watch, options)  # as the command line hands it to the server
+    thread = threading.Thread(target=serve, args=(options, "127.0.0.1", 0, stop, addresses.append, watcher),
+                              daemon=True)
     thread.start()
     try:
         wait_until(lambda: bool(addresses), 10)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playpress.typeset import ELLIPSIS, NO_END, NO_START, Box, fit, is_wide, wrap
+from playpress.media.typeset import ELLIPSIS, NO_END, NO_START, Box, fit, is_wide, wrap
 
 
 def advance(char: str) -> float:

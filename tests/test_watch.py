@@ -18,7 +18,7 @@ from conftest import BUILD_PY, REPO, snapshot, write_project
 from test_incremental import PLAIN_PLAYBOOK, group_text
 
 from playpress.build import Options, Result
-from playpress.watch import Changes, QuietPeriod, ignored, watch
+from playpress.commands.watch import Changes, QuietPeriod, ignored, watch
 
 
 class FakeClock:
@@ -266,7 +266,7 @@ def test_watch_command_line_rebuilds_and_stops_on_ctrl_c_or_kill(tmp_path: Path,
 
 
 def test_watch_redraws_posters_after_the_texts(tmp_path: Path, minimal_project: Path) -> None:
-    pytest.importorskip("playpress.posters")
+    pytest.importorskip("playpress.outputs.posters")
     root, out = minimal_project.resolve(), (tmp_path / "dist").resolve()
     reports: queue.Queue[tuple[Result, str]] = queue.Queue()
     stop = threading.Event()

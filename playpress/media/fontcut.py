@@ -1,4 +1,4 @@
-"""Fonts for PDFs: a face taken out of its collection once, then cut down to the characters one document uses.
+"""Fonts for PDFs: a face cut down to the characters one document uses, straight from its collection.
 
 WeasyPrint takes the first face of a .ttc and spends seconds subsetting a full CJK
 face; handing it a small cut made here keeps a Chinese handbook PDF under a second.
@@ -18,9 +18,8 @@ from pathlib import Path
 from fontTools.fontBuilder import FontBuilder
 from fontTools.misc.timeTools import timestampFromString
 from fontTools.pens.ttGlyphPen import TTGlyphPen
-from fontTools.ttLib import TTFont
 
-from .files import write_atomic
+from ..files import write_atomic
 from .fonts import FontFace
 
 FONT_CACHE = Path(".playpress") / "fonts"  # under the output folder
@@ -40,33 +39,6 @@ def _file_hash(path: str, size: int, mtime_ns: int) -> str:
 def file_hash(path: str) -> str:
     stat = os.stat(path)
     return _file_hash(path, stat.st_size, stat.st_mtime_ns)
-
-
-def _open(path: str | os.PathLike[str] | io.BytesIO, index: int = 0) -> TTFont:
-    # Keep the source's timestamps and bounding boxes: recomputing them is slow and would put the clock in the bytes.
-    return TTFont(path, fontNumber=index, lazy=True, recalcBBoxes=False, recalcTimestamp=False)
-
-
-def _suffix(data_start: bytes) -> str:
-    return ".otf" if data_start[:4] == b"OTTO" else ".ttf"
-
-
-def extracted_face(face: FontFace, cache: Path) -> Path:
-    """The face as a font file of its own: the source itself, or the face taken out of a collection once."""
-    with open(face.path, "rb") as stream:
-        is_collection = stream.read(4) == b"ttcf"
-    if not is_collection:
-        return Path(face.path)
-    stem = f"{Path(face.path).stem}-{face.index}-{file_hash(face.path)}"
-    for suffix in (".otf", ".ttf"):
-        if (cache / (stem + suffix)).is_file():
-            return cache / (stem + suffix)
-    buffer = io.BytesIO()
-    _open(face.path, face.index).save(buffer)
-    data = buffer.getvalue()
-    target = cache / (stem + _suffix(data))
-    write_atomic(target, data)  # two PDF workers may race here on a first build: both write the same bytes
-    return target
 
 
 def cut_face(face: FontFace, characters: str, cache: Path, layout: bool = True) -> Path:

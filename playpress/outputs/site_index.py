@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plan import Job, Output, group_outputs, renderers
-
-FILE_LABELS = {  # output kind -> label key
-    "welcome": "welcome", "rules": "rules_title", "faq": "faq", "sop_html": "sop_calendar", "csv": "sop_csv",
-    "ics": "sop_ics", "handbook_html": "handbook", "handbook_pdf": "handbook_pdf",
-}
+from .job import Job, Output
+from .kinds import BY_NAME, group_outputs
 
 
 def index_html(job: Job) -> bytes:
     """The overview page, in the site's language, made with the theme's index.html."""
     project = job.project
     labels = job.labels(project.site.lang)
-    kinds = set(renderers())
     job.reads.add("listing:groups")
     job.reads.add("listing:playbooks")
     groups: list[dict[str, Any]] = []
@@ -24,9 +19,9 @@ def index_html(job: Job) -> bytes:
         group = project.groups[slug]
         playbook = project.playbook_of(group)
         job.reads.update({group.path, playbook.path})
-        outputs: list[Output] = group_outputs(project, group, kinds)
-        files = [{"label": labels.get(FILE_LABELS[o.kind], o.kind), "href": o.path}
-                 for o in outputs if o.kind in FILE_LABELS]
+        outputs: list[Output] = group_outputs(project, group)
+        files = [{"label": labels.get(BY_NAME[o.kind].label, o.kind), "href": o.path}
+                 for o in outputs if BY_NAME[o.kind].label and not o.poster]
         posters = [{"label": o.poster, "href": o.path} for o in outputs if o.kind == "poster"]
         groups.append({"slug": slug, "name": group.name, "playbook": playbook, "start": group.start,
                        "end": group.end, "days": group.days, "lang": group.lang, "timezone": group.timezone,

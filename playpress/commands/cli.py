@@ -8,7 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .diagnostics import Report
+from ..diagnostics import Report, bug_report
 
 VERBS = ("build", "check", "watch", "serve", "new")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -57,11 +57,6 @@ def print_diagnostics(report: Report) -> None:
         print(str(diagnostic), file=sys.stderr)
 
 
-def summary_of(report: Report) -> str:
-    errors, warnings = len(report.errors), len(report.warnings)
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-
-
 def main(argv: list[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or (args_list[0] not in VERBS and args_list[0] not in ("-h", "--help")):
@@ -83,17 +78,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.verb == "build":
             return run_build(options, quiet=args.quiet)
         stop_on_sigterm()
+        from .watch import watch
         if args.verb == "watch":
-            from .watch import watch
             return watch(options)
         from .serve import serve
-        return serve(options, host=args.host, port=args.port)
+        return serve(options, args.host, args.port,
+                     watcher=lambda stop, on_build: watch(options, stop, on_build=on_build))
     except KeyboardInterrupt:
         return 130
     except Exception:  # noqa: BLE001 - a bug in the engine: say so, with the traceback
         import traceback
-        print("playpress: internal error (a bug in Playpress, not in your project; please report it):\n"
-              + traceback.format_exc(), file=sys.stderr)
+        print(f"playpress: {bug_report(traceback.format_exc())}", file=sys.stderr)
         return EXIT_CONTENT
 
 
@@ -107,7 +102,7 @@ def stop_on_sigterm() -> None:
 
 
 def build_options(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
-    from .build import Options
+    from ..build import Options
     if args.jobs < 0:
         print("playpress: error: --jobs must be 0 (all cores) or more", file=sys.stderr)
         return None
@@ -117,15 +112,15 @@ def build_options(args: argparse.Namespace, root: Path):  # type: ignore[no-unty
 
 
 def check(root: Path, strict: bool) -> int:
-    from .project import load_project
+    from ..load import load_project
     loaded = load_project(root)
     print_diagnostics(loaded.report)
     failed = loaded.report.failed(strict)
     project = loaded.project
     if project is not None and not failed:
-        print(f"ok: {len(project.groups)} groups, {len(project.playbooks)} playbooks ({summary_of(loaded.report)})")
+        print(f"ok: {len(project.groups)} groups, {len(project.playbooks)} playbooks ({loaded.report.summary()})")
     else:
-        print(f"check failed: {summary_of(loaded.report)}" + (" (--strict)" if strict and not loaded.report.errors else ""),
+        print(f"check failed: {loaded.report.summary()}" + (" (--strict)" if strict and not loaded.report.errors else ""),
               file=sys.stderr)
     return EXIT_CONTENT if failed else EXIT_OK
 
@@ -137,8 +132,8 @@ def print_progress(what: str, count: int, processes: int) -> None:
 
 
 def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-def]
-    from .build import build
-    from .project import load_project
+    from ..build import build
+    from ..load import load_project
     if options.only:
         loaded = load_project(options.root)
         if loaded.project is not None:
@@ -151,17 +146,16 @@ def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-d
     result = build(options, progress=None if quiet or not sys.stdout.isatty() else print_progress)
     print_diagnostics(result.report)
     if result.bug:
-        print("playpress: internal error (a bug in Playpress, not in your project; please report it):\n"
-              + result.bug, file=sys.stderr)
+        print(f"playpress: {bug_report(result.bug)}", file=sys.stderr)
         return EXIT_CONTENT
     failed = result.report.failed(options.strict)
     if failed:
-        print(f"build failed: {summary_of(result.report)}"
+        print(f"build failed: {result.report.summary()}"
               + ("; earlier outputs left as they were" if result.report.errors else " (--strict)"), file=sys.stderr)
         return EXIT_CONTENT
     if not quiet:
         out = os.path.relpath(options.out) if not os.path.relpath(options.out).startswith("..") else str(options.out)
         print(f"built {len(result.written)} file(s), {result.current} current, {len(result.removed)} removed "
-              f"in {result.seconds:.2f} s -> {out} ({summary_of(result.report)})")
+              f"in {result.seconds:.2f} s -> {out} ({result.report.summary()})")
     return EXIT_OK
 

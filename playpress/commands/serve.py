@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
-from .build import Options, Result
-from .watch import QUIET_SECONDS, watch
+from ..build import Options, Result
+from ..diagnostics import BUG
 
 EVENTS_PATH = "/__playpress/events"
 KEEPALIVE_SECONDS = 15.0
@@ -33,7 +33,7 @@ class LiveState:
     def update(self, result: Result, strict: bool = False) -> None:
         problems = [str(d) for d in result.report.sorted()] if result.failed(strict) else []
         if result.bug:
-            problems.append("internal error (a bug in Playpress, not in your project):\n" + result.bug)
+            problems.append(f"{BUG}:\n{result.bug}")
         shown = [p for p in result.written + result.removed if not p.endswith(".pdf")]  # pages never embed a PDF
         with self.condition:
             if shown or problems != self.problems:
@@ -199,9 +199,14 @@ def make_server(out_dir: Path, live: LiveState, host: str = "127.0.0.1", port: i
     return server
 
 
-def serve(options: Options, host: str = "127.0.0.1", port: int = 8000, stop: threading.Event | None = None,
-          ready: Callable[[str], None] | None = None, quiet: float = QUIET_SECONDS) -> int:
-    """Watch and serve dist/ at http://HOST:PORT/ until Ctrl-C (or `stop`)."""
+Watcher = Callable[[threading.Event, Callable[[Result, str], None]], int]  # (stop, on_build) -> exit status
+
+
+def serve(options: Options, host: str, port: int, stop: threading.Event | None = None,
+          ready: Callable[[str], None] | None = None, watcher: Watcher | None = None) -> int:
+    """Serve dist/ at http://HOST:PORT/ while `watcher(stop, on_build)` rebuilds it, until Ctrl-C (or `stop`).
+
+    The server is handed the watcher (cli gives it `watch`): it knows builds only by their results."""
     stop = stop or threading.Event()
     live = LiveState()
     options.out.mkdir(parents=True, exist_ok=True)
@@ -218,7 +223,10 @@ def serve(options: Options, host: str = "127.0.0.1", port: int = 8000, stop: thr
     if ready is not None:
         ready(address)
     try:
-        return watch(options, stop, on_build=lambda result, _label: live.update(result, options.strict), quiet=quiet)
+        if watcher is None:
+            stop.wait()
+            return 0
+        return watcher(stop, lambda result, _label: live.update(result, options.strict))
     finally:
         server.stopping = True  # type: ignore[attr-defined]
         with live.condition:

@@ -37,6 +37,16 @@ SYSTEM_SYMBOLS = (
     ("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf", 0),
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
 )
+# Symbols a text face may lack and an emoji font would draw (posters leave them out with a warning).
+EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2190, 0x21FF), (0x2300, 0x23FF), (0x2460, 0x24FF), (0x25A0, 0x27BF),
+                (0x2900, 0x297F), (0x2B00, 0x2BFF), (0x3030, 0x3030), (0x303D, 0x303D), (0x3297, 0x3299))
+
+
+def is_emoji(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in EMOJI_RANGES)
+
+
 # theme.yml `fonts:` keys an operator may set, e.g. fonts: {cjk: "fonts/SourceHanSans.ttc#2", latin: fonts/Inter.ttf}
 FONT_ROLES = ("cjk", "latin", "latin_bold", "symbols")
 

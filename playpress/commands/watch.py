@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from .build import Options, Result, build
-from .plan import LIGHT, PDF, POSTERS, Job, plan, renderers
-from .project import load_project
-from .theme import Theme
+from ..build import Options, Result, build, warm_up
+from ..diagnostics import bug_report
+from ..outputs.job import LIGHT, PDF, POSTERS
+from ..session import Session
 
 # A save is often several events (open, writes, close; or a temporary file renamed into place)
 # within a few milliseconds. A burst whose last event finished a write (the file closed after
@@ -137,7 +137,7 @@ def start_observer(root: Path, changes: Changes):  # type: ignore[no-untyped-def
     return observer
 
 
-def staged_build(options: Options, changes: Changes | None = None,
+def staged_build(options: Options, session: Session, changes: Changes | None = None,
                  report: Callable[[Result, str], None] | None = None) -> list[Result]:
     """Texts and pages first, then posters, then PDFs, each a call of the same build().
 
@@ -148,7 +148,7 @@ def staged_build(options: Options, changes: Changes | None = None,
     for upto, label in ((LIGHT, "texts and pages"), (POSTERS, "posters"), (PDF, "PDFs")):
         if upto > options.upto:
             break
-        result = build(replace(options, upto=upto))
+        result = build(replace(options, upto=upto), session)
         results.append(result)
         if report is not None:
             report(result, label)
@@ -159,41 +159,21 @@ def staged_build(options: Options, changes: Changes | None = None,
 
 def print_result(result: Result, label: str, options: Options, shown: set[str]) -> None:
     """One line per pass; each diagnostic once per round of passes (a later pass repeats the warnings)."""
-    from .cli import summary_of
     for diagnostic in result.report.sorted():
         if str(diagnostic) not in shown:
             shown.add(str(diagnostic))
             print(str(diagnostic), file=sys.stderr)
     stamp = time.strftime("%H:%M:%S")
     if result.bug:
-        print(f"{stamp} internal error (a bug in Playpress, not in your project):\n{result.bug}", file=sys.stderr)
+        print(f"{stamp} {bug_report(result.bug)}", file=sys.stderr)
     elif result.report.errors or result.failed(options.strict):
-        print(f"{stamp} build failed: {summary_of(result.report)}; earlier outputs left as they were; "
+        print(f"{stamp} build failed: {result.report.summary()}; earlier outputs left as they were; "
               "waiting for the next save", file=sys.stderr)
     elif result.written or result.removed or label == "texts and pages":
         later = f", {len(result.deferred)} to follow" if result.deferred else ""
         print(f"{stamp} {label}: {len(result.written)} written, {len(result.removed)} removed, {result.current} current"
-              f"{later} in {result.seconds * 1000:.0f} ms ({summary_of(result.report)})")
+              f"{later} in {result.seconds * 1000:.0f} ms ({result.report.summary()})")
     sys.stdout.flush()
-
-
-def warm_up(options: Options) -> None:
-    """Render one group's texts, pages and posters to memory (nothing written) while nothing waits:
-    modules imported, templates compiled, fonts opened, so the first save is as quick as the next ones."""
-    project = load_project(options.root).project  # the build's own, from the memo
-    if project is None:
-        return
-    table, theme = renderers(), Theme(project.theme_dirs)
-    outputs = plan(project, set(table), options.only)
-    if options.pdf:
-        for kind in {o.kind for o in outputs if o.stage == PDF}:
-            getattr(table[kind], "load", lambda: None)()  # WeasyPrint imported; a PDF is too long to make ahead
-    outputs = [o for o in outputs if o.stage < PDF]
-    for output in [o for o in outputs if o.group == outputs[0].group] + [o for o in outputs if not o.group]:
-        try:
-            table[output.kind](Job(project, theme, output, options.out))
-        except Exception:  # noqa: BLE001, S112 - a warm-up only; the build reports every problem itself
-            continue
 
 
 def watch(options: Options, stop: threading.Event | None = None,
@@ -211,14 +191,15 @@ def watch(options: Options, stop: threading.Event | None = None,
         if on_build is not None:
             on_build(result, label)
 
+    session = Session()  # what this watch keeps between its builds
     observer = start_observer(options.root, changes)
     print(f"watching {options.root} (Ctrl-C to stop)")
     try:
-        staged_build(options, changes, report)
-        warm_up(options)
+        staged_build(options, session, changes, report)
+        warm_up(options, session)
         while not stop.is_set():
             if changes.wait(stop):
-                staged_build(options, changes, report)
+                staged_build(options, session, changes, report)
     except KeyboardInterrupt:
         pass
     finally:

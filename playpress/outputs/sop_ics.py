@@ -1,6 +1,4 @@
-"""The SOP as calendars: sop.ics (RFC 5545), sop.csv (Excel and SCRM import) and sop.html (printable).
-
-All three show the occurrences of `schedule.expand`, the same ones validation counts.
+"""sop.ics: the group's SOP as an iCalendar file (RFC 5545), one event per post, with a reminder.
 
 The .ics text is written here rather than with the icalendar library: every byte
 is ours (escaping, 75-octet folding, CRLF), it is about 12 times faster (see
@@ -21,109 +19,22 @@ reader of the file may wonder about:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .model import Group, Occurrence, Phase, Slot
-from .plan import Job
-from .schedule import expand, group_slots, is_shifted
-from .templates import render
+from ..model import Group
+from .job import Job
+from .posts import Entry, entries
+from .words import colon, day_label
 
 PRODID = "-//Playpress//EN"
 EVENT_MINUTES = 15
-CSV_COLUMNS = ("date", "time", "weekday", "phase", "kind", "post", "owner", "person", "poster", "copy",
-               "day", "slot", "note", "timezone")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-
-@dataclass(frozen=True)
-class Entry:
-    """One occurrence with everything an operator needs to send it, in the group's language."""
-
-    occurrence: Occurrence
-    copy: str
-    role: str  # the owner role's title
-    person: str
-    poster: str  # "posters/ID.png", relative to the group's folder, or ""
-    # Worked out once here: templates read them thousands of times in a handbook's calendar.
-    slot: Slot = field(init=False)
-    kind: str = field(init=False)  # the slot's
-    post: str = field(init=False)  # the slot's
-    phase: Phase | None = field(init=False)
-    time: str = field(init=False)  # HH:MM as the calendar shows it
-    shifted: bool = field(init=False)  # the written time does not exist that day (a daylight-saving gap)
-
-    def __post_init__(self) -> None:
-        occurrence = self.occurrence
-        slot = occurrence.slot
-        for name, value in (("slot", slot), ("kind", slot.kind), ("post", slot.post), ("phase", occurrence.phase),
-                            ("time", f"{occurrence.start:%H:%M}"), ("shifted", is_shifted(occurrence))):
-            object.__setattr__(self, name, value)
-
-
-SlotFacts = tuple[str, str, str, str]  # copy rendered, owner role's title, person, poster file
-
-
-def slot_facts(job: Job) -> dict[tuple[str, int], SlotFacts]:
-    """What each slot of the group's SOP says and who sends it: copy does not depend on the date."""
-    playbook, group, values = job.playbook, job.group, job.values
-    facts: dict[tuple[str, int], SlotFacts] = {}
-    for slot in group_slots(playbook, group):
-        role = playbook.role(slot.owner)
-        facts[(slot.path, slot.order)] = (render(slot.copy, values, group).strip(), role.title if role else slot.owner,
-                                          group.people.get(slot.owner, ""),
-                                          f"posters/{slot.poster}.png" if slot.poster else "")
-    return facts
-
-
-def entries(job: Job) -> list[Entry]:
-    """The group's occurrences with each slot's facts (copy rendered once per slot)."""
-    return facts_and_entries(job)[1]
-
-
-# Per (site, playbook, group) objects, kept alive beside the result so that an id is never reused
-# while cached: sop.ics, sop.csv, sop.html and the handbook list the same posts, and a watch session
-# keeps the objects of files that did not change.
-_ENTRIES: dict[tuple[int, ...], tuple[tuple[object, ...], tuple[dict[tuple[str, int], SlotFacts], list[Entry]]]] = {}
-
-
-def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[Entry]]:
-    """slot_facts and entries of the job's group, worked out once per version of its files (do not change them)."""
-    keep = (job.project.site, job.playbook, job.group)
-    key = tuple(map(id, keep))
-    hit = _ENTRIES.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], keep, strict=True)):
-        return hit[1]
-    facts = slot_facts(job)
-    found = (facts, [Entry(occurrence, *facts[(occurrence.slot.path, occurrence.slot.order)])
-                     for occurrence in expand(job.playbook, job.group)])
-    if len(_ENTRIES) >= 1024:
-        _ENTRIES.clear()
-    _ENTRIES[key] = (keep, found)
-    return found
-
-
-def people(job: Job) -> list[tuple[str, str]]:
-    """Who runs the group: (role title, person) for each role that has a person."""
-    return [(role.title, job.group.people[role.id]) for role in job.playbook.roles if role.id in job.group.people]
-
-
-def colon(lang: str) -> str:
-    return "：" if lang == "zh" else ": "
-
-
-def day_label(labels: dict[str, Any], day: int) -> str:
-    return str(labels["day_n"]).format(n=day)
-
-
-# --- sop.ics ------------------------------------------------------------------------------
 
 def ics_text(value: str) -> str:
     """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and new lines escaped."""
@@ -266,57 +177,3 @@ def ics_lines(job: Job, items: Iterable[Entry]) -> list[str]:
 def sop_ics(job: Job) -> bytes:
     """The group's SOP as an iCalendar file: one event per occurrence, with a reminder."""
     return "".join(fold(line) for line in ics_lines(job, entries(job))).encode("utf-8")
-
-
-# --- sop.csv ------------------------------------------------------------------------------
-
-def sop_csv(job: Job) -> bytes:
-    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180 quoting."""
-    group = job.group
-    weekdays = job.labels()["weekdays"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for entry in entries(job):
-        occurrence = entry.occurrence
-        writer.writerow([
-            occurrence.date.isoformat(), entry.time, weekdays[occurrence.date.weekday()],
-            entry.phase.name if entry.phase else "", entry.slot.kind, entry.slot.post, entry.role, entry.person,
-            entry.poster, entry.copy, occurrence.day, entry.slot.id, entry.slot.note, group.timezone,
-        ])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-# --- sop.html -----------------------------------------------------------------------------
-
-def calendar_days(job: Job, items: list[Entry]) -> list[dict[str, Any]]:
-    """Days with posts, in order, each opening a phase band where the phase changes."""
-    labels = job.labels()
-    by_date: dict[dt.date, list[Entry]] = {}
-    for entry in items:
-        by_date.setdefault(entry.occurrence.date, []).append(entry)
-    days: list[dict[str, Any]] = []
-    shown_phase: Phase | None = None
-    for date, day_entries in by_date.items():
-        phase = day_entries[0].phase
-        band = None
-        if phase is not None and phase != shown_phase:
-            band = {"name": phase.name, "goal": phase.goal,
-                    "days": f"{day_label(labels, phase.first_day)} – {day_label(labels, phase.last_day)}"}
-        shown_phase = phase
-        days.append({"date": date, "weekday": labels["weekdays"][date.weekday()], "weekend": date.weekday() >= 5,
-                     "day": day_label(labels, day_entries[0].occurrence.day), "band": band, "entries": day_entries})
-    return days
-
-
-def sop_html(job: Job) -> bytes:
-    """The SOP as a printable page: by day, phases as bands, copy in full; fits A4 portrait."""
-    group, playbook = job.group, job.playbook
-    labels = job.labels()
-    items = entries(job)
-    html = job.theme.render("sop.html", job.reads, lang=group.lang, labels=labels, colon=colon(group.lang),
-                            group=group, playbook=playbook,
-                            site=job.project.site, days=calendar_days(job, items), count=len(items),
-                            people=people(job),
-                            kinds=sorted({e.slot.kind for e in items}))
-    return html.encode("utf-8")

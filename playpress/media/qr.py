@@ -1,10 +1,12 @@
-"""QR codes on posters: generated with segno (crisp whole-pixel modules, quiet zone, contrast) or a given image placed as is."""
+"""QR codes: generated with segno (crisp whole-pixel modules, quiet zone, contrast, SVG) or a given image placed as is."""
 
 from __future__ import annotations
 
 import base64
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 import segno
@@ -125,9 +127,23 @@ def _find_and_apply_best_mask(matrix, width, height, proposed_mask=None):  # typ
 
 
 _SEGNO_FIND_MASK = getattr(segno.encoder, "find_and_apply_best_mask", None)
-if _SEGNO_FIND_MASK is not None and all(hasattr(segno.encoder, name) for name in (
-        "make_matrix", "add_finder_patterns", "add_alignment_patterns", "get_data_mask_functions")):
+ROW_WISE_MASKS = _SEGNO_FIND_MASK is not None and all(hasattr(segno.encoder, name) for name in (
+    "make_matrix", "add_finder_patterns", "add_alignment_patterns", "get_data_mask_functions"))
+
+
+@contextmanager
+def row_wise_masks() -> Iterator[None]:
+    """segno with the mask search above, for the codes made inside the block only: segno itself
+    stays as it is for anyone else in the process (and unchanged when its shape is not the one
+    this was written for)."""
+    if not ROW_WISE_MASKS:
+        yield
+        return
     segno.encoder.find_and_apply_best_mask = _find_and_apply_best_mask
+    try:
+        yield
+    finally:
+        segno.encoder.find_and_apply_best_mask = _SEGNO_FIND_MASK
 
 
 def make(text: str, with_logo: bool) -> segno.QRCode:
@@ -137,9 +153,10 @@ def make(text: str, with_logo: bool) -> segno.QRCode:
 
 @lru_cache(maxsize=256)
 def _encoded(text: str, with_logo: bool) -> segno.QRCode:
-    if with_logo:
-        return segno.make_qr(text, error="h", boost_error=False)
-    return segno.make_qr(text, error="m", boost_error=True)
+    with row_wise_masks():
+        if with_logo:
+            return segno.make_qr(text, error="h", boost_error=False)
+        return segno.make_qr(text, error="m", boost_error=True)
 
 
 def code_image(text: str, width: int, dark: RGB, logo: Image.Image | None = None, min_width: int = 0) -> Image.Image:
@@ -166,6 +183,7 @@ def code_image(text: str, width: int, dark: RGB, logo: Image.Image | None = None
 _DARK = re.compile(rb"\x01+")
 
 
+@lru_cache(maxsize=512)  # the same links on every rebuild of a group (watch mode): drawn once
 def svg_data_uri(text: str, dark: str = "#111", scale: int = 4) -> str:
     """The code as a small SVG data URI (quiet zone included): one rectangle per run of dark modules
     in a row, sharp at any size on paper and on screen."""

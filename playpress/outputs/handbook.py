@@ -1,4 +1,4 @@
-"""The operator handbook of a group: one HTML source, shown as a page (handbook.html); handbook_pdf prints it."""
+"""handbook.html: the operator handbook of a group as one page; handbook_pdf prints the same source."""
 
 from __future__ import annotations
 
@@ -6,15 +6,14 @@ import base64
 import datetime as dt
 import mimetypes
 from collections import Counter
-from functools import lru_cache
 from typing import Any
 
-from . import qr
-from .calendar import SlotFacts, calendar_days, colon, day_label, facts_and_entries, people
-from .chapters import Heading, render_markdown
-from .plan import Job
-from .schedule import group_slots
-from .texts import faq_blocks, rules_text, welcome_text
+from ..media import qr
+from ..media.markdown import Heading, render_markdown
+from ..schedule import group_slots
+from .job import Job
+from .posts import SlotFacts, calendar_days, facts_and_entries
+from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
 
@@ -23,12 +22,6 @@ POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "
 
 def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-@lru_cache(maxsize=512)  # the same links on every rebuild of a group (watch mode): encoded once
-def qr_svg(text: str) -> str:
-    """A QR code as an SVG data URI: sharp on paper at any size."""
-    return qr.svg_data_uri(text, dark="#111")
 
 
 def image_uri(job: Job, relpath: str) -> str:
@@ -44,10 +37,10 @@ def online_url(job: Job) -> str:
 
 def cover(job: Job) -> dict[str, Any]:
     group = job.group
-    join_qr = image_uri(job, group.qr_image) if group.qr_image else qr_svg(group.join_url) if group.join_url else ""
+    join_qr = image_uri(job, group.qr_image) if group.qr_image else qr.svg_data_uri(group.join_url) if group.join_url else ""
     online = online_url(job)
     return {"join_qr": join_qr, "join_url": group.join_url, "qr_expires": group.qr_expires,
-            "online_url": online, "online_qr": qr_svg(online) if online else "",
+            "online_url": online, "online_qr": qr.svg_data_uri(online) if online else "",
             "logo": image_uri(job, group.brand.logo) if group.brand.logo else "",
             "people": people(job)}
 
@@ -67,9 +60,8 @@ def roles(job: Job) -> list[dict[str, Any]]:
 
 
 def rules(job: Job) -> list[tuple[str, str]]:
-    """The rules as texts.rules_text writes them: (aspect heading, its text) after the title block."""
-    blocks = rules_text(job).strip().split("\n\n")[1:]
-    return [(block.partition("\n")[0], block.partition("\n")[2]) for block in blocks]
+    """The rules by aspect, as rules.txt has them: (heading, text)."""
+    return rules_sections(job)
 
 
 def phases(job: Job) -> list[dict[str, Any]]:

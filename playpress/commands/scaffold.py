@@ -11,8 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from .project import GROUPS_DIR, PLAYBOOKS_DIR, load_project
-from .validate import IDENT, walk_templates
+from ..load import GROUPS_DIR, PLAYBOOKS_DIR, load_project
+from ..load.fields import IDENT
+from ..model import walk_templates
 
 PRESETS = Path(__file__).parent / "presets"
 PLACEHOLDER = {"zh": "待定", "en": "TBD", "es": "por definir"}

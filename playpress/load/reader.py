@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import ERROR, Diagnostic
+from ..diagnostics import ERROR, Diagnostic
 
 
 class YamlMap(dict):

@@ -1,4 +1,4 @@
-"""Typesetting for posters: line breaking for Chinese and Latin scripts, and fitting text into a box."""
+"""Typesetting: line breaking for Chinese and Latin scripts, fitting text into a box, phone-screen widths."""
 
 from __future__ import annotations
 
@@ -175,3 +175,18 @@ def _with_ellipsis(line: str, width: float, advance: Advance) -> str:
     while line and measure(line + ELLIPSIS, advance) > width:
         line = line[:-1].rstrip()
     return line + ELLIPSIS
+
+
+def display_width(text: str) -> int:
+    """Columns on a phone: CJK and other wide characters count double, combining marks nothing."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+               for ch in text)
+
+
+def screen_lines(text: str, columns: int) -> int:
+    """Lines a text takes on a screen `columns` wide, long lines wrapping."""
+    lines = 0
+    for line in text.split("\n"):
+        width = display_width(line)
+        lines += max(1, -(-width // columns))
+    return lines

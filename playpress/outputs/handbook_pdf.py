@@ -9,7 +9,7 @@ import io
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,10 @@ from PIL import Image
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .fontcut import FONT_CACHE, blank_face, cut_face, extracted_face
-from .fonts import FontFace
+from ..media.fontcut import FONT_CACHE, blank_face, cut_face
+from ..media.fonts import EMOJI_RANGES, FontFace
 from .handbook import handbook_page
-from .plan import Job
-from .posters import EMOJI_RANGES, font_chain
+from .job import Job
 
 PDF_FONT_FAMILY = "playpress-{n}"
 EMOJI_LIKE = re.compile(f"([{''.join(f'{chr(low)}-{chr(high)}' for low, high in EMOJI_RANGES)}])[\ufe0e\ufe0f]?")
@@ -46,9 +45,11 @@ def for_print(page: str) -> str:
     return EMOJI_LIKE.sub(lambda found: found.group(1) + "\ufe0e", page)
 
 
-def font_css(job: Job, page: str, cut: bool = True) -> str:
-    """@font-face rules for the faces the page needs, each cut down to the characters it draws there."""
-    chain = font_chain(job)
+def font_css(job: Job, page: str, font_file: FontFile | None = None) -> str:
+    """@font-face rules for the faces the page needs, each cut down to the characters it draws there
+    (`font_file` makes the file of a face for those characters: the benchmark hands whole faces)."""
+    font_file = font_file or cut_font
+    chain = job.font_chain()
     cache = job.out_dir / FONT_CACHE
     share: dict[int, list[str]] = {n: [] for n in range(len(chain.regular))}
     missing: list[str] = []
@@ -70,7 +71,7 @@ def font_css(job: Job, page: str, cut: bool = True) -> str:
             if face is None:
                 continue
             rules_.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                          f'src: url("{font_file(face, share[n], cache, cut).as_uri()}"); }}')
+                          f'src: url("{font_file(face, share[n], cache).as_uri()}"); }}')
     if missing:
         families.append('"playpress-blank"')
         rules_.append(f'@font-face {{ font-family: "playpress-blank"; src: url("{blank_face("".join(missing), cache).as_uri()}"); }}')
@@ -78,11 +79,13 @@ def font_css(job: Job, page: str, cut: bool = True) -> str:
     return "\n".join(rules_)
 
 
-def font_file(face: FontFace, characters: list[str], cache: Path, cut: bool) -> Path:
-    if cut:
-        # CJK faces: layout tables dropped (vertical and other-locale forms a handbook never uses).
-        return cut_face(face, "".join(characters), cache, layout=os.path.getsize(face.path) < 4 << 20)
-    return extracted_face(face, cache).resolve()
+FontFile = Callable[[FontFace, list[str], Path], Path]
+
+
+def cut_font(face: FontFace, characters: list[str], cache: Path) -> Path:
+    """The face cut to the characters; CJK faces lose layout tables a handbook never uses
+    (vertical and other-locale forms)."""
+    return cut_face(face, "".join(characters), cache, layout=os.path.getsize(face.path) < 4 << 20)
 
 
 @contextmanager
@@ -144,30 +147,27 @@ def local_fetcher(folder: Path, fonts: Path) -> Any:
     return LocalFiles()
 
 
-def laid_out(job: Job, cut_fonts: bool = True) -> tuple[Any, dict[str, Any]]:
-    """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for the benchmark).
-
-    `cut_fonts=False` hands WeasyPrint the whole faces (for the benchmark's comparison only).
-    """
+def laid_out(job: Job, font_file: FontFile | None = None) -> tuple[Any, dict[str, Any]]:
+    """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for the benchmark)."""
     page = for_print(handbook_page(job))
     folder = (job.out_dir / job.group.slug).resolve()
     for poster in job.playbook.posters:
         job.reads.add(str(folder / "posters" / f"{poster.id}.png"))  # shown as thumbnails: made in the stage before
     fonts = FontConfiguration()  # @font-face rules of a stylesheet given here are loaded only through this
     fetcher = local_fetcher(folder, (job.out_dir / FONT_CACHE).resolve())
-    stylesheet = weasyprint.CSS(string=font_css(job, page, cut_fonts), font_config=fonts, url_fetcher=fetcher)
+    stylesheet = weasyprint.CSS(string=font_css(job, page, font_file), font_config=fonts, url_fetcher=fetcher)
     # The cut faces are embedded as they are (WeasyPrint's own fontTools subsetting costs ~0.6 s a face);
     # without the cut, WeasyPrint must subset the whole face, as it would by default.
     options = {"pdf_identifier": hashlib.blake2b(page.encode("utf-8"), digest_size=16).hexdigest().encode("ascii"),
-               "dpi": PDF_DPI, "full_fonts": cut_fonts}
+               "dpi": PDF_DPI, "full_fonts": font_file is None}
     with fixed_clock(job.group.start):
         document = weasyprint.HTML(string=page, base_url=PDF_BASE, url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=fonts, **options)
     return document, options
 
 
-def handbook_pdf(job: Job, cut_fonts: bool = True) -> bytes:
+def handbook_pdf(job: Job) -> bytes:
     """The same HTML as handbook.html, printed: A4, running header, page numbers, bookmarks, embedded fonts."""
-    document, options = laid_out(job, cut_fonts)
+    document, options = laid_out(job)
     with fixed_clock(job.group.start):
         return document.write_pdf(**options)

@@ -1,0 +1,1 @@
+"""The commands: cli parses the command line; watch, serve and scaffold (new) run on the engine. Nothing imports them."""

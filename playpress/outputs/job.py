@@ -1,0 +1,101 @@
+"""What a renderer gets: one output to make (`Output`) and everything it may use (`Job`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import ERROR, Diagnostic, UserError
+from ..media.fonts import FONT_ROLES, FontChain, chain_for, parse_face
+from ..model import Group, Playbook, Project
+from ..session import Session
+from ..templates import context
+from ..theme import Reads, Theme
+
+LIGHT, POSTERS, PDF = 0, 1, 2  # stages: texts and pages, then posters, then PDFs (which show the posters)
+
+
+@dataclass(frozen=True, order=True)
+class Output:
+    """One file of dist/, relative to it."""
+
+    stage: int
+    path: str
+    kind: str
+    group: str = ""  # the group's slug, for outputs of one group
+    poster: str = ""  # the poster's id, for posters
+
+
+@dataclass
+class Job:
+    """Everything one renderer may use; what it reads of files goes through `reads`."""
+
+    project: Project
+    theme: Theme
+    output: Output
+    out_dir: Path
+    session: Session = field(default_factory=Session)  # the build's; a job made on its own gets its own
+    reads: Reads = field(default_factory=Reads)
+    warnings: list[Diagnostic] = field(default_factory=list)  # problems that do not stop the output
+
+    @property
+    def root(self) -> Path:
+        return Path(self.project.root)
+
+    @property
+    def group(self) -> Group:
+        return self.project.groups[self.output.group]
+
+    @property
+    def playbook(self) -> Playbook:
+        return self.project.playbook_of(self.group)
+
+    @property
+    def lang(self) -> str:
+        return self.group.lang if self.output.group else self.project.site.lang
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The template context of this output's group."""
+        return context(self.project.site, self.playbook, self.group)
+
+    def labels(self, lang: str | None = None) -> dict[str, Any]:
+        return self.theme.labels(lang or self.lang, self.reads)
+
+    def asset(self, relpath: str) -> Path:
+        """A project file (already checked to stay in the project); recorded as an input."""
+        self.reads.add(relpath)
+        return self.root / relpath
+
+    def base_inputs(self) -> set[str]:
+        """What every group output depends on: the site settings, the group, its playbook, theme.yml."""
+        inputs = {"content/site.yml"} | self.theme.config_inputs()
+        if self.output.group:
+            inputs |= {self.group.path, self.playbook.path}
+        return inputs
+
+    def font_chain(self) -> FontChain:
+        """The faces for the output's language, the theme's `fonts:` overrides first; every font file is an input."""
+        overrides: dict[str, str] = {}
+        for role, value in self.theme.files.fonts.items():
+            if role not in FONT_ROLES or not value:
+                continue
+            face = parse_face(str(value))
+            path = face.path if os.path.isabs(face.path) else str(self.asset(face.path))
+            if not os.path.isfile(path):
+                raise UserError(Diagnostic("theme.yml", 0, 0, ERROR, f"fonts.{role}: font file '{face.path}' not found",
+                                           "give a path relative to the project root, with #N for a face of a collection"))
+            overrides[role] = f"{path}#{face.index}"
+        chain = chain_for(self.lang, overrides)
+        if not chain.regular:
+            raise UserError(Diagnostic("", 0, 0, ERROR, "no font found for posters",
+                                       "pip install noto-cjk-sans-otc, or set fonts: in the theme's theme.yml"))
+        for path in chain.files:
+            self.reads.add(path)
+        return chain
+
+
+Renderer = Callable[[Job], bytes]

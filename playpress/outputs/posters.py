@@ -1,0 +1,228 @@
+"""Posters: each poster of a group's playbook drawn with Pillow from a theme layout, QR included, as PNG."""
+
+from __future__ import annotations
+
+import math
+import os
+import unicodedata
+from typing import Any
+
+from PIL import Image, ImageOps
+
+from ..diagnostics import ERROR, WARNING, Diagnostic, UserError
+from ..media import qr
+from ..media.draw import INK, Rect, colour, draw_shapes, draw_text, paint, short_side
+from ..media.fonts import FontChain, is_emoji
+from ..media.png import encode_png
+from ..media.qr import RGB, WHITE, rgb
+from ..model import Poster
+from ..templates import render
+from .job import Job
+
+# Pillow imports its image readers at the first Image.open: here instead, on import, which the
+# build does once before it forks its workers (not once per worker, in its first poster).
+Image.preinit()
+
+WIDE_RATIO = 1.6  # posters this much wider than tall (cover) use the layout's `wide` boxes
+PRINT_QR_CM = 2.0  # a printed QR is at least this wide
+TEXT_ELEMENTS = ("title", "subtitle", "lines", "cta")
+# Invisible characters of emoji sequences (joiner, variation selectors, skin tones, tags): dropped.
+INVISIBLE = frozenset([0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)])
+
+
+def poster_png(job: Job) -> bytes:
+    """The poster named by the job's output, for the job's group."""
+    poster = job.playbook.poster(job.output.poster)
+    assert poster is not None, job.output
+    chain = job.font_chain()
+    texts = poster_texts(job, poster, chain)
+    layout = poster_layout(job, poster)
+    canvas = background(job, poster, layout)
+    brand = job.group.brand
+    palette = {"brand": rgb(brand.color), "accent": rgb(brand.accent), "ink": INK, "white": WHITE, "paper": WHITE}
+    draw_shapes(canvas, layout.get("shapes", []), palette)
+    elements: dict[str, Any] = layout.get("elements", {})
+    if "logo" in elements and brand.logo:
+        draw_logo(canvas, job, elements["logo"], palette)
+    if "qr" in elements and poster.has_qr:
+        draw_qr(canvas, job, poster, elements["qr"], palette, chain)
+    for name in TEXT_ELEMENTS:
+        if not texts[name]:
+            continue
+        if name not in elements:
+            warn(job, poster, f"layout '{poster.layout}' has no place for '{name}': it is left out")
+            continue
+        fitted = draw_text(canvas, texts[name], elements[name], palette, chain)
+        if not fitted.fits:
+            warn(job, poster, f"the {name} does not fit its box even at the smallest size: it is cut short",
+                 "shorten the text")
+    return encode_png(canvas, poster.dpi if poster.for_print else 0)
+
+
+# --- inputs: layout, fonts, texts ---------------------------------------------------------------
+
+def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
+    """The theme's posters/LAYOUT.yml, with its `wide` boxes for posters much wider than tall."""
+    layout = job.theme.poster_layout(poster.layout, job.reads)
+    if layout is None:
+        raise UserError(Diagnostic(poster.path, poster.line, 0, ERROR,
+                                   f"poster '{poster.id}': layout '{poster.layout}' has no file "
+                                   f"posters/{poster.layout}.yml in the theme",
+                                   "add the layout file to the theme or pick another layout"))
+    if poster.width / poster.height >= WIDE_RATIO:
+        layout = with_variant(layout, "wide")
+    if not poster.has_qr:
+        layout = with_variant(layout, "without_qr")
+    return layout
+
+
+def with_variant(layout: dict[str, Any], name: str) -> dict[str, Any]:
+    """The layout with a variant's keys: `elements` merged element by element, others replaced."""
+    variant = layout.get(name) or {}
+    merged = {**layout, **variant}
+    merged["elements"] = {**layout.get("elements", {}), **variant.get("elements", {})}
+    return merged
+
+
+def poster_texts(job: Job, poster: Poster, chain: FontChain) -> dict[str, list[str]]:
+    """Each text element as paragraphs, every character checked against the fonts.
+
+    A character no font has is an error, except emoji: they are left out with a warning, because
+    no colour emoji font is used and a poster is still worth printing without them.
+    """
+    values, group = job.values, job.group
+    texts = {
+        "title": [render(poster.title, values, group)],
+        "subtitle": [render(poster.subtitle, values, group)],
+        "lines": [render(line, values, group) for line in poster.lines],
+        "cta": [render(poster.cta, values, group)],
+    }
+    missing_emoji: list[str] = []
+    for name, paragraphs in texts.items():
+        cleaned: list[str] = []
+        for paragraph in paragraphs:
+            kept = []
+            for char in paragraph:
+                if ord(char) in INVISIBLE or unicodedata.category(char) in ("Cc", "Cf") and char != "\n":
+                    continue
+                if char.isspace() or chain.face_for(char) is not None:
+                    kept.append(char)
+                elif is_emoji(char):
+                    missing_emoji.append(char)
+                else:
+                    raise UserError(Diagnostic(
+                        poster.path, poster.line, 0, ERROR,
+                        f"poster '{poster.id}' for group '{group.slug}': no font has the character '{char}' "
+                        f"(U+{ord(char):04X}, {unicodedata.name(char, 'unnamed')}) in its {name}",
+                        "remove the character, or name a font that has it in the theme's theme.yml `fonts:`"))
+            cleaned += [part.strip() for part in "".join(kept).split("\n")]
+        texts[name] = [p for p in cleaned if p]
+    if missing_emoji:
+        shown = " ".join(dict.fromkeys(missing_emoji))
+        warn(job, poster, f"no font here draws the emoji {shown}: left out of the poster",
+             "name an emoji font in the theme's theme.yml `fonts: {symbols: PATH}`, or remove them")
+    return texts
+
+
+def warn(job: Job, poster: Poster, message: str, hint: str = "") -> None:
+    job.warnings.append(Diagnostic(poster.path, poster.line, 0, WARNING,
+                                   f"poster '{poster.id}' for group '{job.group.slug}': {message}", hint))
+
+
+def background(job: Job, poster: Poster, layout: dict[str, Any]) -> Image.Image:
+    """The poster's background colour, or its image cropped to cover the poster, else the layout's."""
+    size = (poster.width, poster.height)
+    if poster.background and not poster.background.startswith("#"):
+        with Image.open(job.asset(poster.background)) as image:
+            return ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
+    return Image.new("RGB", size, rgb(poster.background or layout.get("background", "#FFFFFF")))
+
+
+def draw_logo(canvas: Image.Image, job: Job, spec: dict[str, Any], palette: dict[str, RGB]) -> None:
+    """The group's logo centred in its box, on a round plate so it stands out from a coloured band."""
+    rect = Rect.of(spec["box"], canvas)
+    side = min(rect.w, rect.h)
+    left = rect.x
+    top = rect.y + (rect.h - side) // 2
+    inset = 0
+    if spec.get("plate"):
+        paint(canvas, Rect(left, top, side, side), colour(spec["plate"], palette), "ellipse")
+        inset = round(side * 0.08)
+    logo = logo_image(job, side - 2 * inset)
+    canvas.paste(logo, (left + (side - logo.width) // 2, top + (side - logo.height) // 2), logo)
+
+
+def logo_image(job: Job, side: int = 0) -> Image.Image:
+    """The group's logo as RGBA, reduced to fit a square of `side` if given (shared: do not draw on it)."""
+    path = str(job.asset(job.group.brand.logo))
+    stat = os.stat(path)
+    images = job.session.images
+
+    def whole() -> Image.Image:
+        with Image.open(path) as image:
+            return image.convert("RGBA")
+
+    logo = images.get_or_make(("logo", path, stat.st_mtime_ns, stat.st_size, 0), whole)
+    if not side:
+        return logo  # type: ignore[no-any-return]
+
+    def reduced() -> Image.Image:
+        small = logo.copy()
+        small.thumbnail((side, side), Image.Resampling.LANCZOS)
+        return small
+
+    return images.get_or_make(("logo", path, stat.st_mtime_ns, stat.st_size, side), reduced)  # type: ignore[no-any-return]
+
+
+def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any], palette: dict[str, RGB],
+            chain: FontChain) -> None:
+    """The generated code (or the group's QR image, with its expiry date under it) in the QR box."""
+    group = job.group
+    rect = Rect.of(spec["box"], canvas)
+    label = ""
+    if poster.qr is None and group.qr_image:
+        if group.qr_expires:
+            label = expiry_label(job)
+    label_size = round(short_side(canvas) * 0.03)
+    label_room = round(label_size * 3.1) if label else 0  # two lines under the code, if need be
+    side = min(rect.w, rect.h - label_room)
+    min_side = math.ceil(PRINT_QR_CM / 2.54 * poster.dpi) if poster.for_print else 0
+    if poster.qr is None and group.qr_image:
+        with Image.open(job.asset(group.qr_image)) as given:
+            code = qr.placed_image(given, max(side, min_side))
+    else:
+        text = render(poster.qr, job.values, group).strip() if poster.qr is not None else group.join_url
+        if not text:
+            raise UserError(Diagnostic(poster.path, poster.line, 0, ERROR,
+                                       f"poster '{poster.id}' for group '{group.slug}': its qr text is empty",
+                                       "give the QR a link, or write qr: false"))
+        logo = logo_image(job) if spec.get("logo") and group.brand.logo else None
+        code = qr.code_image(text, side, qr.module_colour(palette["brand"]), logo, min_side)
+    align = spec.get("align", "center")
+    x = rect.x + {"left": 0, "right": rect.w - code.width}.get(align, (rect.w - code.width) // 2)
+    y = rect.y + max(0, (rect.h - label_room - code.height) // 2)
+    if spec.get("frame"):
+        border = max(2, round(code.width * 0.012))
+        frame = Rect(x - border, y - border, code.width + 2 * border, code.height + 2 * border)
+        paint(canvas, frame, colour(spec["frame"], palette), radius=border * 3)
+    canvas.paste(code, (x, y))
+    if label:
+        label_rect = Rect(rect.x, y + code.height + label_size // 3, rect.w, round(label_size * 2.7))
+        left = {"left": x, "right": x + code.width - rect.w}.get(align, rect.x)
+        label_rect = Rect(left, label_rect.y, rect.w, label_rect.h)
+        spec_label = {"size": [label_size / short_side(canvas)] * 2, "color": "ink", "align": align, "max_lines": 2,
+                      "line_height": 1.2}
+        draw_text(canvas, [label], spec_label, palette, chain, label_rect)
+
+
+def expiry_label(job: Job) -> str:
+    """'valid until DATE' in the group's language."""
+    labels = job.labels()
+    when = job.group.qr_expires
+    assert when is not None
+    months = labels.get("poster_months") or [str(m) for m in range(1, 13)]
+    date = labels.get("poster_date", "{y}-{m:02d}-{d:02d}").format(y=when.year, m=when.month, d=when.day,
+                                                                  month=months[when.month - 1])
+    return labels.get("poster_valid_until", "valid until {date}").format(date=date)
+
+
