@@ -214,19 +214,22 @@ def processes(options: Options, batch: list[Output]) -> int:
     return min(options.jobs or os.cpu_count() or 1, len(batch))
 
 
-_WORKER: tuple | None = None  # what a pool worker renders with: inherited from the build, set once per worker
+# What a pool worker renders with: inherited from the build when the worker forks, set once per worker.
+_WORKER: tuple[Project, Theme, dict[str, LazyRenderer], Path, Session] | None = None
 
 
-def _start_worker(*arguments: object) -> None:
+def _start_worker(project: Project, theme: Theme, table: dict[str, LazyRenderer], out_dir: Path,
+                  session: Session) -> None:
     """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had set."""
     global _WORKER
-    _WORKER = arguments
+    _WORKER = (project, theme, table, out_dir, session)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _render_in_worker(output: Output) -> Outcome:
     assert _WORKER is not None
-    return render_one(*_WORKER[:2], output, *_WORKER[2:])  # type: ignore[arg-type]
+    project, theme, table, out_dir, session = _WORKER
+    return render_one(project, theme, output, table, out_dir, session)
 
 
 def render_in_pool(project: Project, theme: Theme, batch: list[Output], table: dict[str, LazyRenderer],

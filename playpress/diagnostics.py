@@ -91,7 +91,7 @@ def bug_report(details: str) -> str:
 class UserError(Exception):
     """A problem in the user's project found while rendering; becomes a Diagnostic."""
 
-    def __init__(self, diagnostic: Diagnostic):
+    def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(str(diagnostic))
         self.diagnostic = diagnostic
 

@@ -39,7 +39,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class WhenError(ValueError):
-    def __init__(self, message: str, hint: str = GRAMMAR):
+    def __init__(self, message: str, hint: str = GRAMMAR) -> None:
         super().__init__(message)
         self.hint = hint
 

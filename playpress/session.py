@@ -18,7 +18,7 @@ from typing import Any
 class Cache:
     """A mapping that forgets its least recently used entries beyond `limit`."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
 

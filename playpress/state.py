@@ -27,7 +27,7 @@ def digest(data: bytes) -> str:
 class BuildState:
     """What was built from what; an output is current when all its inputs and settings match."""
 
-    def __init__(self, out_dir: Path, root: Path, session: Session | None = None):
+    def __init__(self, out_dir: Path, root: Path, session: Session | None = None) -> None:
         self.out_dir, self.root = out_dir, root
         self.session = session = session or Session()
         self.path = out_dir / STATE_DIR / STATE_FILE

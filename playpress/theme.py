@@ -78,7 +78,7 @@ class Theme:
     """The theme as renderers use it: its checked files (`ThemeFiles`) and its templates, every file
     looked for recorded as an input of the output that looked."""
 
-    def __init__(self, files: ThemeFiles, session: Session | None = None):
+    def __init__(self, files: ThemeFiles, session: Session | None = None) -> None:
         self.files, self.dirs, self.session = files, files.dirs, session or Session()
         self._templates_key: tuple = ()
 

@@ -7,8 +7,12 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Report, bug_report
+
+if TYPE_CHECKING:
+    from ..build import Options
 
 VERBS = ("build", "check", "watch", "serve", "new")
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
@@ -101,7 +105,7 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def build_options(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
+def build_options(args: argparse.Namespace, root: Path) -> Options | None:
     from ..build import Options
     if args.jobs < 0:
         print("playpress: error: --jobs must be 0 (all cores) or more", file=sys.stderr)
@@ -131,7 +135,7 @@ def print_progress(what: str, count: int, processes: int) -> None:
     print(f"making {count} {what}{on}...", flush=True)
 
 
-def run_build(options, quiet: bool = False) -> int:  # type: ignore[no-untyped-def]
+def run_build(options: Options, quiet: bool = False) -> int:
     from ..build import build
     from ..load import load_project
     if options.only:

@@ -10,11 +10,15 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..build import Options, Result, build, warm_up
 from ..diagnostics import bug_report
 from ..outputs.job import LIGHT, PDF, POSTERS
 from ..session import Session
+
+if TYPE_CHECKING:
+    from watchdog.observers.api import BaseObserver
 
 # A save is often several events (open, writes, close; or a temporary file renamed into place)
 # within a few milliseconds. A burst whose last event finished a write (the file closed after
@@ -34,7 +38,7 @@ class QuietPeriod:
 
     def __init__(self, quiet: float = QUIET_SECONDS, longest: float = LONGEST_WAIT,
                  clock: Callable[[], float] = time.monotonic, settle: float = SETTLE_SECONDS,
-                 exists: Callable[[str], bool] = os.path.exists):
+                 exists: Callable[[str], bool] = os.path.exists) -> None:
         self.quiet, self.longest, self.clock, self.settle, self.exists = quiet, longest, clock, settle, exists
         self.paths: set[str] = set()
         self.moved_away: set[str] = set()  # sources of renames: gone on purpose
@@ -83,7 +87,7 @@ def ignored(path: str, root: Path, out: Path) -> bool:
 class Changes:
     """File events from watchdog's thread, handed to the build loop after the quiet period."""
 
-    def __init__(self, root: Path, out: Path, quiet: QuietPeriod | None = None):
+    def __init__(self, root: Path, out: Path, quiet: QuietPeriod | None = None) -> None:
         self.root, self.out = root.resolve(), out.resolve()
         self.period = quiet or QuietPeriod()
         self.condition = threading.Condition()
@@ -124,7 +128,7 @@ class Changes:
         return set()
 
 
-def start_observer(root: Path, changes: Changes):  # type: ignore[no-untyped-def]
+def start_observer(root: Path, changes: Changes) -> BaseObserver:
     from watchdog import events
     from watchdog.observers import Observer
     observer = Observer()
@@ -207,7 +211,7 @@ def watch(options: Options, stop: threading.Event | None = None,
     return 0
 
 
-def quiet_stop(observer) -> None:  # type: ignore[no-untyped-def]
+def quiet_stop(observer: BaseObserver) -> None:
     """Stop watchdog. Stopped while files are changing, its inotify thread logs a harmless error
     ("queue_events() called when the thread is inactive"): not the operator's concern."""
     logger = logging.getLogger("watchdog")

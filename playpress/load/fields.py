@@ -21,7 +21,7 @@ class Section:
     """One mapping of a file being validated: typed getters that report instead of raising."""
 
     def __init__(self, report: Report, path: str, data: Any, where: str, known: tuple[str, ...],
-                 line: int = 1):
+                 line: int = 1) -> None:
         self.report, self.path, self.where = report, path, where
         self.ok = isinstance(data, dict)
         self.data: dict[str, Any] = data if self.ok else {}

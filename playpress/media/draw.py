@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -198,7 +199,7 @@ def _balanced(fitted: Fitted, paragraphs: list[str], box: Box, chain: FontChain,
 
 
 @lru_cache(maxsize=16)
-def _advance_function(chain: FontChain, bold: bool):  # type: ignore[no-untyped-def]
+def _advance_function(chain: FontChain, bold: bool) -> Callable[[str], float]:
     widths: dict[str, float] = {}
 
     def advance(char: str) -> float:

@@ -114,7 +114,8 @@ def _penalty(symbol: int, width: int, ones: int, inner: int) -> int:
     return score + 10 * int(abs(float(dark) / (width ** 2) * 100 - 50) / 5)  # N4, as segno rounds it
 
 
-def _find_and_apply_best_mask(matrix, width, height, proposed_mask=None):  # type: ignore[no-untyped-def]
+def _find_and_apply_best_mask(matrix: list[bytearray], width: int, height: int,
+                              proposed_mask: int | None = None) -> tuple[int, tuple[bytearray, ...]]:
     """segno.encoder.find_and_apply_best_mask for QR codes; Micro QR and a given mask go to segno's own."""
     if proposed_mask is not None or width != height or width < 21:
         return _SEGNO_FIND_MASK(matrix, width, height, proposed_mask)

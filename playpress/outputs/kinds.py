@@ -63,7 +63,7 @@ BY_NAME = {kind.name: kind for kind in KINDS}
 class LazyRenderer:
     """A kind's renderer, its module imported when first called (or by `load`, before workers fork)."""
 
-    def __init__(self, kind: Kind):
+    def __init__(self, kind: Kind) -> None:
         self.kind = kind
         self._function: Renderer | None = None
 
