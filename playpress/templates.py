@@ -8,10 +8,18 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.runtime import LoopContext
 
 from .diagnostics import ERROR, Diagnostic, UserError
 from .model import Group, Playbook, Site, Template
+from .sandbox import BoundedEnvironment, LimitExceeded
+
+LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")  # {{ loop.index }}
+# Filters a text may use: none can reach a file, run code, pick at random or make a huge text.
+FILTERS = ("abs", "capitalize", "default", "d", "first", "float", "int", "join", "last", "length", "count",
+           "list", "lower", "max", "min", "replace", "reverse", "round", "sort", "string", "sum", "title",
+           "trim", "truncate", "unique", "upper", "wordcount", "dictsort", "striptags", "e", "escape",
+           "safe", "items", "urlencode", "tojson")
 
 
 class _Undefined(jinja2.StrictUndefined):
@@ -23,8 +31,19 @@ class _Undefined(jinja2.StrictUndefined):
     __str__ = __iter__ = __len__ = __bool__ = __eq__ = __ne__ = __hash__ = _fail_with_undefined_error  # type: ignore
 
 
-class _DataOnlyEnvironment(ImmutableSandboxedEnvironment):
+def _printable(value: Any) -> Any:
+    """What `{{ }}` may print: text, numbers and plain data; never a Python object's repr ({{ self }})."""
+    if value is None or isinstance(value, (str, int, float, list, dict)):
+        return value
+    if isinstance(value, jinja2.Undefined):
+        return str(value)  # its own error: unknown name '...'
+    raise jinja2.exceptions.SecurityError(f"'{type(value).__name__}' is not a value a text can show")
+
+
+class _DataOnlyEnvironment(BoundedEnvironment):
     """Attribute lookups reach keys of plain mappings and items of lists, nothing else."""
+
+    max_output = 200_000  # a chat text, a rule, a poster line: far less than this
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         return self._lookup(obj, attribute)
@@ -40,6 +59,8 @@ class _DataOnlyEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(obj, Mapping):
             if key in obj:
                 return _named(obj[key], name)
+        elif isinstance(obj, LoopContext) and key in LOOP_FIELDS:
+            return getattr(obj, key)
         elif isinstance(obj, (list, tuple)) and isinstance(key, int) and -len(obj) <= key < len(obj):
             return obj[key]
         return self.undefined(name=name)
@@ -60,8 +81,11 @@ def _named(value: Any, name: str) -> Any:
     return value
 
 
-_ENV = _DataOnlyEnvironment(undefined=_Undefined, autoescape=False, keep_trailing_newline=False)
+_ENV = _DataOnlyEnvironment(undefined=_Undefined, autoescape=False, keep_trailing_newline=False,
+                            finalize=_printable)
 _ENV.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: only the three names below
+_ENV.filters = {name: _ENV.filters[name] for name in (*FILTERS, "pp_counted", "pp_joined")}
+_ENV.tests = {name: test for name, test in _ENV.tests.items() if name not in ("callable",)}
 
 
 @lru_cache(maxsize=4096)  # a pure function of the source: the same texts recur in every group
@@ -107,14 +131,20 @@ def render(template: Template | None, values: Mapping[str, Any], group: Group | 
         return template.source
     where = f" for group '{group.slug}'" if group else ""
     try:
-        return _compiled(template.source).render(values)
+        return _ENV.render_bounded(_compiled(template.source), dict(values))
     except jinja2.TemplateSyntaxError as exc:
         message, hint = f"template syntax in '{template.key}': {exc.message}", "write names as {{ group.name }}"
     except jinja2.UndefinedError as exc:
         message = f"{exc.message} in '{template.key}'{where}"
         hint = "templates know group.*, playbook.* and site.*; add the value (e.g. to the group's vars) or fix the name"
+    except LimitExceeded as exc:
+        message, hint = f"template in '{template.key}' is too big{where}: {exc}", "simplify the template"
     except jinja2.exceptions.SecurityError as exc:
         message, hint = f"template in '{template.key}' is not allowed: {exc}", "use only group.*, playbook.* and site.* values"
-    except (TypeError, ValueError, ArithmeticError) as exc:
+    except jinja2.TemplateError as exc:
+        message, hint = f"template in '{template.key}' failed{where}: {exc}", "simplify the template"
+    except RecursionError:
+        message, hint = f"template in '{template.key}' nests too deeply{where}", "simplify the template"
+    except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
         message, hint = f"template in '{template.key}' failed{where}: {exc}", "simplify the template"
     raise UserError(Diagnostic(template.path, template.line, 0, ERROR, message, hint))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, snapshot, write_project
+from PIL import Image
 
 from playpress.build import Options, Result, build
 from playpress.diagnostics import WARNING, Diagnostic
@@ -210,7 +211,7 @@ def test_validation_cache_sees_a_deleted_asset(project: Path, tmp_path: Path) ->
     """Validation results are reused within a process only while the files they checked are unchanged."""
     out = tmp_path / "dist"
     (project / "content/assets").mkdir(parents=True)
-    (project / "content/assets/logo.png").write_bytes(b"not really a png")
+    Image.new("RGB", (64, 64), "#C62828").save(project / "content/assets/logo.png")
     path = project / "content/groups/r1.md"
     path.write_text(path.read_text(encoding="utf-8").replace("people:", "brand: {logo: content/assets/logo.png}\npeople:"),
                     encoding="utf-8")

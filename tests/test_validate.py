@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import segno
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, run_cli, snapshot, write_project
 
 GROUP = "content/groups/g1.md"
@@ -115,7 +116,7 @@ def test_long_welcome_and_expiring_qr_are_warned(minimal_project):
     playbook.write_text(text[:start] + long_welcome + text[end:], encoding="utf-8")
     qr = minimal_project / "content/assets/qr.png"
     qr.parent.mkdir(parents=True)
-    qr.write_bytes(b"\x89PNG\r\n\x1a\n")
+    segno.make_qr("https://weixin.qq.com/g/AbCdEf").save(str(qr), scale=6)  # a real exported code
     group = minimal_project / GROUP
     group.write_text(group.read_text(encoding="utf-8").replace(
         "vars:", "qr_image: content/assets/qr.png\nqr_expires: 2026-12-07\nvars:"), encoding="utf-8")

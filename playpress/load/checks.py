@@ -6,6 +6,7 @@ out what several checks read (the group's template values, its slots, its posts)
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from ..diagnostics import Report, UserError
+from ..media.images import image_problem
+from ..media.qr import fits_a_code
 from ..media.typeset import screen_lines
 from ..model import Group, Occurrence, Playbook, Project, Slot, Template, templates_in
 from ..schedule import expand, group_slots, is_ambiguous, is_shifted
@@ -189,9 +192,28 @@ def qr_image_lasts(check: GroupCheck, report: Report) -> None:
                        "WeChat group QR images last 7 days: use a stable join_url for posters, or refresh the image")
 
 
+def codes_fit(check: GroupCheck, report: Report) -> None:
+    """Every link a poster or the handbook encodes fits in a QR code (a logo in the middle needs room)."""
+    group = check.group
+    links: dict[str, tuple[str, int]] = {}
+    if group.join_url:
+        links[group.join_url] = (group.path, group.line_of("join_url"))
+    for poster in check.playbook.posters:
+        if poster.has_qr and poster.qr is not None:
+            try:
+                text = render(poster.qr, check.values, group).strip()
+            except UserError:
+                continue  # templates_render reports it
+            links.setdefault(text, (poster.path, poster.line))
+    for text, (path, line) in links.items():
+        if text and not fits_a_code(text, with_logo=bool(group.brand.logo)):
+            report.error(path, line, f"the link for group '{group.slug}' is {len(text.encode())} bytes, too long "
+                         "for a QR code a phone can scan", "use a short link (a link shortener or your own redirect)")
+
+
 GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     templates_render, campaign_days_in_span, dated_slots_in_span, owners_have_people, posters_have_a_code,
-    posts_per_day, daylight_saving, kind_shares, welcome_fits_a_screen, qr_image_lasts,
+    posts_per_day, daylight_saving, kind_shares, welcome_fits_a_screen, qr_image_lasts, codes_fit,
 )
 
 
@@ -200,3 +222,46 @@ def check_group(project: Project, group: Group, session: Session, report: Report
     check = GroupCheck(project, group, session)
     for one in GROUP_CHECKS:
         one(check, report)
+
+
+# --- checks of the whole project ----------------------------------------------------------------
+
+def images_decode(project: Project, session: Session, report: Report) -> None:
+    """Every image a group or playbook names is a real picture (a broken logo is found now, not halfway
+    through a build); each file is decoded once per version of it in a session."""
+    root = project.root
+    wanted: list[tuple[str, str, int, str]] = []  # image, file naming it, line, what it is
+    for group in project.groups.values():
+        if group.brand.logo:
+            wanted.append((group.brand.logo, group.path, group.line_of("brand"), "brand.logo"))
+        if group.qr_image:
+            wanted.append((group.qr_image, group.path, group.line_of("qr_image"), "qr_image"))
+    for playbook in project.playbooks.values():
+        for poster in playbook.posters:
+            if poster.background and not poster.background.startswith("#"):
+                wanted.append((poster.background, poster.path, poster.line, f"poster '{poster.id}' background"))
+    for image, path, line, what in wanted:
+        absolute = f"{root}/{image}"
+        try:
+            info = os.stat(absolute)
+        except OSError:
+            continue  # the schema reported a missing file
+        problem = session.validated.get_or_make(("image", absolute, info.st_size, info.st_mtime_ns),
+                                                lambda absolute=absolute: image_problem(absolute))
+        if problem:
+            report.error(path, line, f"{what} '{image}' {problem}",
+                         "use a PNG or JPEG picture (export it again from the app that made it)")
+
+
+def slugs_differ_by_more_than_case(project: Project, session: Session, report: Report) -> None:
+    """Two groups whose names differ only in case share one folder on Windows and macOS."""
+    seen: dict[str, Group] = {}
+    for slug in sorted(project.groups):
+        group = project.groups[slug]
+        other = seen.setdefault(slug.lower(), group)
+        if other is not group:
+            report.error(group.path, 1, f"group '{slug}' and '{other.slug}' ({other.path}) differ only in case: "
+                         "their output folders collide on Windows and macOS", "rename one of the files")
+
+
+PROJECT_CHECKS: tuple[Callable[[Project, Session, Report], None], ...] = (images_decode, slugs_differ_by_more_than_case)

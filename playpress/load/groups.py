@@ -15,6 +15,7 @@ from .playbooks import check_references, slots_from
 GROUP_KEYS = ("name", "playbook", "start", "days", "end", "timezone", "lang", "join_url", "qr_image", "qr_expires",
               "people", "brand", "vars", "sop_skip", "sop_add")
 DEFAULT_DAYS = 28
+MAX_SPAN_DAYS = 3660  # ten years: a longer calendar is a mistake (9999-12-31 for "open-ended", say)
 
 
 def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root: Path, site: Site,
@@ -34,11 +35,15 @@ def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root:
                     did_you_mean(playbook_slug, known) if known else "add playbooks/NAME.md")
     start = s.date("start", required=True)
     end = s.date("end")
-    days = s.integer("days", 0, 1, 3660) if s.has("days") else 0
+    days = s.integer("days", 0, 1, MAX_SPAN_DAYS) if s.has("days") else 0
     if s.has("days") and s.has("end"):
         s.error("end", "give either 'days' or 'end', not both", "remove one of them")
     if start and end and end < start:
         s.error("end", f"'end' {end} is before 'start' {start}", "the end date is the group's last day")
+        end = None
+    if start and end and (end - start).days + 1 > MAX_SPAN_DAYS:
+        s.error("end", f"'end' {end} is {(end - start).days + 1:,} days after 'start' (at most {MAX_SPAN_DAYS})",
+                "give the last day the group really runs (a calendar is planned ten years ahead at most)")
         end = None
     timezone = s.timezone("timezone", site.timezone)
     lang = s.choice("lang", LANGUAGES, default=site.lang)
@@ -50,7 +55,8 @@ def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root:
 
     people: dict[str, str] = {}
     if s.has("people"):
-        people_section = s.section("people", tuple(str(k) for k in (s.data.get("people") or {})))
+        given = s.data.get("people")
+        people_section = s.section("people", tuple(str(k) for k in given) if isinstance(given, dict) else ())
         for key, value in people_section.data.items():
             if isinstance(value, (dict, list)) or value is None:
                 people_section.error(key, f"'people.{key}' should be a name", "write 'role: person name'")

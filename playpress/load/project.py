@@ -14,7 +14,7 @@ from ..diagnostics import Report
 from ..model import Group, Playbook, Project, Site
 from ..session import Session
 from ..theme import theme_dirs
-from .checks import check_group
+from .checks import PROJECT_CHECKS, check_group
 from .fields import IDENT
 from .groups import group_from
 from .playbooks import playbook_from
@@ -58,10 +58,15 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
         loaded.report.warning("", 0, f"no playbooks or groups found under {root}",
                               "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root")
     project = Project(str(root), site, playbooks, groups, theme)
+    faulty = {d.path for d in loaded.report.errors}  # a file with mistakes: its follow-on problems would be noise
     for group in groups.values():  # checks of a group with its playbook, once per version of both
         playbook = project.playbook_of(group)
+        if group.path in faulty or playbook.path in faulty:
+            continue
         _memo(session, ("check", site.fingerprint, group.fingerprint, playbook.fingerprint), loaded.report,
               lambda report, group=group: check_group(project, group, session, report))
+    for check in PROJECT_CHECKS:
+        check(project, session, loaded.report)
     loaded.project = project
     return loaded
 

@@ -10,8 +10,10 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-from PIL import ImageFont
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 # Noto Sans CJK Regular collection from PyPI (noto-cjk-sans-otc): face 2 is Simplified Chinese.
 NOTO_SC_FACE = 2
@@ -155,6 +157,8 @@ def chain_for(lang: str, overrides: Mapping[str, str] | None = None) -> FontChai
 @lru_cache(maxsize=256)
 def load(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     """A face at a pixel size; FreeType loads are cached per process (the Noto collection is 20 MB)."""
+    from PIL import ImageFont  # here: reading a project (its theme's fonts) needs no Pillow
+
     return ImageFont.truetype(face.path, size, index=face.index, layout_engine=ImageFont.Layout.BASIC)
 
 

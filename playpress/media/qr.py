@@ -160,6 +160,15 @@ def _encoded(text: str, with_logo: bool) -> segno.QRCode:
         return segno.make_qr(text, error="m", boost_error=True)
 
 
+def fits_a_code(text: str, with_logo: bool) -> bool:
+    """Whether the text fits in a QR code at the error correction it would be made with."""
+    try:
+        make(text, with_logo)
+    except (segno.DataOverflowError, ValueError):
+        return False
+    return True
+
+
 def code_image(text: str, width: int, dark: RGB, logo: Image.Image | None = None, min_width: int = 0) -> Image.Image:
     """The code as an RGB image at most `width` wide (at least `min_width`), quiet zone included.
 
