@@ -146,7 +146,7 @@ def _cn_holiday_name(calendar_name: str) -> HolidayName:
 def country_problem(country: str) -> str:
     """Why `holidays: COUNTRY` cannot be used ('' when it can): CN, or a code of holidays."""
     code, _, subdiv = str(country).strip().upper().partition("-")
-    if code == "CN" and not subdiv:
+    if (code == "CN" and not subdiv) or not str(country).strip():  # '': no holiday calendar
         return ""
     import holidays
 
@@ -158,15 +158,29 @@ def country_problem(country: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=256)
+def _lib_facts(country: str) -> tuple[range, tuple[str, ...], str]:
+    """A holidays-package country's years, languages and default language."""
+    import holidays
+
+    code, _, subdiv = country.partition("-")
+    try:
+        entity = holidays.country_holidays(code, subdiv=subdiv or None)
+    except NotImplementedError:  # not a country (country_problem says so): no year is known
+        return range(0), (), ""
+    years = range(int(getattr(entity, "start_year", 1)), int(getattr(entity, "end_year", 9999)) + 1)
+    return years, tuple(entity.supported_languages), str(entity.default_language)
+
+
 def _lib_calendar(country: str, year: int, lang: str, observed: bool) -> dict[dt.date, str]:
     """One year of a country's public holidays from the holidays package, in one language."""
     import holidays
 
     code, _, subdiv = country.partition("-")
-    entity = holidays.country_holidays(code, subdiv=subdiv or None)
-    wanted = [x for x in _LIB_LANGUAGE.get(lang, ()) if x in entity.supported_languages]
+    _, languages, default = _lib_facts(country)
+    wanted = [x for x in _LIB_LANGUAGE.get(lang, ()) if x in languages]
     # Always a language: without one, gettext reads the machine's locale (same inputs, same bytes).
-    language = wanted[0] if wanted else entity.default_language
+    language = wanted[0] if wanted else default
     try:
         found = holidays.country_holidays(code, subdiv=subdiv or None, years=year,
                                           language=language, observed=observed)
@@ -176,11 +190,7 @@ def _lib_calendar(country: str, year: int, lang: str, observed: bool) -> dict[dt
 
 
 def _lib_years(country: str) -> range:
-    import holidays
-
-    code, _, subdiv = country.partition("-")
-    entity = holidays.country_holidays(code, subdiv=subdiv or None)
-    return range(int(getattr(entity, "start_year", 1)), int(getattr(entity, "end_year", 9999)) + 1)
+    return _lib_facts(country)[0]
 
 
 # ---------------------------------------------------------------------------- lunar calendar

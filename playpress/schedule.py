@@ -48,8 +48,8 @@ _CHINESE_ORDINALS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3"
 
 _WHEN = re.compile(r"^\s*(?P<days>.+?)\s+(?P<time>\S+)\s*$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
-_DAY = re.compile(r"^day\s+(-?\d+)$", re.I)
-_DAYS = re.compile(r"^days\s+(-?\d+)\s*-\s*(-?\d+)$", re.I)
+_DAY = re.compile(r"^day\s+(-?\d{1,9})$", re.I)  # 9 digits: int() stays quick
+_DAYS = re.compile(r"^days\s+(-?\d{1,9})\s*-\s*(-?\d{1,9})$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_LIKE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _LIST = re.compile(r"\s*[,，、]\s*")
@@ -60,9 +60,9 @@ _ORDINAL = re.compile(r"^(?P<ord>\d+(?:st|nd|rd|th)|first|second|third|fourth|la
 _ORDINAL_ZH = re.compile(r"^(?:每月)?(?:第(?P<n>\S+?)个|(?P<last>最后一个|倒数第一个))"
                          r"\s*(?P<day>\S+)$")
 _WEEKDAY_LIKE = re.compile(r"^(?:周|星期|礼拜)\S$")
-_NAMED = re.compile(r"^(?P<name>.+?)(?:\s+(?P<first>[+-]?\d+)"
-                    r"(?:\s*(?P<sep>\.{2,3}|~|到|至)\s*(?P<last>[+-]?\d+))?)?$")
-_GLUED = re.compile(r"^(?P<name>.*?\S)(?P<offsets>[+-]\d+(?:\.\.[+-]?\d+)?)$")
+_NAMED = re.compile(r"^(?P<name>.+?)(?:\s+(?P<first>[+-]?\d{1,9})"
+                    r"(?:\s*(?P<sep>\.{2,3}|~|到|至)\s*(?P<last>[+-]?\d{1,9}))?)?$")
+_GLUED = re.compile(r"^(?P<name>.*?\S)(?P<offsets>[+-]\d{1,9}(?:\.\.[+-]?\d{1,9})?)$")
 
 
 class WhenError(ValueError):
@@ -85,9 +85,9 @@ ANY_NAME = _AnyName()
 
 
 def read_text(text: str) -> str:
-    """What a `when` says once full-width forms are folded: '２０：００' is '20:00', and an
-    ideographic space '　' a space (Unicode NFKC)."""
-    return unicodedata.normalize("NFKC", text).strip()
+    """What a `when` says once full-width forms are folded ('２０：００' is '20:00', Unicode
+    NFKC) and any run of spaces, ideographic spaces '　', tabs or line breaks is one space."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def parse_when(text: str, names: Container[str] | None = None) -> When:
@@ -98,6 +98,11 @@ def parse_when(text: str, names: Container[str] | None = None) -> When:
     parse the grammar alone, independent of any group, and let `expand_group` check each name
     against the names the group can see.
     """
+    return _parse(text, names, hints=True)
+
+
+def _parse(text: str, names: Container[str] | None, hints: bool) -> When:
+    """parse_when; `hints` is False while trying repairs for a hint (so they never recurse)."""
     if not isinstance(text, str) or not text.strip():
         raise WhenError("'when' is empty")
     read = read_text(text)
@@ -105,18 +110,18 @@ def parse_when(text: str, names: Container[str] | None = None) -> When:
     if not match:
         alone = _clock(read) or (read if _TIME.match(read) else "")
         message = f"'{text}' has no days" if alone else f"'{text}' has no time of day"
-        if suggestion := _suggest(read):
+        if hints and (suggestion := _suggest(read)):
             raise WhenError(message, suggestion)
         if alone:
             raise WhenError(message, f"write the days before the time, e.g. 'daily {alone}'")
-        if _parses(f"{read} 20:00", None):
+        if hints and _parses(f"{read} 20:00", None):
             raise WhenError(message, f"write the time after the days, e.g. '{read} 20:00'")
         raise WhenError(message, "write the days, a space, then HH:MM, e.g. 'daily 08:30'")
     days_text, time_text = match.group("days").strip(), match.group("time")
     time_match = _TIME.match(time_text)
     if not time_match:
         raise WhenError(f"'{time_text}' in '{text}' is not a time",
-                        _suggest(read) or "write the time as 24-hour HH:MM, e.g. 20:00")
+                        (hints and _suggest(read)) or "write the time as 24-hour HH:MM, e.g. 20:00")
     hour, minute = int(time_match.group(1)), int(time_match.group(2))
     if hour > 23 or minute > 59:
         raise WhenError(f"'{time_text}' in '{text}' is not a time of day",
@@ -190,7 +195,7 @@ def _parse_monthly(text: str, days_text: str, time: dt.time) -> When:
                         f"write the days after 'monthly', e.g. 'monthly 1,15 {time:%H:%M}'")
     month_days: set[int] = set()
     for item in _LIST.split(days_text.strip()):
-        if not item.isdigit():
+        if not re.fullmatch(r"[0-9]{1,9}", item):
             raise WhenError(f"'{item}' in '{text}' is not a day of the month",
                             "write days of the month as numbers 1-31: 'monthly 1,15'")
         day = int(item)
@@ -204,7 +209,7 @@ def _parse_monthly(text: str, days_text: str, time: dt.time) -> When:
 def _parse_every(text: str, match: re.Match[str], time: dt.time) -> When:
     count, unit, days_text = match.group("n"), match.group("unit"), match.group("days")
     example = f"'every 2 weeks sat {time:%H:%M}'"
-    if count is None or not count.isdigit() or unit is None or not days_text:
+    if count is None or not re.fullmatch(r"[0-9]{1,9}", count) or unit is None or not days_text:
         raise WhenError(f"'{text}' is not 'every N weeks WEEKDAY'", f"write it like {example}")
     weeks = int(count)
     if not 1 <= weeks <= 520:
@@ -426,7 +431,7 @@ def expand_group(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | Non
     wanted = _index_changes(changes, diagnostics)
     matched: set[tuple[str, dt.date]] = set()
     event_days = {name_key(k): (v.date() if isinstance(v, dt.datetime) else v)
-                  for k, v in (events or {}).items()}
+                  for k, v in (events or {}).items() if isinstance(v, dt.date)}
     skipping = set(skip_on_holiday)
     occurrences: list[Occurrence] = []
     last = days - 1
@@ -721,7 +726,7 @@ def _clock(token: str) -> str | None:
 
 def _parses(text: str, names: Container[str] | None = ANY_NAME) -> bool:
     try:
-        parse_when(text, names)
+        _parse(text, names, hints=False)
     except WhenError:
         return False
     return True

@@ -150,7 +150,7 @@ def _group(start: dt.date, days: int) -> Group:
 ALMANACS = [Almanac(), Almanac("CN"), Almanac("US")]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.one_of(when_like(), st.text(max_size=30)),
        start=st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 11, 1)),
        days=st.integers(min_value=1, max_value=60), which=st.integers(0, 2))
