@@ -483,7 +483,8 @@ class Almanac:
             found.setdefault(named.name, "calendar")
         if self.country == "CN":
             for key, entry in shipped("cn").items():
-                for alias in (key, entry.get("en", ""), *entry.get("aliases", ())):
+                for alias in (key, entry.get("en", ""), entry.get("es", ""),
+                              *entry.get("aliases", ())):
                     if alias:
                         found.setdefault(str(alias), "holiday")
         elif self.country:
@@ -493,7 +494,8 @@ class Almanac:
                         found.setdefault(alias, "holiday")
         for data, kind in (("festivals", "festival"), ("promo", "promo")):
             for key, entry in shipped(data).items():
-                for alias in (key, entry.get("en", ""), *entry.get("aliases", ())):
+                for alias in (key, entry.get("en", ""), entry.get("es", ""),
+                              *entry.get("aliases", ())):
                     if alias:
                         found.setdefault(str(alias), kind)
         return found

@@ -554,10 +554,15 @@ def _unknown_name(when: When, slot: Slot, group: Group, almanac: Almanac,
                           f"add 'events: {{{when.name}: YYYY-MM-DD}}', "
                           f"or add '{slot.id}' to sop_skip")
     names = visible_names(almanac, group.start, group.end, event_days)
+    hint = name_hint(when.name, names, when.time)
+    if not hint.startswith(("did you mean", "write")):
+        hint = (f"give it: 'events: {{{when.name}: YYYY-MM-DD}}' in the group, or 'names:' in "
+                f"content/calendars/*.yml; or add '{slot.id}' to the group's sop_skip")
+    # A playbook's slot is the same mistake in every group: one message, said once.
+    who = f"group '{group.slug}'" if slot.path == group.path else "its groups"
     return Diagnostic(slot.path, slot.line_of("when"), 0, ERROR,
                       f"'{when.name}' in '{when.text}' is not a weekday or a day pattern, nor a "
-                      f"named date group '{group.slug}' can see",
-                      name_hint(when.name, names, when.time))
+                      f"named date {who} can see", hint)
 
 
 def _index_changes(changes: Sequence[SopChange],

@@ -388,6 +388,10 @@ def test_names_checked_per_group_with_did_you_mean():
     assert missing.path == "content/groups/g.md" and "sop_skip" in missing.hint
     assert any("'Thanksgiving'" in d.message for d in errors)  # a US name, not China's
     assert len(errors) == 3
+    launch = expand_group(playbook(slot("launch", "launch -1 20:00", 0)), g,
+                          almanac=almanac_for("CN")).diagnostics
+    assert len(launch) == 1 and "nor a named date its groups can see" in launch[0].message
+    assert "'events: {launch: YYYY-MM-DD}'" in launch[0].hint and "sop_skip" in launch[0].hint
     us = expand_group(book, group(D(2026, 11, 1), D(2026, 11, 30), lang="en"),
                       almanac=almanac_for("US"), events={"meetup": D(2026, 11, 20)})
     assert dates_of(us.occurrences, "tg") == [D(2026, 11, 26)]
