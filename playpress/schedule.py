@@ -285,7 +285,8 @@ def _keys(names: Container[str]) -> Container[str]:
     return names
 
 
-def name_hint(name: str, names: Iterable[str], time: dt.time | None = None) -> str:
+def name_hint(name: str, names: Iterable[str], time: dt.time | None = None,
+              weekdays: bool = True) -> str:
     """What to write instead of an unknown name: the close one (weekdays and keywords too), the
     glued offset pulled apart ('春节-3' -> '春节 -3'), or where names come from."""
     names = [str(n) for n in names]
@@ -295,8 +296,8 @@ def name_hint(name: str, names: Iterable[str], time: dt.time | None = None) -> s
         return f"write '{glued.group('name')} {glued.group('offsets')}{suffix}'"
     # Chinese names are short: two characters with one in common (中球, 中秋) are close.
     cutoff = 0.5 if len(name) <= 3 else 0.6
-    close = difflib.get_close_matches(name, [*names, *WEEKDAY_NAMES, *KEYWORDS], n=1,
-                                      cutoff=cutoff)
+    words = [*WEEKDAY_NAMES, *KEYWORDS] if weekdays else []
+    close = difflib.get_close_matches(name, [*names, *words], n=1, cutoff=cutoff)
     if close:
         return f"did you mean '{close[0]}'?"
     return ("a named date is a public holiday of the group's calendar, a lunar festival, a promo "
@@ -554,10 +555,13 @@ def _unknown_name(when: When, slot: Slot, group: Group, almanac: Almanac,
                           f"add 'events: {{{when.name}: YYYY-MM-DD}}', "
                           f"or add '{slot.id}' to sop_skip")
     names = visible_names(almanac, group.start, group.end, event_days)
-    hint = name_hint(when.name, names, when.time)
-    if not hint.startswith(("did you mean", "write")):
-        hint = (f"give it: 'events: {{{when.name}: YYYY-MM-DD}}' in the group, or 'names:' in "
-                f"content/calendars/*.yml; or add '{slot.id}' to the group's sop_skip")
+    hint = name_hint(when.name, names, when.time, weekdays=when.offsets == (0, 0))
+    give = (f"give it: 'events: {{{when.name}: YYYY-MM-DD}}' in the group, or 'names:' in "
+            f"content/calendars/*.yml; or add '{slot.id}' to the group's sop_skip")
+    if hint.startswith("did you mean"):
+        hint = f"{hint} Else {give}"
+    elif not hint.startswith("write"):
+        hint = give
     # A playbook's slot is the same mistake in every group: one message, said once.
     who = f"group '{group.slug}'" if slot.path == group.path else "its groups"
     return Diagnostic(slot.path, slot.line_of("when"), 0, ERROR,
