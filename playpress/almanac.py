@@ -22,7 +22,6 @@ import yaml
 from .model import Calendars, CalendarYear, NamedDate
 
 LANGS = ("zh", "en", "es")
-MONDAY_TO_FRIDAY = range(5)
 _LUNAR_YEARS = range(1901, 2100)  # where lunar-python and the solar-term formula are checked
 _LIB_LANGUAGE = {"zh": ("zh_CN", "zh_TW"), "en": ("en_US", "en_GB"), "es": ("es",)}
 _ONE_DAY = dt.timedelta(days=1)
