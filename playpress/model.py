@@ -97,12 +97,19 @@ class When:
     """A parsed `when`: which days (see schedule.py) and the local time of day."""
 
     text: str
-    days: str  # daily | weekdays | weekends | weekly | campaign | date
+    # daily | weekdays | weekends | weekly | campaign | date   (version 1)
+    # workdays | offdays | holidays | monthly | ordinal | every | named
+    days: str
     time: dt.time
-    weekdays: tuple[int, ...] = ()  # 0 = Monday, for 'weekly'
+    weekdays: tuple[int, ...] = ()  # 0 = Monday: 'weekly', 'every', 'ordinal' (one)
     first_day: int = 0  # campaign days, 1-based
     last_day: int = 0
     date: dt.date | None = None
+    month_days: tuple[int, ...] = ()  # 'monthly': days of the month, 1..31
+    ordinal: int = 0  # 'ordinal': 1..4, or -1 for the last of the month
+    every: int = 0  # 'every': N in 'every N weeks'
+    name: str = ""  # 'named': the date's name as written (NFKC)
+    offsets: tuple[int, int] = (0, 0)  # 'named': first and last day, relative to the named date
 
 
 @dataclass(frozen=True)
@@ -250,6 +257,78 @@ class Occurrence:
     day: int  # campaign day, 1 = the group's start
     start: dt.datetime  # aware, in the group's time zone
     phase: Phase | None = None
+    n: int = 0  # the slot's nth occurrence in the group's span, from 1
+    days_left: int = 0  # days from this date to the group's last day (0 on the last day)
+    holiday: str = ""  # the public holiday this date belongs to, in the group's language
+    change: SopChange | None = None  # the group's one-off change of this occurrence
+
+    @property
+    def time(self) -> dt.time:
+        """The written time of day: the slot's, or the one a `sop_change` gives."""
+        if self.change is not None and self.change.time is not None:
+            return self.change.time
+        return self.slot.when.time
+
+    @property
+    def post(self) -> str:
+        if self.change is not None and self.change.post is not None:
+            return self.change.post
+        return self.slot.post
+
+    @property
+    def copy(self) -> Template | None:
+        if self.change is not None and self.change.copy is not None:
+            return self.change.copy
+        return self.slot.copy
+
+    @property
+    def weekday(self) -> int:
+        return self.date.weekday()  # 0 = Monday; labels per language are the theme's
+
+
+@dataclass(frozen=True)
+class SopChange:
+    """A group's one-off change of one occurrence: its slot on one date (`sop_change`)."""
+
+    slot: str
+    date: dt.date
+    time: dt.time | None = None
+    copy: Template | None = None
+    post: str | None = None
+    skip: bool = False
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    """One country's official holiday schedule for one year (content/calendars `years:`)."""
+
+    country: str
+    year: int
+    holidays: tuple[tuple[str, tuple[dt.date, ...]], ...]  # holiday name -> every day off of it
+    workdays: tuple[dt.date, ...] = ()  # make-up workdays (调休上班) on weekends
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class NamedDate:
+    """A project's own named date (content/calendars `names:`): given dates and yearly ones."""
+
+    name: str
+    dates: tuple[dt.date, ...] = ()
+    yearly: tuple[tuple[int, int], ...] = ()  # (month, day) every year
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """Everything content/calendars/*.yml says, merged; hashable so almanacs can be shared."""
+
+    names: tuple[NamedDate, ...] = ()
+    years: tuple[CalendarYear, ...] = ()
 
 
 @dataclass(frozen=True)
