@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
 
+import python_calamine
+
 from .diagnostics import ERROR, WARNING, Diagnostic, Report, did_you_mean
 from .reader import YamlList, YamlMap
 
@@ -403,22 +405,19 @@ def _read_csv(path: str, raw: bytes, required: Required) -> tuple[list[Sheet], l
     return _sheets_from(path, [(sheet, grid)], required, _csv_value, one_file=True)
 
 
+TOO_LARGE_HINT = (f"sheets are read up to {MAX_ROWS} rows, {MAX_COLUMNS} columns and {MAX_CELLS} "
+                  "cells; split it into several")
+
+
 def _too_many(sheet: Sheet, what: str) -> Diagnostic:
-    return sheet.diagnostic(0, 0, ERROR, f"too large a sheet: {what}",
-                            f"sheets are read up to {MAX_ROWS} rows, {MAX_COLUMNS} columns and "
-                            f"{MAX_CELLS} cells; split it into several")
+    return sheet.diagnostic(0, 0, ERROR, f"too large a sheet: {what}", TOO_LARGE_HINT)
 
 
 def _read_workbook(path: str, raw: bytes, required: Required
                    ) -> tuple[list[Sheet], list[Diagnostic]]:
-    problem, parts = _open_zip(path, raw)
+    problem, date1904 = _open_zip(path, raw)
     if problem is not None:
         return [], [problem]
-    try:
-        import python_calamine
-    except ImportError:  # pragma: no cover - a declared dependency
-        return [], [Diagnostic(path, 0, 0, ERROR, "reading .xlsx needs python-calamine",
-                               "pip install python-calamine")]
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(raw))
         names = [meta.name for meta in book.sheets_metadata]
@@ -427,14 +426,8 @@ def _read_workbook(path: str, raw: bytes, required: Required
         for meta in book.sheets_metadata:
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                 continue
-            sheet = Sheet(path, meta.name, several, {}, date1904=parts.date1904,
+            sheet = Sheet(path, meta.name, several, {}, date1904=date1904,
                           hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible)
-            extent = parts.extents.get(meta.name)
-            if extent is None and parts.extents:  # parts and sheets not matched by name
-                extent = max(parts.extents.values(), key=lambda e: e[0] * e[1])
-            problem = _extent_problem(sheet, extent or (0, 0))
-            if problem is not None:
-                return [], [problem]
             table = book.get_sheet_by_name(meta.name)
             grid = table.to_python(skip_empty_area=False)
             _fill_merged(grid, table.merged_cell_ranges or ())
@@ -454,18 +447,13 @@ def _damaged(path: str, exc: BaseException) -> Diagnostic:
                       "open it in Excel and save it again as .xlsx")
 
 
-@dataclass
-class _Parts:
-    date1904: bool = False
-    extents: dict[str, tuple[int, int]] = field(default_factory=dict)  # sheet -> rows, columns
+def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, bool]:
+    """The workbook's zip checked before any reader opens it: sizes, parts, and in every part
+    what would make a reader reserve memory past the limits (cell references, string counts).
+    Also whether the workbook counts its dates from 1904."""
 
-
-def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, _Parts]:
-    """The workbook's zip checked before any reader opens it: sizes, parts, sheet extents."""
-    parts = _Parts()
-
-    def problem(message: str, hint: str) -> tuple[Diagnostic, _Parts]:
-        return Diagnostic(path, 0, 0, ERROR, message, hint), parts
+    def problem(message: str, hint: str) -> tuple[Diagnostic, bool]:
+        return Diagnostic(path, 0, 0, ERROR, message, hint), False
 
     if raw.startswith(OLE2_MAGIC):
         if ENCRYPTED_STREAM in raw:
@@ -498,34 +486,49 @@ def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, _Parts]:
                        "save the sheet from Excel as .xlsx")
     try:
         workbook = archive.read("xl/workbook.xml")
-        parts.date1904 = bool(re.search(rb'date1904\s*=\s*["\'](1|true)["\']', workbook))
+        date1904 = bool(re.search(rb'date1904\s*=\s*["\'](1|true)["\']', workbook))
         targets = _sheet_parts(workbook, archive.read("xl/_rels/workbook.xml.rels")
                                if "xl/_rels/workbook.xml.rels" in names else b"")
-        for name in sorted(names):
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                sheet = targets.get(name, name)
-                parts.extents[sheet] = _extent(archive.read(name))
+        several = len(set(targets.values())) > 1
+        for info in infos:
+            # a sheet may be any part the workbook names, not only one in xl/worksheets/
+            is_sheet = info.filename in targets or info.filename.startswith("xl/worksheets/")
+            if not is_sheet and info.filename.endswith((".png", ".jpeg", ".jpg", ".gif", ".emf")):
+                continue
+            data = archive.read(info)
+            too_large = _extent_problem(*_extent(data)) if is_sheet else None
+            if too_large is None and b"uniqueCount" in data:
+                too_large = _strings_problem(data)
+                if too_large is not None:
+                    return problem(f"too large a workbook: {too_large}", TOO_LARGE_HINT)
+            if too_large is not None:
+                sheet = targets.get(info.filename, "")
+                where = f" in sheet {sheet}" if sheet and several else ""
+                return problem(f"too large a sheet: {too_large}{where}", TOO_LARGE_HINT)
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, ElementTree.ParseError,
             NotImplementedError) as exc:
         return problem(f"the workbook is damaged and cannot be read ({exc})",
                        "open it in Excel and save it again as .xlsx")
-    return None, parts
-
-
-RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    return None, date1904
 
 
 def _sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
-    """Zip part name -> sheet name, from the workbook and its relationships (small parts)."""
-    targets: dict[str, str] = {}
+    """Zip part name -> sheet name, from the workbook and its relationships (small parts).
+    A target is listed as a reader may resolve it ('/xl/a.xml', 'xl/a.xml', 'a.xml')."""
+    targets: dict[str, list[str]] = {}
     for rel in ElementTree.fromstring(rels).iter() if rels else ():
-        if rel.get("Id") and rel.get("Target"):
-            target = rel.get("Target", "").lstrip("/")
-            targets[rel.get("Id", "")] = target if target.startswith("xl/") else f"xl/{target}"
+        target = rel.get("Target", "")
+        if rel.get("Id") and target:
+            bare = target.lstrip("/")
+            targets[rel.get("Id", "")] = [bare, f"xl/{bare}", f"xl/{target}"]
     result: dict[str, str] = {}
     for sheet in ElementTree.fromstring(workbook).iter():
-        if sheet.tag.endswith("}sheet") and sheet.get(RELATIONSHIP) in targets:
-            result[targets[sheet.get(RELATIONSHIP, "")]] = sheet.get("name", "")
+        if not sheet.tag.endswith("sheet"):
+            continue
+        for attribute, value in sheet.attrib.items():  # r:id, whatever the namespace's address
+            if attribute.endswith("}id") and value in targets:
+                for part in targets[value]:
+                    result[part] = sheet.get("name", "")
     return result
 
 
@@ -561,14 +564,25 @@ def _extent(xml: bytes) -> tuple[int, int]:
     return rows, columns
 
 
-def _extent_problem(sheet: Sheet, extent: tuple[int, int]) -> Diagnostic | None:
-    rows, columns = extent
+def _extent_problem(rows: int, columns: int) -> str | None:
     if rows > MAX_ROWS:
-        return _too_many(sheet, f"it reaches row {rows}, more than {MAX_ROWS}")
+        return f"it reaches row {rows}, more than {MAX_ROWS}"
     if columns > MAX_COLUMNS:
-        return _too_many(sheet, f"it reaches column {columns}, more than {MAX_COLUMNS}")
+        return f"it reaches column {columns}, more than {MAX_COLUMNS}"
     if rows * columns > MAX_CELLS:
-        return _too_many(sheet, f"{rows} rows by {columns} columns, more than {MAX_CELLS} cells")
+        return f"{rows} rows by {columns} columns, more than {MAX_CELLS} cells"
+    return None
+
+
+UNIQUE_COUNT = re.compile(rb'uniqueCount\s*=\s*["\']([^"\']*)')
+
+
+def _strings_problem(xml: bytes) -> str | None:
+    """The shared strings' declared count: calamine reserves room for that many strings first."""
+    for value in UNIQUE_COUNT.findall(xml):
+        if not value.strip().isdigit() or int(value) > MAX_CELLS:
+            shown = value[:20].decode(errors="replace")
+            return f"it declares {shown} different texts, more than {MAX_CELLS}"
     return None
 
 

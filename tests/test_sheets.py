@@ -6,6 +6,8 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -404,20 +406,25 @@ def test_encrypted_old_damaged_and_misnamed_workbooks_are_diagnostics():
         assert problems[0].severity == "error" and problems[0].hint
 
 
-def test_a_workbook_whose_parts_are_not_xml_or_not_excel():
-    def rezip(replace: dict[str, bytes], drop: tuple[str, ...] = ()) -> bytes:
-        source = zipfile.ZipFile(io.BytesIO(openpyxl_bytes({"S": [["slot", "date"], ["a", "b"]]})))
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                if info.filename not in drop:
-                    target.writestr(info.filename, replace.get(info.filename, source.read(info)))
-        return buffer.getvalue()
+def rezip(raw: bytes, replace: dict[str, bytes] | None = None, drop: tuple[str, ...] = (),
+          rename: dict[str, str] | None = None) -> bytes:
+    """The workbook with some parts replaced, dropped or renamed, zipped again."""
+    source = zipfile.ZipFile(io.BytesIO(raw))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in drop:
+                data = (replace or {}).get(info.filename, source.read(info))
+                target.writestr((rename or {}).get(info.filename, info.filename), data)
+    return buffer.getvalue()
 
-    broken = rezip({"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row"})
+
+def test_a_workbook_whose_parts_are_not_xml_or_not_excel():
+    plain = openpyxl_bytes({"S": [["slot", "date"], ["a", "b"]]})
+    broken = rezip(plain, {"xl/worksheets/sheet1.xml": b"<worksheet><sheetData><row"})
     _, problems = read_sheets("p.xlsx", broken, PLAN)
     assert "damaged" in problems[0].message
-    _, problems = read_sheets("p.xlsx", rezip({}, drop=("xl/workbook.xml",)), PLAN)
+    _, problems = read_sheets("p.xlsx", rezip(plain, drop=("xl/workbook.xml",)), PLAN)
     assert "not an Excel workbook" in problems[0].message
 
 
@@ -449,20 +456,81 @@ def test_a_part_larger_than_it_says_is_damaged_not_read():
     assert len(problems) == 1 and "damaged" in problems[0].message
 
 
-def test_a_far_away_cell_is_refused_before_a_reader_lays_out_the_grid():
-    # One cell at XFD1048576 in a 5 kB file: laid out densely, 17 billion cells. In a child process,
-    # so that a regression aborts it, not the test run.
-    code = (
-        "import io, xlsxwriter\n"
-        "from playpress.sheets import read_sheets\n"
-        "b = io.BytesIO(); w = xlsxwriter.Workbook(b, {'in_memory': True})\n"
-        "s = w.add_worksheet('S')\n"
-        "s.write(0, 0, 'slot'); s.write(0, 1, 'date'); s.write(1048575, 16383, 'x'); w.close()\n"
-        "print(len(b.getvalue()), read_sheets('p.xlsx', b.getvalue(), ('slot',))[1][0])\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60, cwd=Path(__file__).resolve().parent.parent)
+def test_small_files_that_would_make_a_reader_reserve_gigabytes_are_refused(tmp_path: Path):
+    # calamine lays a sheet out densely and reserves room for the declared number of shared
+    # strings: each of these few-kB files would abort the process. Read in a child process, so
+    # that a regression fails this test rather than ending the test run.
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("S")
+    sheet.write_row(0, 0, ["slot", "date"])
+    sheet.write(1048575, 16383, "x")  # XFD1048576
+    book.close()
+    far = buffer.getvalue()
+    plain = xlsxwriter_plan()
+    strings = zipfile.ZipFile(io.BytesIO(plain)).read("xl/sharedStrings.xml")
+    counted = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4000000000"', strings)
+    rels = zipfile.ZipFile(io.BytesIO(far)).read("xl/_rels/workbook.xml.rels")
+    elsewhere = rezip(far, {"xl/_rels/workbook.xml.rels": rels.replace(b"worksheets/sheet1.xml",
+                                                                      b"data/cells.xml")},
+                      rename={"xl/worksheets/sheet1.xml": "xl/data/cells.xml"})
+    cases = {"far.xlsx": far, "strings.xlsx": rezip(plain, {"xl/sharedStrings.xml": counted}),
+             "elsewhere.xlsx": elsewhere}
+    for name, raw in cases.items():
+        (tmp_path / name).write_bytes(raw)
+        assert len(raw) < 20_000
+    code = ("import json, sys\nfrom playpress.sheets import read_sheets\n"
+            "for name in sys.argv[1:]:\n"
+            "    found, problems = read_sheets(name, open(name, 'rb').read(), ('slot',))\n"
+            "    print(json.dumps([str(p) for p in problems], ensure_ascii=False))\n")
+    result = subprocess.run([sys.executable, "-c", code, *(str(tmp_path / n) for n in cases)],
+                            capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "too large a sheet: it reaches row 1048576, more than 50000" in result.stdout
+    far_message, strings_message, elsewhere_message = map(json.loads, result.stdout.splitlines())
+    assert "too large a sheet: it reaches row 1048576, more than 50000" in far_message[0]
+    assert "it declares 4000000000 different texts" in strings_message[0]
+    assert "too large a sheet: it reaches row 1048576" in elsewhere_message[0]
+
+
+FUZZ = r"""
+import io, random, sys, zipfile
+from playpress.sheets import read_sheets
+rng = random.Random(7)
+TOKENS = [b"4000000000", b"1048576", b"XFD", b"-1", b'"', b"<", b"&#88;", b"\x00", b" t=\"e\"",
+          b'<c r="XFD1048576"><v>1</v></c>', b' s="999"', b"<v>1e308</v>", b"<f>A1</f>",
+          b'<mergeCell ref="A1:XFD1048576"/>', b'date1904="1"']
+source = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read()))
+parts = [n for n in source.namelist() if n.endswith((".xml", ".rels"))]
+outcomes = set()
+for _ in range(int(sys.argv[1])):
+    victim = rng.choice(parts)
+    data = bytearray(source.read(victim))
+    for _ in range(rng.randint(1, 5)):
+        at = rng.randrange(len(data) + 1)
+        if rng.random() < 0.5:
+            data[at:at] = rng.choice(TOKENS)
+        else:
+            del data[at:at + rng.randint(1, 30)]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, bytes(data) if info.filename == victim
+                            else source.read(info))
+    found, problems = read_sheets("p.xlsx", out.getvalue(), ("slot",))
+    outcomes.add("read" if found else "diagnostic")
+    raw = bytes(rng.randrange(256) for _ in range(rng.randint(0, 300)))
+    read_sheets("p.csv", b"slot,date\n" + raw, ("slot",))
+print(sorted(outcomes))
+"""
+
+
+def test_mutated_workbooks_and_csv_give_rows_or_diagnostics_never_exceptions():
+    result = subprocess.run([sys.executable, "-c", FUZZ, "100"], input=xlsxwriter_plan(),
+                            capture_output=True, timeout=300,
+                            cwd=Path(__file__).resolve().parent.parent)
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
+    assert result.stdout.decode().strip() == "['diagnostic', 'read']"
 
 
 def test_too_many_rows_columns_cells_or_bytes(monkeypatch: pytest.MonkeyPatch):
