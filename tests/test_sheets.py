@@ -281,6 +281,7 @@ def test_a_row_has_the_yaml_readers_shape_with_every_key_at_its_cell():
     row = found[0].rows[0]
     data = row.mapping(lists={"sop_skip"}, dates={"start"})
     assert isinstance(data, YamlMap) and data.sheet == "杭州" and (data.line, data.col) == (2, 1)
+    assert set(vars(YamlMap())) <= set(vars(data))  # SheetMap sets what YamlMap.__init__ sets
     assert data == {"slug": "xixi", "name": "考研英语西溪群", "playbook": "course",
                     "start": dt.date(2026, 12, 1), "days": 14,
                     "people": {"teacher": "王老师", "assistant": "小李"},
