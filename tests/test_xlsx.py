@@ -82,6 +82,10 @@ def test_header_is_frozen_with_a_filter_and_widths_fit_cjk_text():
     assert width["D"] == 25 + 4 + 2  # the formula-looking text: 25 ASCII characters and 点我
     assert width["E"] == MAX_WIDTH  # long copy: capped, and wrapped instead
     assert width["F"] == 6  # 'day', 1, 2, 3: the minimum
+    # wrapped copy gets the height of its lines: 4 paragraphs of 40, 60, 60 and 20 columns in a
+    # column with room for 58 are 6 lines (LibreOffice does not grow a row by itself)
+    assert sheet.row_dimensions[2].height == 15 * 6
+    assert sheet.row_dimensions[3].height is None and sheet.row_dimensions[4].height is None
 
 
 def test_display_width_and_sheet_names():

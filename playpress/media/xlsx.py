@@ -21,6 +21,7 @@ FIXED_TIME = dt.datetime(2000, 1, 1)
 MIN_WIDTH, MAX_WIDTH = 6, 60  # column widths in Excel's units (one '0' of the default font)
 PADDING = 2
 MAX_TEXT = 32_767  # Excel's limit for one cell
+LINE_HEIGHT, MAX_ROW_HEIGHT = 15, 409  # points: a line of the default 11-point font; Excel's cap
 MAX_EXACT = 10**15  # whole numbers past Excel's 15 significant digits are written as text
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
@@ -132,17 +133,20 @@ def _write_table(sheet: xlsxwriter.worksheet.Worksheet, table: Table,
     for col, name in enumerate(table.header):
         sheet.write_string(0, col, str(name), formats["header"])
     for number, row in enumerate(table.rows, start=1):
-        for col, value in enumerate(row):
-            _write_cell(sheet, number, col, value, widths[col], formats)
+        lines = max([_write_cell(sheet, number, col, value, widths[col], formats)
+                     for col, value in enumerate(row)] or [1])
+        if lines > 1:  # LibreOffice keeps the default height for wrapped text: set it
+            sheet.set_row(number, min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines))
     sheet.freeze_panes(1, 0)
     if table.header:
         sheet.autofilter(0, 0, max(len(table.rows), 1), len(table.header) - 1)
 
 
 def _write_cell(sheet: xlsxwriter.worksheet.Worksheet, row: int, col: int, value: Cell,
-                width: float, formats: dict[str, xlsxwriter.format.Format]) -> None:
+                width: float, formats: dict[str, xlsxwriter.format.Format]) -> int:
+    """Writes the cell; returns the lines it takes at the column's width."""
     if value is None:
-        return
+        return 1
     if isinstance(value, bool):
         sheet.write_boolean(row, col, value, formats["text"])
     elif isinstance(value, int) and abs(value) < MAX_EXACT:
@@ -160,5 +164,8 @@ def _write_cell(sheet: xlsxwriter.worksheet.Worksheet, row: int, col: int, value
     else:
         # write_string makes a text cell whatever the text: '=SUM(A1)', '+1', '-', '@x' stay text
         text = str(value)[:MAX_TEXT]
-        long = "\n" in text or display_width(text) + PADDING > width
-        sheet.write_string(row, col, text, formats["wrap" if long else "text"])
+        room = max(1.0, width - PADDING)
+        lines = sum(max(1, math.ceil(display_width(line) / room)) for line in text.split("\n"))
+        sheet.write_string(row, col, text, formats["wrap" if lines > 1 else "text"])
+        return lines
+    return 1
