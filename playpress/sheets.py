@@ -608,7 +608,7 @@ def column_letter(col: int) -> str:
     return letters
 
 
-COLUMN_NAME = re.compile(r"^[^.\s][^.]*(\.[^.\s][^.]*)*$")
+COLUMN_NAME = re.compile(r"^[^.]+(\.[^.]+)*$")
 
 
 def _sheets_from(path: str, found: list[tuple[Sheet, list[list[Any]]]], required: Required,
@@ -619,7 +619,8 @@ def _sheets_from(path: str, found: list[tuple[Sheet, list[list[Any]]]], required
     sheets: list[Sheet] = []
     skipped: list[tuple[Sheet, list[str]]] = []
     for sheet, grid in found:
-        header = [as_text(convert(v)).strip() for v in grid[0]] if grid else []
+        header = [".".join(part.strip() for part in as_text(convert(v)).split("."))
+                  for v in grid[0]] if grid else []
         names = [name for name in header if name]
         if not names and not one_file:  # an empty sheet (Excel's Sheet2)
             skipped.append((sheet, names))
@@ -627,6 +628,14 @@ def _sheets_from(path: str, found: list[tuple[Sheet, list[list[Any]]]], required
         missing = _missing(set(names), required)
         if missing and not one_file and len(missing) == len(required):
             skipped.append((sheet, names))
+            continue
+        if missing and not one_file:  # some of the columns: a notes sheet, or a typo in one
+            wanted = ", ".join(_named(need) for need in required)
+            for need in missing:
+                problems.append(Diagnostic(path, 1, 0, WARNING, f"sheet {sheet.name} is skipped: "
+                                           f"it has no column {_named(need)}",
+                                           f"a sheet is read when row 1 names {wanted}; "
+                                           + _column_hint(need, names)))
             continue
         if missing:
             for need in missing:
@@ -636,7 +645,8 @@ def _sheets_from(path: str, found: list[tuple[Sheet, list[list[Any]]]], required
         problems.extend(_columns(sheet, header, grid, convert))
         sheet.rows = _rows(sheet, grid, convert)
         sheets.append(sheet)
-    if required and not sheets and skipped and not problems:
+    if required and not sheets and not any(p.severity == ERROR for p in problems) and (
+            skipped or problems):
         wanted = " and ".join(_named(need) for need in required)
         shown = "; ".join(f"{s.name}: {', '.join(n[:6]) or 'empty'}" for s, n in skipped[:6])
         problems.append(Diagnostic(path, 1, 0, ERROR, f"no sheet has the columns {wanted}",
@@ -658,7 +668,7 @@ def _column_hint(need: str | tuple[str, ...], names: list[str]) -> str:
     close = did_you_mean(first, names) if names else ""
     if close.startswith("did you mean"):
         return close
-    return f"row 1 names the columns; add a column '{first}'"
+    return f"add a column '{first}'"
 
 
 def _columns(sheet: Sheet, header: list[str], grid: list[list[Any]],

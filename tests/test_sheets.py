@@ -117,7 +117,7 @@ def test_csv_missing_required_columns_name_what_is_missing():
     assert messages(problems) == ["p.csv:1: error: missing column 'slot' (did you mean 'slto'?)"]
     _, problems = read_sheets("p.csv", csv_bytes([["slot", "x"]]), PLAN)
     assert messages(problems) == ["p.csv:1: error: missing column 'date' or 'day' "
-                                  "(row 1 names the columns; add a column 'date')"]
+                                  "(add a column 'date')"]
 
 
 # --- xlsx -----------------------------------------------------------------------------------
@@ -232,8 +232,13 @@ def test_the_sheet_to_fill_is_named_and_sheets_without_the_columns_are_skipped()
     raw = openpyxl_bytes({"杭州": [["slot", "date"], ["a", "2026-12-01"]], "上海": [["slot", "x"]]})
     found, problems = read_sheets("g.xlsx", raw, PLAN)
     assert [s.name for s in found] == ["杭州"]
-    assert messages(problems) == ["g.xlsx:1: error: missing column 'date' or 'day' in sheet 上海 "
-                                  "(row 1 names the columns; add a column 'date')"]
+    skipped = ("g.xlsx:1: warning: sheet 上海 is skipped: it has no column 'date' or 'day' "
+               "(a sheet is read when row 1 names 'slot', 'date' or 'day'; add a column 'date')")
+    assert messages(problems) == [skipped]
+    raw = openpyxl_bytes({"说明": [["readme"]], "上海": [["slot", "x"]]})
+    found, problems = read_sheets("g.xlsx", raw, PLAN)
+    assert found == [] and messages(problems)[0] == skipped
+    assert messages(problems)[1].startswith("g.xlsx:1: error: no sheet has the columns")
 
 
 # --- rows as the YAML reader's mappings, validated as a group file ---------------------------
@@ -361,6 +366,14 @@ def test_header_problems_duplicate_empty_clashing_and_bad_dotted_names():
         "p.xlsx:1:7: error: column name 'vars..x' has an empty part between dots "
         "(write e.g. 'people.assistant')"]
     assert found[0].rows[0].cells == {"slot": "a", "date": "2026-12-01", "people": "x"}
+
+
+def test_spaces_around_dots_and_names_are_not_part_of_the_keys():
+    sheet = one("g.csv", csv_bytes([[" name ", "vars . topic", "people.assistant "],
+                                    ["g", "阅读", "小李"]]), ())
+    assert list(sheet.columns) == ["name", "vars.topic", "people.assistant"]
+    assert sheet.rows[0].mapping() == {"name": "g", "vars": {"topic": "阅读"},
+                                       "people": {"assistant": "小李"}}
 
 
 def test_bad_date_and_day_cells_are_named_by_row_and_column():
