@@ -63,7 +63,8 @@ class Section:
                          "write 'key: value' lines")
         for key in self.data:
             if key not in known:
-                report.error(path, self.line_of(key), self.said(f"unknown key '{self.name(str(key))}'"),
+                report.error(path, self.line_of(key),
+                             self.said(f"unknown key '{self.name(str(key))}'"),
                              did_you_mean(str(key), known), col=self.col_of(key))
 
     def said(self, message: str) -> str:
@@ -87,15 +88,18 @@ class Section:
         return key in self.data and self.data[key] is not None
 
     def error(self, key: str, message: str, hint: str = "") -> None:
-        self.report.error(self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key))
+        self.report.error(self.path, self.line_of(key), self.said(message), hint,
+                          col=self.col_of(key))
 
     def warning(self, key: str, message: str, hint: str = "") -> None:
-        self.report.warning(self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key))
+        self.report.warning(self.path, self.line_of(key), self.said(message), hint,
+                            col=self.col_of(key))
 
     def required(self, key: str, hint: str = "") -> bool:
         if not self.has(key) or self.data[key] == "":
             if self.ok:
-                self.report.error(self.path, self.line, self.said(f"missing required key '{self.name(key)}'"),
+                self.report.error(self.path, self.line,
+                                  self.said(f"missing required key '{self.name(key)}'"),
                                   hint or f"add '{key}:'")
             return False
         return True
