@@ -26,13 +26,18 @@ class Section:
         self.ok = isinstance(data, dict)
         self.data: dict[str, Any] = data if self.ok else {}
         self.line = getattr(data, "line", line) or line
+        self.sheet = getattr(data, "sheet", "")  # a row of a workbook with several sheets
         if not self.ok and data is not None:
             report.error(path, self.line, f"{where or 'the file'} should be a mapping of keys, not {_kind(data)}",
                          "write 'key: value' lines")
         for key in self.data:
             if key not in known:
-                report.error(path, self.line_of(key), f"unknown key '{self.name(str(key))}'",
+                report.error(path, self.line_of(key), self.said(f"unknown key '{self.name(str(key))}'"),
                              did_you_mean(str(key), known), col=self.col_of(key))
+
+    def said(self, message: str) -> str:
+        """The message, naming the sheet when the data is a row of one of several sheets."""
+        return f"{message} in sheet {self.sheet}" if self.sheet else message
 
     def name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
@@ -51,15 +56,15 @@ class Section:
         return key in self.data and self.data[key] is not None
 
     def error(self, key: str, message: str, hint: str = "") -> None:
-        self.report.error(self.path, self.line_of(key), message, hint, col=self.col_of(key))
+        self.report.error(self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key))
 
     def warning(self, key: str, message: str, hint: str = "") -> None:
-        self.report.warning(self.path, self.line_of(key), message, hint, col=self.col_of(key))
+        self.report.warning(self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key))
 
     def required(self, key: str, hint: str = "") -> bool:
         if not self.has(key) or self.data[key] == "":
             if self.ok:
-                self.report.error(self.path, self.line, f"missing required key '{self.name(key)}'",
+                self.report.error(self.path, self.line, self.said(f"missing required key '{self.name(key)}'"),
                                   hint or f"add '{key}:'")
             return False
         return True
