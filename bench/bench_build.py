@@ -1,4 +1,5 @@
-"""Benchmark of whole builds: cold (with and without PDFs), no-op, and --jobs, on a generated 100-group project."""
+"""Benchmark of whole builds: cold (with and without PDFs), no-op, and --jobs, on a generated
+100-group project."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ PLAYBOOK_COPIES = 5  # 100 groups over 5 playbooks: 20 groups each
 
 
 def make_project(root: Path, groups: int = 100) -> Path:
-    """The example project's site, assets and exam playbook, copied into PLAYBOOK_COPIES playbooks and `groups` groups."""
+    """The example project's site, assets and exam playbook, copied into PLAYBOOK_COPIES playbooks
+    and `groups` groups."""
     for folder in ("content/assets",):
         shutil.copytree(REPO / folder, root / folder, dirs_exist_ok=True)
     shutil.copy(REPO / "content/site.yml", root / "content/site.yml")
@@ -37,15 +39,21 @@ def make_project(root: Path, groups: int = 100) -> Path:
     group = (REPO / "content/groups" / f"{EXAMPLE_GROUP}.md").read_text(encoding="utf-8")
     for number in range(1, groups + 1):
         copy = (number - 1) % PLAYBOOK_COPIES + 1
-        text = (group.replace(f"playbook: {EXAMPLE_PLAYBOOK}", f"playbook: exam-{copy}", 1)
-                .replace("name: 28考研英语起跑营1期", f"name: 28考研英语起跑营{number}期", 1)
-                .replace("j/kaoyan-english-1", f"j/kaoyan-{number:03d}", 1))
+        text = (
+            group.replace(f"playbook: {EXAMPLE_PLAYBOOK}", f"playbook: exam-{copy}", 1)
+            .replace("name: 28考研英语起跑营1期", f"name: 28考研英语起跑营{number}期", 1)
+            .replace("j/kaoyan-english-1", f"j/kaoyan-{number:03d}", 1)
+        )
         (root / "content/groups" / f"g{number:03d}.md").write_text(text, encoding="utf-8")
     return root
 
 
 def groups_of_playbook(root: Path, copy: int) -> list[str]:
-    return [f"g{n:03d}" for n in range(1, 101) if (n - 1) % PLAYBOOK_COPIES + 1 == copy and (root / f"content/groups/g{n:03d}.md").exists()]
+    return [
+        f"g{n:03d}"
+        for n in range(1, 101)
+        if (n - 1) % PLAYBOOK_COPIES + 1 == copy and (root / f"content/groups/g{n:03d}.md").exists()
+    ]
 
 
 def timed(options: Options) -> tuple[float, Result]:
@@ -59,8 +67,12 @@ def timed(options: Options) -> tuple[float, Result]:
 def command_line_build(root: Path, out: Path, *flags: str) -> tuple[float, float]:
     """A build as the user runs it, in a fresh process: its wall time and the time it reports."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, str(REPO / "build.py"), "--root", str(root), "--out", str(out), *flags],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), "--out", str(out), *flags],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - started
     reported = re.search(r" in ([0-9.]+) s ", done.stdout)
     return wall, float(reported.group(1)) if reported else wall
@@ -76,38 +88,82 @@ def state_unchanged(out: Path, build_once: Callable[[], object]) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--groups", type=int, default=100)
-    parser.add_argument("--skip-pdf", action="store_true", help="skip the cold build with PDFs (slow)")
+    parser.add_argument(
+        "--skip-pdf", action="store_true", help="skip the cold build with PDFs (slow)"
+    )
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="pp-bench-") as temp:
         root = make_project(Path(temp) / "proj", args.groups)
         out_light = Path(temp) / "dist-nopdf"
         seconds, result = timed(Options(root, out_light, pdf=False))
-        rows.append((f"cold build, {args.groups} groups, --no-pdf, all cores", f"{seconds:.2f} s",
-                     f"{len(result.written)} files; target < 10 s"))
-        walls, inside = zip(*(command_line_build(root, out_light, "--no-pdf") for _ in range(5)), strict=True)
+        rows.append(
+            (
+                f"cold build, {args.groups} groups, --no-pdf, all cores",
+                f"{seconds:.2f} s",
+                f"{len(result.written)} files; target < 10 s",
+            )
+        )
+        walls, inside = zip(
+            *(command_line_build(root, out_light, "--no-pdf") for _ in range(5)), strict=True
+        )
         quiet = state_unchanged(out_light, lambda: command_line_build(root, out_light, "--no-pdf"))
-        rows.append((f"no-op build, {args.groups} groups, `python build.py` (median of 5)", f"{sorted(inside)[2]:.3f} s",
-                     f"as the command reports it; whole process {sorted(walls)[2]:.3f} s wall; writes nothing: {quiet}; "
-                     "target < 0.5 s"))
+        rows.append(
+            (
+                f"no-op build, {args.groups} groups, `python build.py` (median of 5)",
+                f"{sorted(inside)[2]:.3f} s",
+                f"as the command reports it; whole process {sorted(walls)[2]:.3f} s wall; writes "
+                f"nothing: {quiet}; "
+                "target < 0.5 s",
+            )
+        )
         noop_times = [timed(Options(root, out_light, pdf=False))[0] for _ in range(5)]
-        rows.append(("no-op build again in one process (watch mode)", f"{min(noop_times):.3f} s", "validation reused"))
+        rows.append(
+            (
+                "no-op build again in one process (watch mode)",
+                f"{min(noop_times):.3f} s",
+                "validation reused",
+            )
+        )
         for jobs in (1, 2):
             out = Path(temp) / f"dist-posters-{jobs}"
             seconds, result = timed(Options(root, out, pdf=False, jobs=jobs))
-            rows.append((f"cold build --no-pdf --jobs {jobs}", f"{seconds:.2f} s", f"{len(result.written)} files"))
+            rows.append(
+                (
+                    f"cold build --no-pdf --jobs {jobs}",
+                    f"{seconds:.2f} s",
+                    f"{len(result.written)} files",
+                )
+            )
         small = Path(temp) / "dist-small"
         for jobs in (1, 2):
             shutil.rmtree(small, ignore_errors=True)
             seconds, result = timed(Options(root, small, pdf=False, jobs=jobs, only=("g001",)))
-            rows.append((f"one group cold --no-pdf --jobs {jobs}", f"{seconds:.3f} s", "small batch: pool overhead"))
+            rows.append(
+                (
+                    f"one group cold --no-pdf --jobs {jobs}",
+                    f"{seconds:.3f} s",
+                    "small batch: pool overhead",
+                )
+            )
         if not args.skip_pdf:
             out_full = Path(temp) / "dist-full"
             seconds, result = timed(Options(root, out_full, pdf=True))
-            rows.append((f"cold build, {args.groups} groups, with PDFs, all cores", f"{seconds:.2f} s",
-                         f"{len(result.written)} files; target < 60 s"))
+            rows.append(
+                (
+                    f"cold build, {args.groups} groups, with PDFs, all cores",
+                    f"{seconds:.2f} s",
+                    f"{len(result.written)} files; target < 60 s",
+                )
+            )
             wall, inside = command_line_build(root, out_full)
-            rows.append(("no-op build with PDFs, `python build.py`", f"{inside:.3f} s", f"{wall:.3f} s wall; target < 0.5 s"))
+            rows.append(
+                (
+                    "no-op build with PDFs, `python build.py`",
+                    f"{inside:.3f} s",
+                    f"{wall:.3f} s wall; target < 0.5 s",
+                )
+            )
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'time':>9}  notes")

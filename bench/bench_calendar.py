@@ -1,4 +1,5 @@
-"""Benchmark of the SOP calendars: expansion and sop.ics/csv/html for a 365-day span with 10 slots a day."""
+"""Benchmark of the SOP calendars: expansion and sop.ics/csv/html for a 365-day span with 10 slots
+a day."""
 
 from __future__ import annotations
 
@@ -22,21 +23,29 @@ from playpress.outputs.job import LIGHT, Job, Output  # noqa: E402
 from playpress.session import Session  # noqa: E402
 from playpress.theme import Theme  # noqa: E402
 
-DAYS, SLOTS_PER_DAY, ZONE = 365, 10, "America/New_York"  # a zone with two DST transitions in the span
+# a zone with two DST transitions in the span
+DAYS, SLOTS_PER_DAY, ZONE = 365, 10, "America/New_York"
 
 
 def make_project(root: Path) -> Path:
     slots = "\n".join(
-        f"  - id: s{n}\n    when: daily {7 + n:02d}:{(n * 7) % 60:02d}\n    post: 第{n}条, post {n}\n"
+        f"  - id: s{n}\n    when: daily {7 + n:02d}:{(n * 7) % 60:02d}\n"
+        f"    post: 第{n}条, post {n}\n"
         f"    kind: {('activity', 'content', 'interaction', 'notice')[n % 4]}\n    owner: host\n"
-        f"    note: 备注 {n}\n    copy: |\n      早上好，{{{{ group.name }}}}！第{n}条文案, with \"quotes\"; and a comma.\n"
+        f"    note: 备注 {n}\n    copy: |\n"
+        f'      早上好，{{{{ group.name }}}}！第{n}条文案, with "quotes"; '
+        "and a comma.\n"
         f"      第二行：{'很长的文案' * 12}"
-        for n in range(SLOTS_PER_DAY))
+        for n in range(SLOTS_PER_DAY)
+    )
     files = {
-        "content/site.yml": "title: Bench\nlang: zh\ntimezone: Asia/Shanghai\nlimits: {max_posts_per_day: 20}\n",
-        "playbooks/year.md": f"---\ntitle: Year\ntype: interest\nroles: [{{id: host, title: 群主}}]\nsop:\n{slots}\n---\n",
-        "content/groups/year.md": f"---\nname: 全年群\nplaybook: year\nstart: 2027-01-01\ndays: {DAYS}\n"
-                                  f"timezone: {ZONE}\njoin_url: https://example.com/j\npeople: {{host: 王}}\n---\n",
+        "content/site.yml": "title: Bench\nlang: zh\ntimezone: Asia/Shanghai\nlimits: "
+        "{max_posts_per_day: 20}\n",
+        "playbooks/year.md": f"---\ntitle: Year\ntype: interest\nroles: "
+        f"[{{id: host, title: 群主}}]\nsop:\n{slots}\n---\n",
+        "content/groups/year.md": f"---\nname: 全年群\nplaybook: year\nstart: 2027-01-01\ndays: "
+        f"{DAYS}\n"
+        f"timezone: {ZONE}\njoin_url: https://example.com/j\npeople: {{host: 王}}\n---\n",
     }
     for relpath, text in files.items():
         (root / relpath).parent.mkdir(parents=True, exist_ok=True)
@@ -62,8 +71,13 @@ def ics_with_library(job: Job, entries: list[posts.Entry]) -> bytes:
     cal.add("prodid", sop_ics.PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", group.name)
-    cal.add_component(icalendar.Timezone.from_tzinfo(schedule.ZoneInfo(group.timezone), first_date=group.start,
-                                                     last_date=group.end + dt.timedelta(days=1)))
+    cal.add_component(
+        icalendar.Timezone.from_tzinfo(
+            schedule.ZoneInfo(group.timezone),
+            first_date=group.start,
+            last_date=group.end + dt.timedelta(days=1),
+        )
+    )
     for entry in entries:
         event = icalendar.Event()
         event.add("uid", sop_ics.event_uid(group, entry))
@@ -94,14 +108,21 @@ def main() -> None:
         job_session = Session()
 
         def job(kind: str) -> Job:
-            return Job(project, theme, Output(LIGHT, f"year/{kind}", kind, "year"), root / "dist", job_session)
+            return Job(
+                project,
+                theme,
+                Output(LIGHT, f"year/{kind}", kind, "year"),
+                root / "dist",
+                job_session,
+            )
 
         def expand_cold() -> object:
             schedule.local_start.cache_clear()
             return schedule.expand(playbook, group)
 
         def cold(work: Callable[[], object]) -> Callable[[], object]:
-            """Each output as the first of its group in a build: the posts worked out again (not from the cache)."""
+            """Each output as the first of its group in a build: the posts worked out again (not
+            from the cache)."""
             return lambda: (job_session.posts.clear(), work())[1]
 
         entries = posts.entries(job("ics"))
@@ -120,7 +141,10 @@ def main() -> None:
             ("parse sop.ics back (icalendar)", lambda: icalendar.Calendar.from_ical(ics), 3),
         ]
         print(f"{DAYS} days x {SLOTS_PER_DAY} slots/day = {len(entries)} occurrences, zone {ZONE}")
-        print(f"sop.ics {len(ics) / 1e6:.2f} MB (icalendar library's: {len(library_ics) / 1e6:.2f} MB)")
+        print(
+            f"sop.ics {len(ics) / 1e6:.2f} MB (icalendar library's: {len(library_ics) / 1e6:.2f} "
+            "MB)"
+        )
         print(f"{'step':34} {'best ms':>9} {'median ms':>10}")
         for name, work, repeat in rows:
             best, median = best_of(repeat, work)

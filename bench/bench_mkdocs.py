@@ -52,38 +52,61 @@ def wait_for(condition: Callable[[], bool], timeout: float) -> float:
 
 
 def mkdocs_site(root: Path, site: Path) -> None:
-    """One MkDocs page per group: its playbook's chapters followed by the group's notes, as in its handbook."""
+    """One MkDocs page per group: its playbook's chapters followed by the group's notes, as in its
+    handbook."""
     loaded = load_project(root)
     assert loaded.project is not None
     docs = site / "docs"
     docs.mkdir(parents=True)
     for slug, group in sorted(loaded.project.groups.items()):
         playbook = loaded.project.playbook_of(group)
-        (docs / f"{slug}.md").write_text(f"# {group.name}\n\n{playbook.body}\n\n## 备注\n\n{group.body}\n", encoding="utf-8")
+        (docs / f"{slug}.md").write_text(
+            f"# {group.name}\n\n{playbook.body}\n\n## 备注\n\n{group.body}\n", encoding="utf-8"
+        )
     (docs / "index.md").write_text("# Groups\n", encoding="utf-8")
     (site / "mkdocs.yml").write_text("site_name: Playpress peer\ntheme: mkdocs\n", encoding="utf-8")
 
 
 def handbook_markdown(job: Job) -> str:
-    """What a group's handbook.html shows, written as Markdown: the page MkDocs would build for the same content."""
+    """What a group's handbook.html shows, written as Markdown: the page MkDocs would build for the
+    same content."""
     from playpress.outputs.posts import facts_and_entries
     from playpress.outputs.texts import rules_text
     from playpress.outputs.words import faq_blocks, welcome_text
     from playpress.schedule import group_slots
 
     group, playbook = job.group, job.playbook
-    lines = [f"# {group.name}", "", f"{playbook.title} · {group.start} – {group.end} · {group.timezone}", "",
-             f"[扫码进群]({group.join_url})", "", "## 角色分工", ""]
-    lines += [f"- **{role.title}** {group.people.get(role.id, '')}：{'、'.join(role.duties)}" for role in playbook.roles]
+    lines = [
+        f"# {group.name}",
+        "",
+        f"{playbook.title} · {group.start} – {group.end} · {group.timezone}",
+        "",
+        f"[扫码进群]({group.join_url})",
+        "",
+        "## 角色分工",
+        "",
+    ]
+    lines += [
+        f"- **{role.title}** {group.people.get(role.id, '')}：{'、'.join(role.duties)}"
+        for role in playbook.roles
+    ]
     lines += ["", "## 群规", "", rules_text(job), "", "## 欢迎语", ""]
     lines += ["> " + line for line in welcome_text(job).split("\n")]
     lines += ["", "## 运营阶段", "", "| 阶段 | 天 | 目标 |", "|---|---|---|"]
-    lines += [f"| {phase.name} | {phase.first_day}-{phase.last_day} | {phase.goal} |" for phase in playbook.phases]
+    lines += [
+        f"| {phase.name} | {phase.first_day}-{phase.last_day} | {phase.goal} |"
+        for phase in playbook.phases
+    ]
     lines += ["", "## 发布内容与文案", ""]
     facts, items = facts_and_entries(job)
     for number, slot in enumerate(group_slots(playbook, group), 1):
         words, role, person, poster = facts[(slot.path, slot.order)]
-        lines += [f"### {number} {slot.post}", "", f"{slot.when.text} · {role} {person} {poster}", ""]
+        lines += [
+            f"### {number} {slot.post}",
+            "",
+            f"{slot.when.text} · {role} {person} {poster}",
+            "",
+        ]
         lines += ["> " + line for line in words.split("\n")] + [""]
     lines += ["## SOP日历", ""]
     day = None
@@ -91,23 +114,34 @@ def handbook_markdown(job: Job) -> str:
         if entry.occurrence.date != day:
             day = entry.occurrence.date
             lines += ["", f"### {day} 第{entry.occurrence.day}天", ""]
-        lines.append(f"- {entry.time} {entry.post} · {entry.role} {entry.person} · {entry.kind} {entry.poster}")
+        lines.append(
+            f"- {entry.time} {entry.post} · {entry.role} {entry.person} · {entry.kind} "
+            f"{entry.poster}"
+        )
     lines += ["", "## 快捷回复", ""] + [f"**{q}**\n\n{a}\n" for q, a in faq_blocks(job)]
     if playbook.metrics:
-        lines += ["## 数据指标", "", playbook.metrics.north_star, ""] + [f"- [ ] {item}" for item in playbook.metrics.review]
+        lines += ["## 数据指标", "", playbook.metrics.north_star, ""] + [
+            f"- [ ] {item}" for item in playbook.metrics.review
+        ]
     lines += ["", playbook.body, "", "## 备注", "", group.body, ""]
     return "\n".join(lines)
 
 
 def mkdocs_full_site(root: Path, site: Path) -> None:
-    """One MkDocs page per group with everything its handbook.html shows (cover, roles, rules, posts, calendar...)."""
+    """One MkDocs page per group with everything its handbook.html shows (cover, roles, rules,
+    posts, calendar...)."""
     project = load_project(root).project
     assert project is not None
     theme = Theme(project.theme)
     docs = site / "docs"
     docs.mkdir(parents=True)
     for slug in sorted(project.groups):
-        job = Job(project, theme, Output(LIGHT, f"{slug}/handbook.html", "handbook_html", slug), root / "dist")
+        job = Job(
+            project,
+            theme,
+            Output(LIGHT, f"{slug}/handbook.html", "handbook_html", slug),
+            root / "dist",
+        )
         (docs / f"{slug}.md").write_text(handbook_markdown(job), encoding="utf-8")
     (docs / "index.md").write_text("# Groups\n", encoding="utf-8")
     (site / "mkdocs.yml").write_text("site_name: Playpress peer\ntheme: mkdocs\n", encoding="utf-8")
@@ -120,8 +154,11 @@ def mkdocs_build_seconds(site: Path, pages: int) -> float:
     for page in sorted(docs.glob("g*.md"))[pages:]:
         page.rename(spare / page.name)
     started = time.perf_counter()
-    subprocess.run(["mkdocs", "build", "-q", "-f", str(site / "mkdocs.yml"), "-d", str(site / "out")], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["mkdocs", "build", "-q", "-f", str(site / "mkdocs.yml"), "-d", str(site / "out")],
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - started
     for page in spare.glob("*.md"):
         page.rename(docs / page.name)
@@ -129,23 +166,35 @@ def mkdocs_build_seconds(site: Path, pages: int) -> float:
 
 
 def our_page_seconds(root: Path, pages: int = 100) -> tuple[float, int]:
-    """Rendering the groups' handbook.html (the same chapters, plus cover, calendar, roles): total and count."""
+    """Rendering the groups' handbook.html (the same chapters, plus cover, calendar, roles): total
+    and count."""
     project = load_project(root).project
     assert project is not None
     theme = Theme(project.theme)
     from playpress.media import qr
     from playpress.media.markdown import render_markdown
     from playpress.outputs.handbook import handbook_html
-    for cache in (qr.svg_data_uri, qr._encoded, render_markdown):  # as in a cold build: each page encodes its own links,
+
+    # as in a cold build: each page encodes its own links,
+    for cache in (qr.svg_data_uri, qr._encoded, render_markdown):
         cache.cache_clear()  # and each playbook's chapters are rendered for its first group
     started = time.perf_counter()
     for slug in sorted(project.groups)[:pages]:
-        handbook_html(Job(project, theme, Output(LIGHT, f"{slug}/handbook.html", "handbook_html", slug), root / "dist"))
+        handbook_html(
+            Job(
+                project,
+                theme,
+                Output(LIGHT, f"{slug}/handbook.html", "handbook_html", slug),
+                root / "dist",
+            )
+        )
     return time.perf_counter() - started, min(pages, len(project.groups))
 
 
 def append_marker(path: Path, marker: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{marker}\n", encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{marker}\n", encoding="utf-8"
+    )
 
 
 def edits_seen(source: Path, url: str, rounds: int) -> list[float]:
@@ -163,8 +212,11 @@ def edits_seen(source: Path, url: str, rounds: int) -> list[float]:
 
 def mkdocs_serve_edits(site: Path, rounds: int) -> list[float]:
     port = free_port()
-    process = subprocess.Popen(["mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}", "-f", str(site / "mkdocs.yml")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["mkdocs", "serve", "--dirty", "-a", f"127.0.0.1:{port}", "-f", str(site / "mkdocs.yml")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/g001/"
     try:
         wait_for(lambda: "Groups" in fetch(f"http://127.0.0.1:{port}/") and bool(fetch(url)), 120)
@@ -177,8 +229,20 @@ def mkdocs_serve_edits(site: Path, rounds: int) -> list[float]:
 def our_serve_edits(root: Path, rounds: int) -> list[float]:
     """`python build.py serve` in its own process, as `mkdocs serve` runs in its own."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "serve", "--root", str(root), "--no-pdf",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "build.py"),
+            "serve",
+            "--root",
+            str(root),
+            "--no-pdf",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/g001/handbook.html"
     try:
         wait_for(lambda: "<html" in fetch(url), 600)
@@ -209,18 +273,34 @@ def main() -> None:
         mkdocs_edit = mkdocs_serve_edits(site, args.rounds)
         our_edit = our_serve_edits(root, args.rounds)
     mkdocs_page, mkdocs_marginal, our_page = whole / 100, (whole - one) / 99, ours / pages
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; same 100 pages of Markdown chapters")
-    print(f"mkdocs build, 100 pages: {whole:.2f} s wall = {mkdocs_page * 1000:.1f} ms/page "
-          f"(marginal, startup removed: {mkdocs_marginal * 1000:.1f} ms/page)")
-    print(f"ours, 100 handbook.html pages: {ours:.2f} s = {our_page * 1000:.1f} ms/page; ratio ours/mkdocs "
-          f"{our_page / mkdocs_page:.2f} (marginal {our_page / mkdocs_marginal:.2f}); target <= 0.5")
-    print(f"mkdocs build, 100 pages holding what our handbook.html shows (written as Markdown): {full_whole:.2f} s "
-          f"= {full_whole * 10:.1f} ms/page; ratio ours/mkdocs {our_page / (full_whole / 100):.2f}")
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; same 100 pages of "
+        "Markdown chapters"
+    )
+    print(
+        f"mkdocs build, 100 pages: {whole:.2f} s wall = {mkdocs_page * 1000:.1f} ms/page "
+        f"(marginal, startup removed: {mkdocs_marginal * 1000:.1f} ms/page)"
+    )
+    print(
+        f"ours, 100 handbook.html pages: {ours:.2f} s = {our_page * 1000:.1f} ms/page; ratio "
+        "ours/mkdocs "
+        f"{our_page / mkdocs_page:.2f} (marginal {our_page / mkdocs_marginal:.2f}); target <= 0.5"
+    )
+    print(
+        f"mkdocs build, 100 pages holding what our handbook.html shows (written as Markdown): "
+        f"{full_whole:.2f} s "
+        f"= {full_whole * 10:.1f} ms/page; ratio ours/mkdocs {our_page / (full_whole / 100):.2f}"
+    )
     me, oe = statistics.median(mkdocs_edit), statistics.median(our_edit)
-    print(f"edit to visible over HTTP, mkdocs serve --dirty: median {me * 1000:.0f} ms "
-          f"(min {min(mkdocs_edit) * 1000:.0f}, max {max(mkdocs_edit) * 1000:.0f})")
-    print(f"edit to visible over HTTP, playpress serve:      median {oe * 1000:.0f} ms "
-          f"(min {min(our_edit) * 1000:.0f}, max {max(our_edit) * 1000:.0f}); ratio {oe / me:.2f}; target <= 0.2")
+    print(
+        f"edit to visible over HTTP, mkdocs serve --dirty: median {me * 1000:.0f} ms "
+        f"(min {min(mkdocs_edit) * 1000:.0f}, max {max(mkdocs_edit) * 1000:.0f})"
+    )
+    print(
+        f"edit to visible over HTTP, playpress serve:      median {oe * 1000:.0f} ms "
+        f"(min {min(our_edit) * 1000:.0f}, max {max(our_edit) * 1000:.0f}); ratio {oe / me:.2f}; "
+        "target <= 0.2"
+    )
 
 
 if __name__ == "__main__":

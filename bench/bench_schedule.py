@@ -34,17 +34,36 @@ from playpress.model import Group, Playbook, Slot, SopChange  # noqa: E402
 
 BASELINE = "eb2f0a1"  # the last commit with the version-1 expansion
 GROUPS, DAYS = 2000, 30
-V1_WHENS = ["daily 08:00", "weekdays 12:00", "mon,wed,fri 20:00", "weekends 10:00", "day 1 19:00",
-            "days 1-7 21:00"]
-CALENDAR_WHENS = ["workdays 11:30", "offdays 10:00", "holidays 09:00", "monthly 1,15 09:00",
-                  "1st sat 07:00", "every 2 weeks sat 09:00", "国庆 -1 20:00", "中秋 -1..0 20:00",
-                  "meetup -7..-1 20:00"]
+V1_WHENS = [
+    "daily 08:00",
+    "weekdays 12:00",
+    "mon,wed,fri 20:00",
+    "weekends 10:00",
+    "day 1 19:00",
+    "days 1-7 21:00",
+]
+CALENDAR_WHENS = [
+    "workdays 11:30",
+    "offdays 10:00",
+    "holidays 09:00",
+    "monthly 1,15 09:00",
+    "1st sat 07:00",
+    "every 2 weeks sat 09:00",
+    "国庆 -1 20:00",
+    "中秋 -1..0 20:00",
+    "meetup -7..-1 20:00",
+]
 
 
 def baseline_schedule():
     """schedule.py as it was at BASELINE, loaded as playpress.schedule_v1 (same model)."""
-    source = subprocess.run(["git", "show", f"{BASELINE}:playpress/schedule.py"], cwd=REPO,
-                            check=True, capture_output=True, text=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{BASELINE}:playpress/schedule.py"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     spec = importlib.util.spec_from_loader("playpress.schedule_v1", loader=None)
     module = importlib.util.module_from_spec(spec)
     module.__package__ = "playpress"
@@ -53,9 +72,19 @@ def baseline_schedule():
 
 
 def slots(whens: list[str]) -> tuple[Slot, ...]:
-    return tuple(Slot(id=f"s{n}", when=schedule.parse_when(w, schedule.ANY_NAME), post=f"p{n}",
-                      kind="content", owner="host", path="playbooks/p.md", line=n + 5, order=n)
-                 for n, w in enumerate(whens))
+    return tuple(
+        Slot(
+            id=f"s{n}",
+            when=schedule.parse_when(w, schedule.ANY_NAME),
+            post=f"p{n}",
+            kind="content",
+            owner="host",
+            path="playbooks/p.md",
+            line=n + 5,
+            order=n,
+        )
+        for n, w in enumerate(whens)
+    )
 
 
 def groups() -> list[Group]:
@@ -63,9 +92,18 @@ def groups() -> list[Group]:
     found = []
     for n in range(GROUPS):
         start = first + dt.timedelta(days=n % 150)
-        found.append(Group(slug=f"g{n}", path=f"content/groups/g{n}.md", name=f"G{n}", playbook="p",
-                           start=start, end=start + dt.timedelta(days=DAYS - 1),
-                           timezone="Asia/Shanghai", lang="zh"))
+        found.append(
+            Group(
+                slug=f"g{n}",
+                path=f"content/groups/g{n}.md",
+                name=f"G{n}",
+                playbook="p",
+                start=start,
+                end=start + dt.timedelta(days=DAYS - 1),
+                timezone="Asia/Shanghai",
+                lang="zh",
+            )
+        )
     return found
 
 
@@ -78,10 +116,12 @@ def cold() -> None:
 
 def main() -> None:
     v1 = baseline_schedule()
-    old_book = Playbook(slug="p", path="playbooks/p.md", title="P", type="interest",
-                        sop=slots(V1_WHENS))
-    new_book = Playbook(slug="p", path="playbooks/p.md", title="P", type="interest",
-                        sop=slots(CALENDAR_WHENS))
+    old_book = Playbook(
+        slug="p", path="playbooks/p.md", title="P", type="interest", sop=slots(V1_WHENS)
+    )
+    new_book = Playbook(
+        slug="p", path="playbooks/p.md", title="P", type="interest", sop=slots(CALENDAR_WHENS)
+    )
     every = groups()
     meetups = {g.slug: {"meetup": g.start + dt.timedelta(days=20)} for g in every}
     calendar = almanac.Almanac("CN")
@@ -107,8 +147,14 @@ def main() -> None:
         cn = almanac.almanac_for("CN")
         count = problems = 0
         for g in every:
-            found = schedule.expand_group(new_book, g, almanac=cn, events=meetups[g.slug],
-                                          changes=changes[g.slug], skip_on_holiday={"s1"})
+            found = schedule.expand_group(
+                new_book,
+                g,
+                almanac=cn,
+                events=meetups[g.slug],
+                changes=changes[g.slug],
+                skip_on_holiday={"s1"},
+            )
             count += len(found.occurrences)
             problems += sum(d.severity == "error" for d in found.diagnostics)
         return count, problems
@@ -117,15 +163,23 @@ def main() -> None:
     for g in every[:200]:
         old = [(o.slot.id, o.start) for o in v1.expand(old_book, g)]
         assert old == [(o.slot.id, o.start) for o in schedule.expand(old_book, g)], g.slug
-    counts = {"v1": run_v1(), "now, same slots": run_same(),
-              "now, calendar slots": run_calendar()[0]}
-    print(f"{GROUPS} groups x {DAYS} days; occurrences: " +
-          ", ".join(f"{name} {count}" for name, count in counts.items()) +
-          f"; errors in the calendar run: {run_calendar()[1]}")
+    counts = {
+        "v1": run_v1(),
+        "now, same slots": run_same(),
+        "now, calendar slots": run_calendar()[0],
+    }
+    print(
+        f"{GROUPS} groups x {DAYS} days; occurrences: "
+        + ", ".join(f"{name} {count}" for name, count in counts.items())
+        + f"; errors in the calendar run: {run_calendar()[1]}"
+    )
     rounds = 7
     times: dict[str, list[float]] = {name: [] for name in counts}
-    works: list[tuple[str, Callable[[], object]]] = [("v1", run_v1), ("now, same slots", run_same),
-                                                    ("now, calendar slots", run_calendar)]
+    works: list[tuple[str, Callable[[], object]]] = [
+        ("v1", run_v1),
+        ("now, same slots", run_same),
+        ("now, calendar slots", run_calendar),
+    ]
     for _ in range(rounds):  # interleaved: a burst of load hits all three alike
         for name, work in works:
             started = time.perf_counter()
@@ -134,8 +188,10 @@ def main() -> None:
     base = min(times["v1"])
     print(f"{'expansion':22} {'best ms':>9} {'median ms':>10} {'best / v1':>10} {'us/occ':>7}")
     for name, spent in times.items():
-        print(f"{name:22} {min(spent) * 1000:9.0f} {statistics.median(spent) * 1000:10.0f} "
-              f"{min(spent) / base:10.2f} {min(spent) / counts[name] * 1e6:7.2f}")
+        print(
+            f"{name:22} {min(spent) * 1000:9.0f} {statistics.median(spent) * 1000:10.0f} "
+            f"{min(spent) / base:10.2f} {min(spent) / counts[name] * 1e6:7.2f}"
+        )
 
 
 if __name__ == "__main__":

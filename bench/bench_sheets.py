@@ -28,9 +28,23 @@ import xlsxwriter  # noqa: E402
 
 ROWS, GROUPS, COLD_RUNS, WARM_RUNS = 2_000, 100, 7, 15
 PLAN_COLUMNS = ["slot", "date", "group", "商品", "价格", "原价", "限量", "图片", "卖点", "备注"]
-GROUP_COLUMNS = ["slug", "name", "playbook", "start", "days", "tags", "people.manager",
-                 "people.assistant", "vars.store", "vars.address", "vars.phone", "brand.color",
-                 "join_url", "plans", "sop_skip"]
+GROUP_COLUMNS = [
+    "slug",
+    "name",
+    "playbook",
+    "start",
+    "days",
+    "tags",
+    "people.manager",
+    "people.assistant",
+    "vars.store",
+    "vars.address",
+    "vars.phone",
+    "brand.color",
+    "join_url",
+    "plans",
+    "sop_skip",
+]
 
 
 def plan_rows() -> list[list[object]]:
@@ -39,24 +53,45 @@ def plan_rows() -> list[list[object]]:
     rows = []
     for n in range(ROWS):
         group = f"shop-{n % GROUPS:03d}" if n % 5 else f"tag:{rng.choice(['杭州', '上海'])}"
-        rows.append([rng.choice(["noon-flash", "morning-menu", "evening-deal"]),
-                     dt.date(2026, 12, 1) + dt.timedelta(days=n % 60), group, rng.choice(products),
-                     rng.choice([9.8, 16, 12.5, 29.9]), 39.9, rng.randint(10, 200),
-                     f"content/assets/products/p{n % 30:02d}.jpg",
-                     "果大汁多，产地直发，坏果包赔。" * rng.randint(1, 4),
-                     "" if n % 3 else "限自提"])
+        rows.append(
+            [
+                rng.choice(["noon-flash", "morning-menu", "evening-deal"]),
+                dt.date(2026, 12, 1) + dt.timedelta(days=n % 60),
+                group,
+                rng.choice(products),
+                rng.choice([9.8, 16, 12.5, 29.9]),
+                39.9,
+                rng.randint(10, 200),
+                f"content/assets/products/p{n % 30:02d}.jpg",
+                "果大汁多，产地直发，坏果包赔。" * rng.randint(1, 4),
+                "" if n % 3 else "限自提",
+            ]
+        )
     return rows
 
 
 def group_rows() -> list[list[object]]:
     rows = []
     for n in range(ROWS):
-        rows.append([f"store-{n:04d}", f"鲜果铺·{n:04d}号店", "fruit-shop",
-                     dt.date(2026, 12, 1) + dt.timedelta(days=n % 30), 28,
-                     "杭州；连锁" if n % 2 else "上海", f"manager-{n % 20}", f"assistant-{n % 20}",
-                     f"{n:04d}号店", f"文三路{n}号", f"0571-8800{n:04d}", "#C62828",
-                     f"https://example.com/j/{n}", "content/plans/fruit-selection.xlsx",
-                     "evening-deal" if n % 7 == 0 else ""])
+        rows.append(
+            [
+                f"store-{n:04d}",
+                f"鲜果铺·{n:04d}号店",
+                "fruit-shop",
+                dt.date(2026, 12, 1) + dt.timedelta(days=n % 30),
+                28,
+                "杭州；连锁" if n % 2 else "上海",
+                f"manager-{n % 20}",
+                f"assistant-{n % 20}",
+                f"{n:04d}号店",
+                f"文三路{n}号",
+                f"0571-8800{n:04d}",
+                "#C62828",
+                f"https://example.com/j/{n}",
+                "content/plans/fruit-selection.xlsx",
+                "evening-deal" if n % 7 == 0 else "",
+            ]
+        )
     return rows
 
 
@@ -78,11 +113,13 @@ def write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list[object
 
 def write_csv(path: Path, header: list[str], rows: list[list[object]], encoding: str) -> None:
     import csv
+
     with path.open("w", encoding=encoding, newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows([[v.isoformat() if isinstance(v, dt.date) else v for v in row]
-                          for row in rows])
+        writer.writerows(
+            [[v.isoformat() if isinstance(v, dt.date) else v for v in row] for row in rows]
+        )
 
 
 # The children: each prints {"import": s, "read": s, "rows": n}.
@@ -120,11 +157,16 @@ CHILD_END = 'print(json.dumps({"import": t1 - t0, "read": t2 - t1, "rows": len(r
 
 def cold(path: Path, variant: str, required: tuple) -> dict[str, float]:
     # What a build has imported before it reads a sheet (YAML, the validation) is not counted.
-    code = ("import json\nimport playpress.validate\n"
-            + f"PATH = {str(path)!r}\nREQUIRED = {required!r}\n" + CHILD[variant] + CHILD_END)
+    code = (
+        "import json\nimport playpress.validate\n"
+        + f"PATH = {str(path)!r}\nREQUIRED = {required!r}\n"
+        + CHILD[variant]
+        + CHILD_END
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
     return json.loads(out)
 
 
@@ -153,9 +195,12 @@ def warm(path: Path, required: tuple) -> dict[str, float]:
         read_sheets(str(path), raw, required)
 
     result = {}
-    for name, work in (("openpyxl", with_openpyxl), ("calamine", with_calamine),
-                       ("read_sheets", with_playpress_no_mapping),
-                       ("read_sheets + mappings", with_playpress)):
+    for name, work in (
+        ("openpyxl", with_openpyxl),
+        ("calamine", with_calamine),
+        ("read_sheets", with_playpress_no_mapping),
+        ("read_sheets + mappings", with_playpress),
+    ):
         times = []
         for _ in range(WARM_RUNS):
             started = time.perf_counter()
@@ -180,13 +225,17 @@ def main() -> None:
     write_xlsx(files["groups.xlsx (2,000 rows x 15)"][0], "杭州", GROUP_COLUMNS, groups)
     write_csv(work / "plan-utf8.csv", PLAN_COLUMNS, plan, "utf-8-sig")
     write_csv(work / "plan-gb18030.csv", PLAN_COLUMNS, plan, "gb18030")
-    print(f"machine: {os.cpu_count()} cores, load average before {os.getloadavg()[0]:.1f}, "
-          f"Python {sys.version.split()[0]}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average before {os.getloadavg()[0]:.1f}, "
+        f"Python {sys.version.split()[0]}"
+    )
     for label, (path, _) in files.items():
         print(f"{label}: {path.stat().st_size / 1024:.0f} kB")
 
-    print("\n## Cold: a fresh interpreter, import + read (median of "
-          f"{COLD_RUNS}, best in brackets), ms\n")
+    print(
+        "\n## Cold: a fresh interpreter, import + read (median of "
+        f"{COLD_RUNS}, best in brackets), ms\n"
+    )
     print("| file | variant | import | read | import + read |")
     print("|---|---|---:|---:|---:|")
     for label, (path, required) in files.items():
@@ -198,9 +247,11 @@ def main() -> None:
             imp = [r["import"] for r in results]
             read = [r["read"] for r in results]
             total = [r["import"] + r["read"] for r in results]
-            print(f"| {label} | {variant} | {ms(statistics.median(imp))} | "
-                  f"{ms(statistics.median(read))} ({ms(min(read))}) | "
-                  f"**{ms(statistics.median(total))}** ({ms(min(total))}) |")
+            print(
+                f"| {label} | {variant} | {ms(statistics.median(imp))} | "
+                f"{ms(statistics.median(read))} ({ms(min(read))}) | "
+                f"**{ms(statistics.median(total))}** ({ms(min(total))}) |"
+            )
 
     print(f"\n## Warm: one process, best of {WARM_RUNS}, ms\n")
     print("| file | openpyxl | calamine | read_sheets | read_sheets + mappings |")
@@ -210,6 +261,7 @@ def main() -> None:
         print(f"| {label} | " + " | ".join(ms(v) for v in result.values()) + " |")
 
     from playpress.load.sheets import read_sheets
+
     print("\n## CSV, warm, best of 15, ms\n")
     for name in ("plan-utf8.csv", "plan-gb18030.csv"):
         raw = (work / name).read_bytes()

@@ -28,7 +28,11 @@ from bench_build import groups_of_playbook, make_project  # noqa: E402
 from playpress.build import Options, build  # noqa: E402
 from playpress.commands.watch import QUIET_SECONDS, SETTLE_SECONDS  # noqa: E402
 
-POSTER_FILES = ("posters/opening-ceremony.png", "posters/sharing-session.png", "posters/graduation.png")
+POSTER_FILES = (
+    "posters/opening-ceremony.png",
+    "posters/sharing-session.png",
+    "posters/graduation.png",
+)
 
 
 def mtime(path: Path) -> int:
@@ -43,16 +47,33 @@ def wait_rewritten(paths: list[Path], before: dict[Path, int], timeout: float = 
     started = time.perf_counter()
     while any(mtime(p) <= before[p] for p in paths):
         if time.perf_counter() - started > timeout:
-            raise SystemExit(f"timed out waiting for {[str(p) for p in paths if mtime(p) <= before[p]][:3]}")
+            raise SystemExit(
+                f"timed out waiting for {[str(p) for p in paths if mtime(p) <= before[p]][:3]}"
+            )
         time.sleep(0.002)
     return time.perf_counter() - started
 
 
 @contextlib.contextmanager
 def watching(root: Path, out: Path, *flags: str) -> Iterator[Callable[[], None]]:
-    """`build.py watch` in its own process; yields a function that waits until it has printed nothing for a while."""
-    process = subprocess.Popen([sys.executable, str(REPO / "build.py"), "watch", "--root", str(root), "--out", str(out),
-                                *flags], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    """`build.py watch` in its own process; yields a function that waits until it has printed
+    nothing for a while."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "build.py"),
+            "watch",
+            "--root",
+            str(root),
+            "--out",
+            str(out),
+            *flags,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+    )
     last = [time.perf_counter()]
     lines: list[str] = []
 
@@ -75,7 +96,8 @@ def watching(root: Path, out: Path, *flags: str) -> Iterator[Callable[[], None]]
         idle()
         yield idle
     finally:
-        process.send_signal(signal.SIGINT)  # Ctrl-C, as an operator stops it: workers finish before it exits
+        # Ctrl-C, as an operator stops it: workers finish before it exits
+        process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
         if any("build failed" in line or "internal error" in line for line in lines):
             raise SystemExit("".join(lines[-20:]))
@@ -83,15 +105,24 @@ def watching(root: Path, out: Path, *flags: str) -> Iterator[Callable[[], None]]
 
 def rename_group(path: Path, number: int) -> None:
     text = path.read_text(encoding="utf-8")
-    lines = [f"name: 28考研英语起跑营-第{number}次保存" if line.startswith("name:") else line for line in text.split("\n")]
+    lines = [
+        f"name: 28考研英语起跑营-第{number}次保存" if line.startswith("name:") else line
+        for line in text.split("\n")
+    ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-PARTS = {"texts": ("welcome.txt", "rules.txt", "faq.txt"), "handbook page": ("handbook.html",),
-         "calendar": ("sop.html", "sop.csv", "sop.ics"), "posters": POSTER_FILES}
+PARTS = {
+    "texts": ("welcome.txt", "rules.txt", "faq.txt"),
+    "handbook page": ("handbook.html",),
+    "calendar": ("sop.html", "sop.csv", "sop.ics"),
+    "posters": POSTER_FILES,
+}
 
 
-def measure_group(root: Path, out: Path, idle: Callable[[], None], rounds: int) -> dict[str, list[float]]:
+def measure_group(
+    root: Path, out: Path, idle: Callable[[], None], rounds: int
+) -> dict[str, list[float]]:
     """Seconds from saving g001.md until each part of its outputs was rewritten."""
     group = "g001"
     times: dict[str, list[float]] = {part: [] for part in PARTS}
@@ -109,14 +140,19 @@ def measure_group(root: Path, out: Path, idle: Callable[[], None], rounds: int) 
 
 def measure_playbook(root: Path, out: Path, idle: Callable[[], None], rounds: int) -> list[float]:
     groups = groups_of_playbook(root, 1)
-    targets = [out / g / name for g in groups for name in ("welcome.txt", "rules.txt", "faq.txt", "sop.ics", "sop.csv",
-                                                          "sop.html")]
+    targets = [
+        out / g / name
+        for g in groups
+        for name in ("welcome.txt", "rules.txt", "faq.txt", "sop.ics", "sop.csv", "sop.html")
+    ]
     path = root / "playbooks/exam-1.md"
     times = []
     for number in range(rounds):
         before = {p: mtime(p) for p in targets}
         text = path.read_text(encoding="utf-8")
-        path.write_text(text.replace("summary: >-\n", f"summary: >-\n  第{number}版。\n", 1), encoding="utf-8")
+        path.write_text(
+            text.replace("summary: >-\n", f"summary: >-\n  第{number}版。\n", 1), encoding="utf-8"
+        )
         times.append(wait_rewritten(targets, before))
         idle()
     return times
@@ -135,9 +171,12 @@ def measure_pdf(root: Path, out: Path, idle: Callable[[], None], rounds: int) ->
 
 def row(name: str, times: list[float], target: float) -> tuple[str, str, str]:
     median = statistics.median(times)
-    return (name, f"{median * 1000:.0f} ms",
-            f"each {', '.join(f'{t * 1000:.0f}' for t in times)} ms; target < {target * 1000:.0f} ms: "
-            f"{'met' if median < target else 'NOT met'}")
+    return (
+        name,
+        f"{median * 1000:.0f} ms",
+        f"each {', '.join(f'{t * 1000:.0f}' for t in times)} ms; target < {target * 1000:.0f} ms: "
+        f"{'met' if median < target else 'NOT met'}",
+    )
 
 
 def main() -> None:
@@ -153,16 +192,41 @@ def main() -> None:
         with watching(root, out, "--no-pdf") as idle:
             parts = measure_group(root, out, idle, args.rounds)
             rows.append(row("save one group -> its texts on disk", parts["texts"], 0.1))
-            rows.append(row("save one group -> also its handbook.html", parts["handbook page"], 0.1))
-            rows.append(row("save one group -> also its calendar (sop.html, csv, ics)", parts["calendar"], 0.1))
+            rows.append(
+                row("save one group -> also its handbook.html", parts["handbook page"], 0.1)
+            )
+            rows.append(
+                row(
+                    "save one group -> also its calendar (sop.html, csv, ics)",
+                    parts["calendar"],
+                    0.1,
+                )
+            )
             rows.append(row("save one group -> also its 3 posters", parts["posters"], 0.3))
-            rows.append(row("save a playbook of 20 groups -> their texts and calendars", measure_playbook(root, out, idle, args.rounds), 1.0))
+            rows.append(
+                row(
+                    "save a playbook of 20 groups -> their texts and calendars",
+                    measure_playbook(root, out, idle, args.rounds),
+                    1.0,
+                )
+            )
         if not args.skip_pdf:
-            build(Options(root, out, pdf=True, only=("g001",)))  # every group still read and validated; one PDF made
+            # every group still read and validated; one PDF made
+            build(Options(root, out, pdf=True, only=("g001",)))
             with watching(root, out, "--only", "g001") as idle:
-                rows.append(row("save one group -> its handbook PDF (3 posters inside)", measure_pdf(root, out, idle, max(3, args.rounds - 1)), 2.0))
-    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; `build.py watch` in its own process; "
-          f"a finished write waits {SETTLE_SECONDS * 1000:.0f} ms, other events {QUIET_SECONDS * 1000:.0f} ms")
+                rows.append(
+                    row(
+                        "save one group -> its handbook PDF (3 posters inside)",
+                        measure_pdf(root, out, idle, max(3, args.rounds - 1)),
+                        2.0,
+                    )
+                )
+    print(
+        f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; `build.py watch` in "
+        "its own process; "
+        f"a finished write waits {SETTLE_SECONDS * 1000:.0f} ms, other events "
+        f"{QUIET_SECONDS * 1000:.0f} ms"
+    )
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>8}  {note}")

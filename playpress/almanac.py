@@ -77,6 +77,7 @@ class _Year:
 
 # ---------------------------------------------------------------------------- shipped data
 
+
 @cache
 def shipped(name: str) -> dict[str, dict[str, Any]]:
     """A data file of playpress/data (festivals, promo, cn), as YAML gives it."""
@@ -181,8 +182,9 @@ def _lib_calendar(country: str, year: int, lang: str, observed: bool) -> dict[dt
     # Always a language: without one, gettext reads the machine's locale (same inputs, same bytes).
     language = wanted[0] if wanted else default
     try:
-        found = holidays.country_holidays(code, subdiv=subdiv or None, years=year,
-                                          language=language, observed=observed)
+        found = holidays.country_holidays(
+            code, subdiv=subdiv or None, years=year, language=language, observed=observed
+        )
     except (NotImplementedError, ValueError, KeyError):
         return {}
     return {date: str(name) for date, name in found.items()}
@@ -193,6 +195,7 @@ def _lib_years(country: str) -> range:
 
 
 # ---------------------------------------------------------------------------- lunar calendar
+
 
 @lru_cache(maxsize=4096)
 def lunar_day(year: int, month: int, day: int) -> dt.date | None:
@@ -222,6 +225,7 @@ def solar_term(year: int, term: str) -> dt.date | None:
 
 
 # ---------------------------------------------------------------------------- named dates
+
 
 @dataclass(frozen=True)
 class _Spec:
@@ -291,6 +295,7 @@ def shipped_display_names() -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------- the almanac
 
+
 class Almanac:
     """The calendar of one country (or of none) with a project's own years and names.
 
@@ -301,8 +306,11 @@ class Almanac:
     def __init__(self, country: str = "", calendars: Calendars | None = None):
         self.country = str(country or "").strip().upper()
         self.calendars = calendars or Calendars()
-        self._user_years = {y.year: y for y in self.calendars.years
-                            if y.country.strip().upper() == self.country and self.country}
+        self._user_years = {
+            y.year: y
+            for y in self.calendars.years
+            if y.country.strip().upper() == self.country and self.country
+        }
         self._years: dict[int, _Year] = {}
         self._spans: dict[tuple[dt.date, dt.date, str], tuple[tuple[bool, str], ...]] = {}
         self._diffs: dict[tuple[dt.date, dt.date], tuple[Difference, ...]] = {}
@@ -310,8 +318,9 @@ class Almanac:
         self._dates: dict[tuple[str, int], tuple[dt.date, ...]] = {}
         self._own: dict[str, _Spec] = {}
         for named in self.calendars.names:
-            spec = _Spec(HolidayName.same(named.name), "calendar", dates=named.dates,
-                         yearly=named.yearly)
+            spec = _Spec(
+                HolidayName.same(named.name), "calendar", dates=named.dates, yearly=named.yearly
+            )
             self._own[name_key(named.name)] = spec
 
     # -- days -----------------------------------------------------------------------------
@@ -349,8 +358,12 @@ class Almanac:
             while date <= end:
                 table = self.year(date.year)
                 name = table.holidays.get(date)
-                days.append(((date.weekday() < 5) != (date in table.flipped),
-                             name.in_lang(lang) if name else ""))
+                days.append(
+                    (
+                        (date.weekday() < 5) != (date in table.flipped),
+                        name.in_lang(lang) if name else "",
+                    )
+                )
                 date += _ONE_DAY
             found = self._spans[key] = tuple(days)
         return found
@@ -417,8 +430,9 @@ class Almanac:
                     table.flipped = _flipped(table.holidays, table.makeup)
         return table
 
-    def _user_days(self, year: int) -> tuple[dict[dt.date, HolidayName],
-                                             dict[dt.date, tuple[HolidayName, bool]]]:
+    def _user_days(
+        self, year: int
+    ) -> tuple[dict[dt.date, HolidayName], dict[dt.date, tuple[HolidayName, bool]]]:
         given = self._user_years[year]
         days_off: dict[dt.date, HolidayName] = {}
         for name, dates in given.holidays:
@@ -441,8 +455,11 @@ class Almanac:
                 days_off = {d: _cn_holiday_name(n) for d, n in official_off.get(year, {}).items()}
                 work = {d: _cn_holiday_name(n) for d, n in official_work.get(year, {}).items()}
                 # the blocks of the next and last year too, for make-up days across new year
-                near = {d: _cn_holiday_name(n) for y in (year - 1, year + 1)
-                        for d, n in official_off.get(y, {}).items()}
+                near = {
+                    d: _cn_holiday_name(n)
+                    for y in (year - 1, year + 1)
+                    for d, n in official_off.get(y, {}).items()
+                }
                 makeup = _makeup_days({**near, **days_off}, work)
                 return _Year(True, source, days_off, makeup, _flipped(days_off, makeup))
             by_key = _cn_names()[0]
@@ -457,13 +474,17 @@ class Almanac:
         if year not in _lib_years(self.country):
             return _Year(False, "", {}, {}, frozenset())
         by_lang = {lang: _lib_calendar(self.country, year, lang, observed=True) for lang in LANGS}
-        days_off = {date: HolidayName(by_lang["zh"].get(date, name), by_lang["en"].get(date, name),
-                                      by_lang["es"].get(date, name))
-                    for date, name in by_lang["en"].items()}
+        days_off = {
+            date: HolidayName(
+                by_lang["zh"].get(date, name),
+                by_lang["en"].get(date, name),
+                by_lang["es"].get(date, name),
+            )
+            for date, name in by_lang["en"].items()
+        }
         import holidays
 
-        return _Year(True, f"holidays {holidays.__version__}", days_off, {},
-                     _flipped(days_off, {}))
+        return _Year(True, f"holidays {holidays.__version__}", days_off, {}, _flipped(days_off, {}))
 
     def _holiday_name(self, name: str) -> HolidayName:
         if self.country == "CN":
@@ -482,8 +503,12 @@ class Almanac:
             found.setdefault(named.name, "calendar")
         if self.country == "CN":
             for key, entry in shipped("cn").items():
-                for alias in (key, entry.get("en", ""), entry.get("es", ""),
-                              *entry.get("aliases", ())):
+                for alias in (
+                    key,
+                    entry.get("en", ""),
+                    entry.get("es", ""),
+                    *entry.get("aliases", ()),
+                ):
                     if alias:
                         found.setdefault(str(alias), "holiday")
         elif self.country:
@@ -493,8 +518,12 @@ class Almanac:
                         found.setdefault(alias, "holiday")
         for data, kind in (("festivals", "festival"), ("promo", "promo")):
             for key, entry in shipped(data).items():
-                for alias in (key, entry.get("en", ""), entry.get("es", ""),
-                              *entry.get("aliases", ())):
+                for alias in (
+                    key,
+                    entry.get("en", ""),
+                    entry.get("es", ""),
+                    *entry.get("aliases", ()),
+                ):
                     if alias:
                         found.setdefault(str(alias), kind)
         return found
@@ -561,14 +590,17 @@ class Almanac:
             return found
         found = {}
         if year in _lib_years(self.country):
-            by_lang = {lang: _lib_calendar(self.country, year, lang, observed=False)
-                       for lang in LANGS}
+            by_lang = {
+                lang: _lib_calendar(self.country, year, lang, observed=False) for lang in LANGS
+            }
             for date in sorted(by_lang["en"]):
-                parts = {lang: by_lang[lang].get(date, by_lang["en"][date]).split("; ")
-                         for lang in LANGS}
+                parts = {
+                    lang: by_lang[lang].get(date, by_lang["en"][date]).split("; ") for lang in LANGS
+                }
                 for index, english in enumerate(parts["en"]):
-                    display = HolidayName(*(parts[lang][min(index, len(parts[lang]) - 1)]
-                                            for lang in LANGS))
+                    display = HolidayName(
+                        *(parts[lang][min(index, len(parts[lang]) - 1)] for lang in LANGS)
+                    )
                     spellings = {display.zh, display.en, display.es}
                     if english.endswith(" Day") and len(english) > 4:
                         spellings.add(english[:-4])
@@ -582,9 +614,10 @@ class Almanac:
         return found
 
 
-def _makeup_days(days_off: Mapping[dt.date, HolidayName],
-                 workdays: Mapping[dt.date, HolidayName | None],
-                 ) -> dict[dt.date, tuple[HolidayName, bool]]:
+def _makeup_days(
+    days_off: Mapping[dt.date, HolidayName],
+    workdays: Mapping[dt.date, HolidayName | None],
+) -> dict[dt.date, tuple[HolidayName, bool]]:
     """Which holiday each make-up workday serves (the given one, else the nearest day off),
     and whether it comes after that holiday's days off."""
     makeup: dict[dt.date, tuple[HolidayName, bool]] = {}
@@ -599,11 +632,13 @@ def _makeup_days(days_off: Mapping[dt.date, HolidayName],
     return makeup
 
 
-def _flipped(days_off: Mapping[dt.date, HolidayName],
-             makeup: Mapping[dt.date, object]) -> frozenset[dt.date]:
+def _flipped(
+    days_off: Mapping[dt.date, HolidayName], makeup: Mapping[dt.date, object]
+) -> frozenset[dt.date]:
     """The weekdays off and the weekend days worked."""
-    return frozenset({d for d in days_off if d.weekday() < 5}
-                     | {d for d in makeup if d.weekday() >= 5})
+    return frozenset(
+        {d for d in days_off if d.weekday() < 5} | {d for d in makeup if d.weekday() >= 5}
+    )
 
 
 @lru_cache(maxsize=64)
@@ -619,8 +654,9 @@ _MONTH_DAY = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
 DATES_HINT = "write dates as YYYY-MM-DD, a run of days as YYYY-MM-DD..YYYY-MM-DD"
 
 
-def parse_dates(value: object, yearly: bool = False) -> tuple[tuple[dt.date, ...],
-                                                              tuple[tuple[int, int], ...]]:
+def parse_dates(
+    value: object, yearly: bool = False
+) -> tuple[tuple[dt.date, ...], tuple[tuple[int, int], ...]]:
     """Dates as YAML gives them: a date, 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD', a list of
     those, and (with `yearly`) 'MM-DD' for every year. Raises ValueError saying what is wrong."""
     items = value if isinstance(value, list | tuple) else [value]
@@ -657,8 +693,9 @@ def _iso(text: str) -> dt.date:
         raise ValueError(f"'{text}' is not a date") from None
 
 
-def read_calendars(files_data: Iterable[tuple[str, object]]) -> tuple[Calendars,
-                                                                     list[CalendarProblem]]:
+def read_calendars(
+    files_data: Iterable[tuple[str, object]],
+) -> tuple[Calendars, list[CalendarProblem]]:
     """content/calendars/*.yml as YAML gives them (path, data), merged into one Calendars.
 
     A name or a country-year given twice is a problem naming both files; the first one wins.
@@ -670,27 +707,49 @@ def read_calendars(files_data: Iterable[tuple[str, object]]) -> tuple[Calendars,
         if data is None:
             continue
         if not isinstance(data, dict):
-            problems.append(CalendarProblem(path, "", "a calendars file is a mapping",
-                                            "write 'names:' and/or 'years:' at the top"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    "",
+                    "a calendars file is a mapping",
+                    "write 'names:' and/or 'years:' at the top",
+                )
+            )
             continue
         for key in data:
             if key not in ("names", "years"):
-                problems.append(CalendarProblem(path, str(key), f"unknown key '{key}'",
-                                                "a calendars file has 'names:' and 'years:'"))
+                problems.append(
+                    CalendarProblem(
+                        path,
+                        str(key),
+                        f"unknown key '{key}'",
+                        "a calendars file has 'names:' and 'years:'",
+                    )
+                )
         for named in _read_names(path, data.get("names"), problems):
             if name_key(named.name) in names:
                 first = names[name_key(named.name)]
-                problems.append(CalendarProblem(
-                    path, f"names.{named.name}",
-                    f"name '{named.name}' is also given in {first.path}", "give each name once"))
+                problems.append(
+                    CalendarProblem(
+                        path,
+                        f"names.{named.name}",
+                        f"name '{named.name}' is also given in {first.path}",
+                        "give each name once",
+                    )
+                )
             else:
                 names[name_key(named.name)] = named
         for index, year in _read_years(path, data.get("years"), problems):
             where = (year.country, year.year)
             if where in years:
-                problems.append(CalendarProblem(path, f"years[{index}]",
-                                                f"{year.country} {year.year} is also given in "
-                                                f"{years[where].path}", "give each year once"))
+                problems.append(
+                    CalendarProblem(
+                        path,
+                        f"years[{index}]",
+                        f"{year.country} {year.year} is also given in {years[where].path}",
+                        "give each year once",
+                    )
+                )
             else:
                 years[where] = year
     return Calendars(tuple(names.values()), tuple(years.values())), problems
@@ -700,8 +759,14 @@ def _read_names(path: str, data: object, problems: list[CalendarProblem]) -> lis
     if data is None:
         return []
     if not isinstance(data, dict):
-        problems.append(CalendarProblem(path, "names", "'names' is a mapping of name -> dates",
-                                        "e.g. names: {店庆: [2026-12-18, 2027-12-18]}"))
+        problems.append(
+            CalendarProblem(
+                path,
+                "names",
+                "'names' is a mapping of name -> dates",
+                "e.g. names: {店庆: [2026-12-18, 2027-12-18]}",
+            )
+        )
         return []
     found = []
     for name, value in data.items():
@@ -709,64 +774,110 @@ def _read_names(path: str, data: object, problems: list[CalendarProblem]) -> lis
         try:
             dates, yearly = parse_dates(value, yearly=True)
         except ValueError as exc:
-            problems.append(CalendarProblem(path, f"names.{name}", f"names.{name}: {exc}",
-                                            DATES_HINT + ", or MM-DD for every year"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    f"names.{name}",
+                    f"names.{name}: {exc}",
+                    DATES_HINT + ", or MM-DD for every year",
+                )
+            )
             continue
         if not name or re.search(r"\s[+-]?\d+$|,|\s\d{1,2}:\d{2}$", name):
-            problems.append(CalendarProblem(path, f"names.{name}",
-                                            f"'{name}' cannot be a name in 'when'",
-                                            "use a name without commas, a trailing number or time"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    f"names.{name}",
+                    f"'{name}' cannot be a name in 'when'",
+                    "use a name without commas, a trailing number or time",
+                )
+            )
             continue
         found.append(NamedDate(name, dates, yearly, path))
     return found
 
 
-def _read_years(path: str, data: object,
-                problems: list[CalendarProblem]) -> list[tuple[int, CalendarYear]]:
+def _read_years(
+    path: str, data: object, problems: list[CalendarProblem]
+) -> list[tuple[int, CalendarYear]]:
     if data is None:
         return []
     if not isinstance(data, list):
-        problems.append(CalendarProblem(path, "years", "'years' is a list",
-                                        "e.g. years: [{country: CN, year: 2027, holidays: {...}}]"))
+        problems.append(
+            CalendarProblem(
+                path,
+                "years",
+                "'years' is a list",
+                "e.g. years: [{country: CN, year: 2027, holidays: {...}}]",
+            )
+        )
         return []
     found = []
     for index, entry in enumerate(data):
         where = f"years[{index}]"
         if not isinstance(entry, dict):
-            problems.append(CalendarProblem(path, where, f"{where} is not a mapping",
-                                            "write {country: CN, year: 2027, holidays: {...}, "
-                                            "workdays: [...]}"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    where,
+                    f"{where} is not a mapping",
+                    "write {country: CN, year: 2027, holidays: {...}, workdays: [...]}",
+                )
+            )
             continue
         unknown = [k for k in entry if k not in ("country", "year", "holidays", "workdays")]
         for key in unknown:
-            problems.append(CalendarProblem(path, f"{where}.{key}",
-                                            f"unknown key '{key}' in {where}",
-                                            "a year has country, year, holidays and workdays"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    f"{where}.{key}",
+                    f"unknown key '{key}' in {where}",
+                    "a year has country, year, holidays and workdays",
+                )
+            )
         country = str(entry.get("country", "")).strip().upper()
         problem = country_problem(country) if country else f"{where} has no 'country'"
         year = entry.get("year")
         if problem:
-            problems.append(CalendarProblem(path, f"{where}.country", problem,
-                                            "use an ISO country code such as CN, US, MX, ES"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    f"{where}.country",
+                    problem,
+                    "use an ISO country code such as CN, US, MX, ES",
+                )
+            )
             continue
         if not isinstance(year, int) or isinstance(year, bool) or not 1900 < year < 2200:
-            problems.append(CalendarProblem(path, f"{where}.year", f"{where}.year is not a year",
-                                            "write the year as a number, e.g. year: 2027"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    f"{where}.year",
+                    f"{where}.year is not a year",
+                    "write the year as a number, e.g. year: 2027",
+                )
+            )
             continue
         holidays: list[tuple[str, tuple[dt.date, ...]]] = []
         given = entry.get("holidays") or {}
         if not isinstance(given, dict):
-            problems.append(CalendarProblem(path, f"{where}.holidays",
-                                            "'holidays' is a mapping of holiday name -> days off",
-                                            "e.g. holidays: {春节: [2027-02-06..2027-02-13]}"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    f"{where}.holidays",
+                    "'holidays' is a mapping of holiday name -> days off",
+                    "e.g. holidays: {春节: [2027-02-06..2027-02-13]}",
+                )
+            )
             given = {}
         ok = True
         for name, value in given.items():
             try:
                 dates = parse_dates(value)[0]
             except ValueError as exc:
-                problems.append(CalendarProblem(path, f"{where}.holidays.{name}", str(exc),
-                                                DATES_HINT))
+                problems.append(
+                    CalendarProblem(path, f"{where}.holidays.{name}", str(exc), DATES_HINT)
+                )
                 ok = False
                 continue
             holidays.append((str(name), dates))
@@ -778,14 +889,25 @@ def _read_years(path: str, data: object,
         off = {d for _, dates in holidays for d in dates}
         for date in workdays:
             if date in off:
-                problems.append(CalendarProblem(path, f"{where}.workdays",
-                                                f"{date} is both a day off and a workday",
-                                                "list it under holidays or workdays, not both"))
+                problems.append(
+                    CalendarProblem(
+                        path,
+                        f"{where}.workdays",
+                        f"{date} is both a day off and a workday",
+                        "list it under holidays or workdays, not both",
+                    )
+                )
                 ok = False
         outside = sorted(d for d in off | set(workdays) if abs(d.year - year) > 1)
         if outside:
-            problems.append(CalendarProblem(path, where, f"{outside[0]} is not near {year}",
-                                            f"give the days of {year}'s schedule"))
+            problems.append(
+                CalendarProblem(
+                    path,
+                    where,
+                    f"{outside[0]} is not near {year}",
+                    f"give the days of {year}'s schedule",
+                )
+            )
             ok = False
         if ok:
             found.append((index, CalendarYear(country, year, tuple(holidays), workdays, path)))

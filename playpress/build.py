@@ -44,7 +44,8 @@ class Options:
     pdf: bool = True
     jobs: int = 0  # 0: every core
     strict: bool = False
-    upto: int = PDF  # the last stage built now; watch builds texts and pages first, then posters, then PDFs
+    # the last stage built now; watch builds texts and pages first, then posters, then PDFs
+    upto: int = PDF
 
 
 @dataclass
@@ -55,13 +56,16 @@ class Result:
     current: int = 0
     seconds: float = 0.0
     bug: str = ""  # a traceback: the engine failed, not the project
-    deferred: list[str] = field(default_factory=list)  # not current, left for a call with a later `upto`
+    # not current, left for a call with a later `upto`
+    deferred: list[str] = field(default_factory=list)
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.bug) or self.report.failed(strict)
 
 
-def build(options: Options, session: Session | None = None, progress: Progress | None = None) -> Result:
+def build(
+    options: Options, session: Session | None = None, progress: Progress | None = None
+) -> Result:
     """Build the project: nothing is written unless every file validates.
 
     `session` holds what a watch session keeps between builds; `progress(what, count, processes)`
@@ -89,7 +93,8 @@ def build(options: Options, session: Session | None = None, progress: Progress |
                 withdraw(stale, state, options, result)  # a stale PDF never looks current
                 continue
             announce(progress, stage, stale, options)
-            outcomes = render_and_write(project, theme, stale, table, options, session)  # each file atomically
+            # each file atomically
+            outcomes = render_and_write(project, theme, stale, table, options, session)
             record(outcomes, state, result)  # what each output read, for the next build
             state.forget_hashes_under(options.out)
         if not options.only:
@@ -103,11 +108,16 @@ def build(options: Options, session: Session | None = None, progress: Progress |
 
 # --- the stages, in the order build() calls them -----------------------------------------------
 
+
 def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:
     """The build state of dist/, with the folder listings the index depends on as inputs."""
     state = BuildState(options.out, Path(project.root), session)
-    state.set_virtual("listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR)))
-    state.set_virtual("listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)))
+    state.set_virtual(
+        "listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR))
+    )
+    state.set_virtual(
+        "listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR))
+    )
     return state
 
 
@@ -124,7 +134,8 @@ def pick_stale(outputs: list[Output], state: BuildState, result: Result) -> list
 
 
 def withdraw(stale: list[Output], state: BuildState, options: Options, result: Result) -> None:
-    """Stale outputs of a stage not built now: left for a later pass, and a PDF removed meanwhile."""
+    """Stale outputs of a stage not built now: left for a later pass, and a PDF removed
+    meanwhile."""
     for output in stale:
         if output.stage != PDF or options.pdf:
             result.deferred.append(output.path)
@@ -148,9 +159,16 @@ class Outcome:
     warnings: list[Diagnostic] = field(default_factory=list)
 
 
-def render_and_write(project: Project, theme: Theme, batch: list[Output], table: dict[str, LazyRenderer],
-                     options: Options, session: Session) -> Iterable[Outcome]:
-    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the cores.
+def render_and_write(
+    project: Project,
+    theme: Theme,
+    batch: list[Output],
+    table: dict[str, LazyRenderer],
+    options: Options,
+    session: Session,
+) -> Iterable[Outcome]:
+    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the
+    cores.
 
     After a save, what a preview shows comes first (the kinds' `after_save` order)."""
     batch = sorted(batch, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
@@ -163,7 +181,8 @@ def render_and_write(project: Project, theme: Theme, batch: list[Output], table:
 
 
 def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:
-    """Each output written, with what it read; a failed one forgotten, so the next build tries again."""
+    """Each output written, with what it read; a failed one forgotten, so the next build tries
+    again."""
     for outcome in outcomes:
         path = outcome.output.path
         result.report.extend(outcome.warnings)
@@ -179,7 +198,8 @@ def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> No
 
 
 def prune(outputs: list[Output], state: BuildState, options: Options, result: Result) -> None:
-    """Remove the files of outputs the project no longer declares (a group deleted, a poster renamed)."""
+    """Remove the files of outputs the project no longer declares (a group deleted, a poster
+    renamed)."""
     declared = {o.path for o in outputs}
     for path in sorted(set(state.outputs) - declared):
         if remove_output(options.out, path):
@@ -189,8 +209,16 @@ def prune(outputs: list[Output], state: BuildState, options: Options, result: Re
 
 # --- rendering -----------------------------------------------------------------------------------
 
-def render_one(project: Project, theme: Theme, output: Output, table: dict[str, LazyRenderer], out_dir: Path,
-               session: Session, write: bool = True) -> Outcome:
+
+def render_one(
+    project: Project,
+    theme: Theme,
+    output: Output,
+    table: dict[str, LazyRenderer],
+    out_dir: Path,
+    session: Session,
+    write: bool = True,
+) -> Outcome:
     """Render one output to memory, write it atomically, and say what it read."""
     job = Job(project, theme, output, out_dir, session)
     outcome = Outcome(output)
@@ -214,13 +242,16 @@ def processes(options: Options, batch: list[Output]) -> int:
     return min(options.jobs or os.cpu_count() or 1, len(batch))
 
 
-# What a pool worker renders with: inherited from the build when the worker forks, set once per worker.
+# What a pool worker renders with: inherited from the build when the worker forks, set once per
+# worker.
 _WORKER: tuple[Project, Theme, dict[str, LazyRenderer], Path, Session] | None = None
 
 
-def _start_worker(project: Project, theme: Theme, table: dict[str, LazyRenderer], out_dir: Path,
-                  session: Session) -> None:
-    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had set."""
+def _start_worker(
+    project: Project, theme: Theme, table: dict[str, LazyRenderer], out_dir: Path, session: Session
+) -> None:
+    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had
+    set."""
     global _WORKER
     _WORKER = (project, theme, table, out_dir, session)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -232,18 +263,31 @@ def _render_in_worker(output: Output) -> Outcome:
     return render_one(project, theme, output, table, out_dir, session)
 
 
-def render_in_pool(project: Project, theme: Theme, batch: list[Output], table: dict[str, LazyRenderer],
-                   out_dir: Path, session: Session, jobs: int) -> Iterable[Outcome]:
-    """Fork workers that inherit the validated project (nothing is pickled); each writes its own file."""
+def render_in_pool(
+    project: Project,
+    theme: Theme,
+    batch: list[Output],
+    table: dict[str, LazyRenderer],
+    out_dir: Path,
+    session: Session,
+    jobs: int,
+) -> Iterable[Outcome]:
+    """Fork workers that inherit the validated project (nothing is pickled); each writes its own
+    file."""
     context = multiprocessing.get_context("fork")
-    with context.Pool(min(jobs, len(batch)), initializer=_start_worker,
-                      initargs=(project, theme, table, out_dir, session)) as pool:
+    with context.Pool(
+        min(jobs, len(batch)),
+        initializer=_start_worker,
+        initargs=(project, theme, table, out_dir, session),
+    ) as pool:
         yield from pool.imap(_render_in_worker, batch, chunksize=1)
 
 
 def warm_up(options: Options, session: Session) -> None:
-    """Render one group's texts, pages and posters as build() does, to memory only (nothing written or
-    recorded): modules imported, templates compiled, fonts opened, so that a watch session's first save
+    """Render one group's texts, pages and posters as build() does, to memory only (nothing written
+    or
+    recorded): modules imported, templates compiled, fonts opened, so that a watch session's first
+    save
     is as quick as the next ones. The PDF engine is imported; a PDF is too long to make ahead."""
     project = load_project(options.root, session).project  # the build's own, from the session
     if project is None:
@@ -256,7 +300,8 @@ def warm_up(options: Options, session: Session) -> None:
     outputs = [o for o in outputs if o.stage < PDF]
     first = outputs[0].group if outputs else ""
     for output in [o for o in outputs if o.group == first] + [o for o in outputs if not o.group]:
-        render_one(project, theme, output, table, options.out, session, write=False)  # problems: the build's to tell
+        # problems: the build's to tell
+        render_one(project, theme, output, table, options.out, session, write=False)
 
 
 # --- what makes outputs current ------------------------------------------------------------------

@@ -52,7 +52,8 @@ class Site:
     base_url: str = ""
     limits: Limits = Limits()
     reminder_minutes: int = 10
-    fingerprint: str = field(default="", compare=False)  # a hash of what it was read from (see load)
+    # a hash of what it was read from (see load)
+    fingerprint: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,8 @@ class Playbook:
     metrics: Metrics | None = None
     body: str = ""
     body_line: int = 0
-    fingerprint: str = field(default="", compare=False)  # a hash of what it was read from (see load)
+    # a hash of what it was read from (see load)
+    fingerprint: str = field(default="", compare=False)
 
     def role(self, role_id: str) -> Role | None:
         return next((r for r in self.roles if r.id == role_id), None)
@@ -235,7 +237,8 @@ class Group:
     body: str = ""
     body_line: int = 0
     key_lines: Mapping[str, int] = field(default_factory=dict)  # line of each front matter key
-    fingerprint: str = field(default="", compare=False)  # a hash of what it was read from (see load)
+    # a hash of what it was read from (see load)
+    fingerprint: str = field(default="", compare=False)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
@@ -333,13 +336,16 @@ class Calendars:
 
 @dataclass(frozen=True)
 class ThemeFiles:
-    """The theme's settings, labels and poster layouts, read and checked (templates are found as used)."""
+    """The theme's settings, labels and poster layouts, read and checked (templates are found as
+    used)."""
 
     dirs: tuple[str, ...]  # absolute folders searched in order: project theme, then built-in
     poster_layouts: tuple[str, ...] = ()  # in order: the first is the default
-    fonts: Mapping[str, str] = field(default_factory=dict)  # role -> "path#face" (theme.yml `fonts:`)
+    # role -> "path#face" (theme.yml `fonts:`)
+    fonts: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # language -> words
-    layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # layout name -> its boxes
+    # layout name -> its boxes
+    layouts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

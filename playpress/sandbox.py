@@ -59,8 +59,15 @@ class _Bounded(NodeTransformer):
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Filter:
         self.generic_visit(node)
-        return nodes.Filter(nodes.List(node.nodes, lineno=node.lineno), "pp_joined", [], [], None, None,
-                            lineno=node.lineno)
+        return nodes.Filter(
+            nodes.List(node.nodes, lineno=node.lineno),
+            "pp_joined",
+            [],
+            [],
+            None,
+            None,
+            lineno=node.lineno,
+        )
 
 
 WIDE_FIELD = re.compile(rf"\{{[^{{}}]*:[^{{}}]*\d{{{_WIDE},}}[^{{}}]*\}}")
@@ -85,23 +92,34 @@ class BoundedEnvironment(SandboxedEnvironment):
         def joined(eval_context: Any, parts: list[Any]) -> str:
             if sum(len(str(part)) for part in parts) > limit:
                 raise LimitExceeded(f"'~' would make a text more than {limit:,} characters long")
-            return markup_join(parts) if eval_context.autoescape else str_join(parts)  # type: ignore[no-any-return]
+            # type: ignore[no-any-return]
+            return markup_join(parts) if eval_context.autoescape else str_join(parts)
 
         self.filters["pp_counted"] = counted
         self.filters["pp_joined"] = joined
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        return _Bounded().visit(super()._parse(source, name, filename))  # type: ignore[no-any-return]
+        # type: ignore[no-any-return]
+        return _Bounded().visit(super()._parse(source, name, filename))
 
     def call(self, context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Calls a template may make (a theme's `labels.x.format(n=3)`), none of them able to grow a text
+        """Calls a template may make (a theme's `labels.x.format(n=3)`), none of them able to grow
+        a text
         past the limits: widths, repeats and replacements are checked first, the result after."""
         owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
-        numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int) and not isinstance(a, bool)]
+        numbers = [
+            a for a in (*args, *kwargs.values()) if isinstance(a, int) and not isinstance(a, bool)
+        ]
         if isinstance(owner, str):
             if name in GROWING_METHODS and any(n > MAX_REPEAT for n in numbers):
-                raise LimitExceeded(f"'{name}' would make a text more than {MAX_REPEAT:,} characters long")
-            if name == "replace" and len(args) >= 2 and len(owner) * max(1, _size(args[1])) > self.max_output:
+                raise LimitExceeded(
+                    f"'{name}' would make a text more than {MAX_REPEAT:,} characters long"
+                )
+            if (
+                name == "replace"
+                and len(args) >= 2
+                and len(owner) * max(1, _size(args[1])) > self.max_output
+            ):
                 raise LimitExceeded("'replace' would make a text too long")
             if name in ("format", "format_map") and WIDE_FIELD.search(owner):
                 raise LimitExceeded("a format asks for a width or precision too large")
@@ -114,17 +132,27 @@ class BoundedEnvironment(SandboxedEnvironment):
         if op == "*":
             count = right if isinstance(right, int) else left if isinstance(left, int) else 0
             if max(_size(left), _size(right)) * max(count, 0) > MAX_REPEAT:
-                raise LimitExceeded(f"'*' would repeat a text more than {MAX_REPEAT:,} characters long")
+                raise LimitExceeded(
+                    f"'*' would repeat a text more than {MAX_REPEAT:,} characters long"
+                )
         elif op == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and (
-                    right > MAX_POWER_BITS or abs(left).bit_length() * right > MAX_POWER_BITS):
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and abs(left) > 1
+                and (right > MAX_POWER_BITS or abs(left).bit_length() * right > MAX_POWER_BITS)
+            ):
                 raise LimitExceeded("'**' would make a number too large to print")
         elif op == "%":
             if isinstance(left, str) and WIDE_FORMAT.search(left):
                 raise LimitExceeded("a '%' format asks for a width or precision too large")
         elif op == "+" and _size(left) + _size(right) > self.max_output:
-            raise LimitExceeded(f"'+' would make a text more than {self.max_output:,} characters long")
-        return {"*": operator.mul, "**": operator.pow, "%": operator.mod, "+": operator.add}[op](left, right)
+            raise LimitExceeded(
+                f"'+' would make a text more than {self.max_output:,} characters long"
+            )
+        return {"*": operator.mul, "**": operator.pow, "%": operator.mod, "+": operator.add}[op](
+            left, right
+        )
 
     def render_bounded(self, template: Any, values: dict[str, Any]) -> str:
         """Render within the step budget, stopping as soon as the output passes max_output."""
@@ -135,7 +163,9 @@ class BoundedEnvironment(SandboxedEnvironment):
             for part in template.generate(values):
                 written += len(part)
                 if written > self.max_output:
-                    raise LimitExceeded(f"the text would be more than {self.max_output:,} characters long")
+                    raise LimitExceeded(
+                        f"the text would be more than {self.max_output:,} characters long"
+                    )
                 parts.append(part)
             return "".join(parts)
         finally:

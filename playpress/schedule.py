@@ -23,27 +23,47 @@ from .diagnostics import ERROR, NOTE, WARNING, Diagnostic, did_you_mean
 from .model import Group, Occurrence, Phase, Playbook, Slot, SopChange, When
 
 WEEKDAY_NAMES: dict[str, int] = {}
-for _index, _names in enumerate([
-    ("mon", "monday", "周一", "星期一", "礼拜一", "lun", "lunes"),
-    ("tue", "tues", "tuesday", "周二", "星期二", "礼拜二", "mar", "martes"),
-    ("wed", "wednesday", "周三", "星期三", "礼拜三", "mié", "mie", "miercoles", "miércoles"),
-    ("thu", "thur", "thurs", "thursday", "周四", "星期四", "礼拜四", "jue", "jueves"),
-    ("fri", "friday", "周五", "星期五", "礼拜五", "vie", "viernes"),
-    ("sat", "saturday", "周六", "星期六", "礼拜六", "sáb", "sab", "sabado", "sábado"),
-    ("sun", "sunday", "周日", "周天", "星期日", "星期天", "礼拜日", "礼拜天", "dom", "domingo"),
-]):
+for _index, _names in enumerate(
+    [
+        ("mon", "monday", "周一", "星期一", "礼拜一", "lun", "lunes"),
+        ("tue", "tues", "tuesday", "周二", "星期二", "礼拜二", "mar", "martes"),
+        ("wed", "wednesday", "周三", "星期三", "礼拜三", "mié", "mie", "miercoles", "miércoles"),
+        ("thu", "thur", "thurs", "thursday", "周四", "星期四", "礼拜四", "jue", "jueves"),
+        ("fri", "friday", "周五", "星期五", "礼拜五", "vie", "viernes"),
+        ("sat", "saturday", "周六", "星期六", "礼拜六", "sáb", "sab", "sabado", "sábado"),
+        ("sun", "sunday", "周日", "周天", "星期日", "星期天", "礼拜日", "礼拜天", "dom", "domingo"),
+    ]
+):
     for _name in _names:
         WEEKDAY_NAMES[_name] = _index
 
-GRAMMAR = ("WHEN is DAYS then HH:MM, DAYS one of: daily, weekdays, weekends, workdays, offdays, "
-           "holidays, weekday list like 'mon,wed' or '周一,周三', 'day N', 'days N-M', a date "
-           "YYYY-MM-DD, 'monthly 1,15', '1st sat' or '第一个周六', 'every 2 weeks sat', or a named "
-           "date like '春节 -3' or '双11 -1..0'")
+GRAMMAR = (
+    "WHEN is DAYS then HH:MM, DAYS one of: daily, weekdays, weekends, workdays, offdays, "
+    "holidays, weekday list like 'mon,wed' or '周一,周三', 'day N', 'days N-M', a date "
+    "YYYY-MM-DD, 'monthly 1,15', '1st sat' or '第一个周六', 'every 2 weeks sat', or a named "
+    "date like '春节 -3' or '双11 -1..0'"
+)
 KEYWORDS = ("daily", "weekdays", "weekends", "workdays", "offdays", "holidays")
 MAX_OFFSET = 366  # named-date offsets reach a year either way: lookups stay near the span
-ORDINALS = {"1st": 1, "first": 1, "primer": 1, "primero": 1, "2nd": 2, "second": 2, "segundo": 2,
-            "3rd": 3, "third": 3, "tercer": 3, "tercero": 3, "4th": 4, "fourth": 4, "cuarto": 4,
-            "last": -1, "último": -1, "ultimo": -1}
+ORDINALS = {
+    "1st": 1,
+    "first": 1,
+    "primer": 1,
+    "primero": 1,
+    "2nd": 2,
+    "second": 2,
+    "segundo": 2,
+    "3rd": 3,
+    "third": 3,
+    "tercer": 3,
+    "tercero": 3,
+    "4th": 4,
+    "fourth": 4,
+    "cuarto": 4,
+    "last": -1,
+    "último": -1,
+    "ultimo": -1,
+}
 _CHINESE_ORDINALS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 _WHEN = re.compile(r"^\s*(?P<days>.+?)\s+(?P<time>\S+)\s*$")
@@ -55,13 +75,20 @@ _DATE_LIKE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _LIST = re.compile(r"\s*[,，、]\s*")
 _MONTHLY = re.compile(r"^monthly(?:\s+(?P<days>.*))?$", re.I)
 _EVERY = re.compile(r"^every(?:\s+(?P<n>\S+))?(?:\s+(?P<unit>weeks?))?(?:\s+(?P<days>.+))?$", re.I)
-_ORDINAL = re.compile(r"^(?P<ord>\d+(?:st|nd|rd|th)|first|second|third|fourth|last|primer|primero|"
-                      r"segundo|tercer|tercero|cuarto|último|ultimo)\s+(?P<day>\S+)$", re.I)
-_ORDINAL_ZH = re.compile(r"^(?:每月)?(?:第(?P<n>\S+?)个|(?P<last>最后一个|倒数第一个))"
-                         r"\s*(?P<day>\S+)$")
+_ORDINAL = re.compile(
+    r"^(?P<ord>\d+(?:st|nd|rd|th)|first|second|third|fourth|last|primer|primero|"
+    r"segundo|tercer|tercero|cuarto|último|ultimo)\s+(?P<day>\S+)$",
+    re.I,
+)
+_ORDINAL_ZH = re.compile(
+    r"^(?:每月)?(?:第(?P<n>\S+?)个|(?P<last>最后一个|倒数第一个))"
+    r"\s*(?P<day>\S+)$"
+)
 _WEEKDAY_LIKE = re.compile(r"^(?:周|星期|礼拜)\S$")
-_NAMED = re.compile(r"^(?P<name>.+?)(?:\s+(?P<first>[+-]?\d{1,9})"
-                    r"(?:\s*(?P<sep>\.{2,3}|~|到|至)\s*(?P<last>[+-]?\d{1,9}))?)?$")
+_NAMED = re.compile(
+    r"^(?P<name>.+?)(?:\s+(?P<first>[+-]?\d{1,9})"
+    r"(?:\s*(?P<sep>\.{2,3}|~|到|至)\s*(?P<last>[+-]?\d{1,9}))?)?$"
+)
 _GLUED = re.compile(r"^(?P<name>.*?\S)(?P<offsets>[+-]\d{1,9}(?:\.\.[+-]?\d{1,9})?)$")
 
 
@@ -120,12 +147,16 @@ def _parse(text: str, names: Container[str] | None, hints: bool) -> When:
     days_text, time_text = match.group("days").strip(), match.group("time")
     time_match = _TIME.match(time_text)
     if not time_match:
-        raise WhenError(f"'{time_text}' in '{text}' is not a time",
-                        (hints and _suggest(read)) or "write the time as 24-hour HH:MM, e.g. 20:00")
+        raise WhenError(
+            f"'{time_text}' in '{text}' is not a time",
+            (hints and _suggest(read)) or "write the time as 24-hour HH:MM, e.g. 20:00",
+        )
     hour, minute = int(time_match.group(1)), int(time_match.group(2))
     if hour > 23 or minute > 59:
-        raise WhenError(f"'{time_text}' in '{text}' is not a time of day",
-                        "write a 24-hour time HH:MM: hours 00-23, minutes 00-59")
+        raise WhenError(
+            f"'{time_text}' in '{text}' is not a time of day",
+            "write a 24-hour time HH:MM: hours 00-23, minutes 00-59",
+        )
     return _parse_days(text, days_text, dt.time(hour, minute), names)
 
 
@@ -136,32 +167,43 @@ def _parse_days(text: str, days_text: str, time: dt.time, names: Container[str] 
     if match_day := _DAY.match(days_text):
         day = int(match_day.group(1))
         if day < 1:
-            raise WhenError(f"'day {day}' in '{text}': campaign days start at 1",
-                            "day 1 is the group's start date")
+            raise WhenError(
+                f"'day {day}' in '{text}': campaign days start at 1",
+                "day 1 is the group's start date",
+            )
         return When(text, "campaign", time, first_day=day, last_day=day)
     if match_days := _DAYS.match(days_text):
         first, last = int(match_days.group(1)), int(match_days.group(2))
         if first < 1:
-            raise WhenError(f"'days {first}-{last}' in '{text}': campaign days start at 1",
-                            "day 1 is the group's start date")
+            raise WhenError(
+                f"'days {first}-{last}' in '{text}': campaign days start at 1",
+                "day 1 is the group's start date",
+            )
         if last < first:
-            raise WhenError(f"'days {first}-{last}' in '{text}' runs backwards",
-                            f"write the earlier day first: 'days {last}-{first}'")
+            raise WhenError(
+                f"'days {first}-{last}' in '{text}' runs backwards",
+                f"write the earlier day first: 'days {last}-{first}'",
+            )
         return When(text, "campaign", time, first_day=first, last_day=last)
     if _DATE.match(days_text):
         try:
             date = dt.date.fromisoformat(days_text)
         except ValueError:
-            raise WhenError(f"'{days_text}' in '{text}' is not a real date",
-                            "write a date as YYYY-MM-DD") from None
+            raise WhenError(
+                f"'{days_text}' in '{text}' is not a real date", "write a date as YYYY-MM-DD"
+            ) from None
         return When(text, "date", time, date=date)
     if like := _DATE_LIKE.match(days_text):
         year, month, day = (int(x) for x in like.groups())
-        raise WhenError(f"'{days_text}' in '{text}' is not written YYYY-MM-DD",
-                        f"write '{year:04d}-{month:02d}-{day:02d} {time:%H:%M}'")
+        raise WhenError(
+            f"'{days_text}' in '{text}' is not written YYYY-MM-DD",
+            f"write '{year:04d}-{month:02d}-{day:02d} {time:%H:%M}'",
+        )
     if lowered.startswith(("day ", "days ")) or lowered in ("day", "days"):
-        raise WhenError(f"'{days_text}' in '{text}' is not a campaign day",
-                        "write 'day N' or 'days N-M' with N >= 1")
+        raise WhenError(
+            f"'{days_text}' in '{text}' is not a campaign day",
+            "write 'day N' or 'days N-M' with N >= 1",
+        )
     if monthly := _MONTHLY.match(days_text):
         return _parse_monthly(text, monthly.group("days") or "", time)
     if every := _EVERY.match(days_text):
@@ -191,17 +233,23 @@ def _close(word: str, more: Iterable[str] = ()) -> str:
 
 def _parse_monthly(text: str, days_text: str, time: dt.time) -> When:
     if not days_text.strip():
-        raise WhenError(f"'{text}' does not say which days of the month",
-                        f"write the days after 'monthly', e.g. 'monthly 1,15 {time:%H:%M}'")
+        raise WhenError(
+            f"'{text}' does not say which days of the month",
+            f"write the days after 'monthly', e.g. 'monthly 1,15 {time:%H:%M}'",
+        )
     month_days: set[int] = set()
     for item in _LIST.split(days_text.strip()):
         if not re.fullmatch(r"[0-9]{1,9}", item):
-            raise WhenError(f"'{item}' in '{text}' is not a day of the month",
-                            "write days of the month as numbers 1-31: 'monthly 1,15'")
+            raise WhenError(
+                f"'{item}' in '{text}' is not a day of the month",
+                "write days of the month as numbers 1-31: 'monthly 1,15'",
+            )
         day = int(item)
         if not 1 <= day <= 31:
-            raise WhenError(f"'monthly {day}' in '{text}': a month has days 1 to 31",
-                            "use 1-31 (a day a month lacks, like 31 in April, is skipped)")
+            raise WhenError(
+                f"'monthly {day}' in '{text}': a month has days 1 to 31",
+                "use 1-31 (a day a month lacks, like 31 in April, is skipped)",
+            )
         month_days.add(day)
     return When(text, "monthly", time, month_days=tuple(sorted(month_days)))
 
@@ -213,8 +261,10 @@ def _parse_every(text: str, match: re.Match[str], time: dt.time) -> When:
         raise WhenError(f"'{text}' is not 'every N weeks WEEKDAY'", f"write it like {example}")
     weeks = int(count)
     if not 1 <= weeks <= 520:
-        raise WhenError(f"'every {weeks} weeks' in '{text}' repeats every 1 to 520 weeks",
-                        f"write it like {example}")
+        raise WhenError(
+            f"'every {weeks} weeks' in '{text}' repeats every 1 to 520 weeks",
+            f"write it like {example}",
+        )
     weekdays = _weekday_list(text, _LIST.split(days_text.lower()))
     return When(text, "every", time, weekdays=weekdays, every=weeks)
 
@@ -227,8 +277,10 @@ def _parse_ordinal(text: str, match: re.Match[str], time: dt.time) -> When:
         ordinal = -1 if groups.get("last") else _CHINESE_ORDINALS.get(groups["n"] or "")
     day = groups["day"].lower()
     if ordinal is None:
-        raise WhenError(f"'{match.group(0)}' in '{text}': a month surely has 4 of each weekday",
-                        "use 1st 2nd 3rd 4th or last (第一个 第二个 第三个 第四个 最后一个)")
+        raise WhenError(
+            f"'{match.group(0)}' in '{text}': a month surely has 4 of each weekday",
+            "use 1st 2nd 3rd 4th or last (第一个 第二个 第三个 第四个 最后一个)",
+        )
     if day not in WEEKDAY_NAMES:
         raise WhenError(f"'{groups['day']}' in '{text}' is not a weekday", _close(day))
     return When(text, "ordinal", time, weekdays=(WEEKDAY_NAMES[day],), ordinal=ordinal)
@@ -237,44 +289,59 @@ def _parse_ordinal(text: str, match: re.Match[str], time: dt.time) -> When:
 def _parse_named(text: str, days_text: str, time: dt.time, names: Container[str] | None) -> When:
     for pattern, replacement in _DAY_WORDS:  # Chinese day words: no name, a pattern mistyped
         if pattern.match(days_text):
-            raise WhenError(f"'{days_text}' in '{text}' is not a day pattern",
-                            f"write '{pattern.sub(replacement, days_text)} {time:%H:%M}'")
+            raise WhenError(
+                f"'{days_text}' in '{text}' is not a day pattern",
+                f"write '{pattern.sub(replacement, days_text)} {time:%H:%M}'",
+            )
     glued = _GLUED.match(days_text)
     if glued and name_key(glued.group("name")) in shipped_names():
-        raise WhenError(f"'{days_text}' in '{text}' needs a space before its offset",
-                        f"write '{glued.group('name')} {glued.group('offsets')} {time:%H:%M}'")
+        raise WhenError(
+            f"'{days_text}' in '{text}' needs a space before its offset",
+            f"write '{glued.group('name')} {glued.group('offsets')} {time:%H:%M}'",
+        )
     match = _NAMED.match(days_text)
     assert match is not None  # '.+?' matches any non-empty text
     name = match.group("name").strip()
     first_text, last_text = match.group("first"), match.group("last")
     if match.group("sep") not in (None, "..", "..."):
-        raise WhenError(f"'{match.group('sep')}' in '{text}' does not join two offsets",
-                        f"write the range with '..': "
-                        f"'{name} {first_text}..{last_text} {time:%H:%M}'")
+        raise WhenError(
+            f"'{match.group('sep')}' in '{text}' does not join two offsets",
+            f"write the range with '..': '{name} {first_text}..{last_text} {time:%H:%M}'",
+        )
     offsets = [_offset(text, name, value, time) for value in (first_text, last_text) if value]
     first, last = (offsets + offsets)[:2] if offsets else (0, 0)
     if last < first:
-        raise WhenError(f"'{first_text}..{last_text}' in '{text}' runs backwards",
-                        f"write the earlier day first: '{name} {last_text}..{first_text}'")
+        raise WhenError(
+            f"'{first_text}..{last_text}' in '{text}' runs backwards",
+            f"write the earlier day first: '{name} {last_text}..{first_text}'",
+        )
     if names is None:
         if name_key(name) not in shipped_names():
-            raise WhenError(f"'{name}' in '{text}' is not a weekday or a day pattern, nor a named "
-                            "date", name_hint(name, shipped_display_names(), time))
+            raise WhenError(
+                f"'{name}' in '{text}' is not a weekday or a day pattern, nor a named date",
+                name_hint(name, shipped_display_names(), time),
+            )
     elif not isinstance(names, _AnyName) and name_key(name) not in _keys(names):
-        raise WhenError(f"'{name}' in '{text}' is not a weekday or a day pattern, nor a named date",
-                        name_hint(name, names if isinstance(names, Iterable) else (), time))
+        raise WhenError(
+            f"'{name}' in '{text}' is not a weekday or a day pattern, nor a named date",
+            name_hint(name, names if isinstance(names, Iterable) else (), time),
+        )
     return When(text, "named", time, name=name, offsets=(first, last))
 
 
 def _offset(text: str, name: str, value: str, time: dt.time) -> int:
     number = int(value)
     if value[0] not in "+-" and number != 0:
-        raise WhenError(f"'{value}' in '{text}' has no sign: is it days before or after '{name}'?",
-                        f"write '{name} +{number} {time:%H:%M}' (after) or "
-                        f"'{name} -{number} {time:%H:%M}' (before)")
+        raise WhenError(
+            f"'{value}' in '{text}' has no sign: is it days before or after '{name}'?",
+            f"write '{name} +{number} {time:%H:%M}' (after) or "
+            f"'{name} -{number} {time:%H:%M}' (before)",
+        )
     if abs(number) > MAX_OFFSET:
-        raise WhenError(f"'{value}' in '{text}' is more than a year from '{name}'",
-                        f"use offsets from -{MAX_OFFSET} to +{MAX_OFFSET} days")
+        raise WhenError(
+            f"'{value}' in '{text}' is more than a year from '{name}'",
+            f"use offsets from -{MAX_OFFSET} to +{MAX_OFFSET} days",
+        )
     return number
 
 
@@ -285,8 +352,9 @@ def _keys(names: Container[str]) -> Container[str]:
     return names
 
 
-def name_hint(name: str, names: Iterable[str], time: dt.time | None = None,
-              weekdays: bool = True) -> str:
+def name_hint(
+    name: str, names: Iterable[str], time: dt.time | None = None, weekdays: bool = True
+) -> str:
     """What to write instead of an unknown name: the close one (weekdays and keywords too), the
     glued offset pulled apart ('春节-3' -> '春节 -3'), or where names come from."""
     names = [str(n) for n in names]
@@ -300,8 +368,10 @@ def name_hint(name: str, names: Iterable[str], time: dt.time | None = None,
     close = difflib.get_close_matches(name, [*names, *words], n=1, cutoff=cutoff)
     if close:
         return f"did you mean '{close[0]}'?"
-    return ("a named date is a public holiday of the group's calendar, a lunar festival, a promo "
-            "date, a name from content/calendars/*.yml or one of the group's events; " + GRAMMAR)
+    return (
+        "a named date is a public holiday of the group's calendar, a lunar festival, a promo "
+        "date, a name from content/calendars/*.yml or one of the group's events; " + GRAMMAR
+    )
 
 
 def slot_id(when: str, post: str) -> str:
@@ -342,8 +412,11 @@ def falls_on(when: When, date: dt.date, day: int, almanac: Almanac | None = None
         return date.weekday() in when.weekdays and week % when.every == 0
     if when.days == "named":
         first, last = when.offsets
-        return bool(almanac.dates_of(when.name, date - dt.timedelta(days=last),
-                                     date - dt.timedelta(days=first)))
+        return bool(
+            almanac.dates_of(
+                when.name, date - dt.timedelta(days=last), date - dt.timedelta(days=first)
+            )
+        )
     return when.date == date
 
 
@@ -389,6 +462,7 @@ def _phases(phases: tuple[Phase, ...], days: int) -> tuple[Phase | None, ...]:
 
 # ---------------------------------------------------------------------------- expansion
 
+
 @dataclass(frozen=True)
 class Expansion:
     """A group's occurrences over its span, and what the expansion found to say about them."""
@@ -398,19 +472,25 @@ class Expansion:
     unknown_years: tuple[int, ...] = ()  # years of the span without a known official schedule
 
 
-def expand(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | None = None,
-           **calendar: Any) -> list[Occurrence]:
+def expand(
+    playbook: Playbook, group: Group, slots: tuple[Slot, ...] | None = None, **calendar: Any
+) -> list[Occurrence]:
     """Every occurrence of the group's slots from its start to its end, sorted by time then slot
     order (the keyword arguments are `expand_group`'s)."""
     return expand_group(playbook, group, slots, **calendar).occurrences
 
 
-def expand_group(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | None = None, *,
-                 almanac: Almanac | None = None,
-                 events: Mapping[str, dt.date | dt.datetime] | None = None,
-                 changes: Sequence[SopChange] = (),
-                 skip_on_holiday: Collection[str] = (),
-                 known_events: Collection[str] = ()) -> Expansion:
+def expand_group(
+    playbook: Playbook,
+    group: Group,
+    slots: tuple[Slot, ...] | None = None,
+    *,
+    almanac: Almanac | None = None,
+    events: Mapping[str, dt.date | dt.datetime] | None = None,
+    changes: Sequence[SopChange] = (),
+    skip_on_holiday: Collection[str] = (),
+    known_events: Collection[str] = (),
+) -> Expansion:
     """The one expansion behind validation, calendars, plans and posters.
 
     `almanac`: the group's holiday calendar (`almanac_for(country, calendars)`); `events`: the
@@ -431,16 +511,20 @@ def expand_group(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | Non
     diagnostics: list[Diagnostic] = []
     wanted = _index_changes(changes, diagnostics)
     matched: set[tuple[str, dt.date]] = set()
-    event_days = {name_key(k): (v.date() if isinstance(v, dt.datetime) else v)
-                  for k, v in (events or {}).items() if isinstance(v, dt.date)}
+    event_days = {
+        name_key(k): (v.date() if isinstance(v, dt.datetime) else v)
+        for k, v in (events or {}).items()
+        if isinstance(v, dt.date)
+    }
     skipping = set(skip_on_holiday)
     occurrences: list[Occurrence] = []
     last = days - 1
     for slot in slots:
         when = slot.when
         if when.days == "named":
-            indexes = _named_indexes(when, slot, group, almanac, event_days, known_events,
-                                     diagnostics)
+            indexes = _named_indexes(
+                when, slot, group, almanac, event_days, known_events, diagnostics
+            )
         else:
             indexes = _indexes(when, dates, weekdays, calendar_days, group.start)
         skip_holidays = slot.id in skipping
@@ -456,9 +540,19 @@ def expand_group(playbook: Playbook, group: Group, slots: tuple[Slot, ...] | Non
                 continue
             time = change.time if change is not None and change.time is not None else when.time
             count += 1
-            occurrences.append(Occurrence(slot, date, index + 1, local_start(date, time, zone),
-                                          phases[index], count, last - index,
-                                          calendar_days[index][1], change))
+            occurrences.append(
+                Occurrence(
+                    slot,
+                    date,
+                    index + 1,
+                    local_start(date, time, zone),
+                    phases[index],
+                    count,
+                    last - index,
+                    calendar_days[index][1],
+                    change,
+                )
+            )
     occurrences.sort(key=_order)
     for key, change in wanted.items():
         if key not in matched:
@@ -477,8 +571,13 @@ def _order(occurrence: Occurrence) -> tuple[dt.datetime, int]:
     return occurrence.start, occurrence.slot.order
 
 
-def _indexes(when: When, dates: tuple[dt.date, ...], weekdays: tuple[int, ...],
-             calendar_days: tuple[tuple[bool, str], ...], start: dt.date) -> Iterable[int]:
+def _indexes(
+    when: When,
+    dates: tuple[dt.date, ...],
+    weekdays: tuple[int, ...],
+    calendar_days: tuple[tuple[bool, str], ...],
+    start: dt.date,
+) -> Iterable[int]:
     """The span's day indexes (0 = the start) on which a non-named `when` falls."""
     kind, span = when.days, range(len(dates))
     if kind == "daily":
@@ -503,18 +602,28 @@ def _indexes(when: When, dates: tuple[dt.date, ...], weekdays: tuple[int, ...],
     if kind == "monthly":
         return [i for i in span if dates[i].day in when.month_days]
     if kind == "ordinal":
-        return [i for i in span if weekdays[i] in when.weekdays
-                and _nth_in_month(dates[i], when.ordinal)]
+        return [
+            i
+            for i in span
+            if weekdays[i] in when.weekdays and _nth_in_month(dates[i], when.ordinal)
+        ]
     if kind == "every":
         first = weekdays[0]  # week 0 is the start's Monday-to-Sunday week
-        return [i for i in span if weekdays[i] in when.weekdays
-                and ((i + first) // 7) % when.every == 0]
+        return [
+            i for i in span if weekdays[i] in when.weekdays and ((i + first) // 7) % when.every == 0
+        ]
     return []
 
 
-def _named_indexes(when: When, slot: Slot, group: Group, almanac: Almanac,
-                   event_days: Mapping[str, dt.date], known_events: Collection[str],
-                   diagnostics: list[Diagnostic]) -> list[int]:
+def _named_indexes(
+    when: When,
+    slot: Slot,
+    group: Group,
+    almanac: Almanac,
+    event_days: Mapping[str, dt.date],
+    known_events: Collection[str],
+    diagnostics: list[Diagnostic],
+) -> list[int]:
     first, last = when.offsets
     low = group.start - dt.timedelta(days=last)
     high = group.end - dt.timedelta(days=first)
@@ -534,8 +643,9 @@ def _named_indexes(when: When, slot: Slot, group: Group, almanac: Almanac,
     return sorted(found)
 
 
-def visible_names(almanac: Almanac, start: dt.date, end: dt.date,
-                  events: Mapping[str, object] | None = None) -> dict[str, str]:
+def visible_names(
+    almanac: Almanac, start: dt.date, end: dt.date, events: Mapping[str, object] | None = None
+) -> dict[str, str]:
     """Every name a group can use in `when` over its span: name -> what it is (event,
     calendar, holiday, festival, promo), its events first. For listings and did-you-mean."""
     found = {str(name): "event" for name in (events or {})}
@@ -544,71 +654,119 @@ def visible_names(almanac: Almanac, start: dt.date, end: dt.date,
     return found
 
 
-def _unknown_name(when: When, slot: Slot, group: Group, almanac: Almanac,
-                  event_days: Mapping[str, dt.date], known_events: Collection[str]) -> Diagnostic:
+def _unknown_name(
+    when: When,
+    slot: Slot,
+    group: Group,
+    almanac: Almanac,
+    event_days: Mapping[str, dt.date],
+    known_events: Collection[str],
+) -> Diagnostic:
     if name_key(when.name) in {name_key(e) for e in known_events}:
         where = f" ({slot.path}:{slot.line_of('when')})" if slot.path != group.path else ""
         line = group.line_of("events") if "events" in group.key_lines else group.line_of("name")
-        return Diagnostic(group.path, line, 0, ERROR,
-                          f"slot '{slot.id}'{where} counts from event '{when.name}', which this "
-                          "group's 'events' do not give",
-                          f"add 'events: {{{when.name}: YYYY-MM-DD}}', "
-                          f"or add '{slot.id}' to sop_skip")
+        return Diagnostic(
+            group.path,
+            line,
+            0,
+            ERROR,
+            f"slot '{slot.id}'{where} counts from event '{when.name}', which this "
+            "group's 'events' do not give",
+            f"add 'events: {{{when.name}: YYYY-MM-DD}}', or add '{slot.id}' to sop_skip",
+        )
     names = visible_names(almanac, group.start, group.end, event_days)
     hint = name_hint(when.name, names, when.time, weekdays=when.offsets == (0, 0))
-    give = (f"give it: 'events: {{{when.name}: YYYY-MM-DD}}' in the group, or 'names:' in "
-            f"content/calendars/*.yml; or add '{slot.id}' to the group's sop_skip")
+    give = (
+        f"give it: 'events: {{{when.name}: YYYY-MM-DD}}' in the group, or 'names:' in "
+        f"content/calendars/*.yml; or add '{slot.id}' to the group's sop_skip"
+    )
     if hint.startswith("did you mean"):
         hint = f"{hint} Else {give}"
     elif not hint.startswith("write"):
         hint = give
     # A playbook's slot is the same mistake in every group: one message, said once.
     who = f"group '{group.slug}'" if slot.path == group.path else "its groups"
-    return Diagnostic(slot.path, slot.line_of("when"), 0, ERROR,
-                      f"'{when.name}' in '{when.text}' is not a weekday or a day pattern, nor a "
-                      f"named date {who} can see", hint)
+    return Diagnostic(
+        slot.path,
+        slot.line_of("when"),
+        0,
+        ERROR,
+        f"'{when.name}' in '{when.text}' is not a weekday or a day pattern, nor a "
+        f"named date {who} can see",
+        hint,
+    )
 
 
-def _index_changes(changes: Sequence[SopChange],
-                   diagnostics: list[Diagnostic]) -> dict[tuple[str, dt.date], SopChange]:
+def _index_changes(
+    changes: Sequence[SopChange], diagnostics: list[Diagnostic]
+) -> dict[tuple[str, dt.date], SopChange]:
     wanted: dict[tuple[str, dt.date], SopChange] = {}
     for change in changes:
         key = (change.slot, change.date)
         if key in wanted:
-            diagnostics.append(Diagnostic(change.path, change.line, 0, ERROR,
-                                          f"a second sop_change for slot '{change.slot}' on "
-                                          f"{change.date} (the first is at line "
-                                          f"{wanted[key].line})",
-                                          "give one change per occurrence, with all its keys"))
+            diagnostics.append(
+                Diagnostic(
+                    change.path,
+                    change.line,
+                    0,
+                    ERROR,
+                    f"a second sop_change for slot '{change.slot}' on "
+                    f"{change.date} (the first is at line "
+                    f"{wanted[key].line})",
+                    "give one change per occurrence, with all its keys",
+                )
+            )
         else:
             wanted[key] = change
     return wanted
 
 
-def _unmatched(change: SopChange, slots: tuple[Slot, ...], group: Group, almanac: Almanac,
-               event_days: Mapping[str, dt.date]) -> Diagnostic:
+def _unmatched(
+    change: SopChange,
+    slots: tuple[Slot, ...],
+    group: Group,
+    almanac: Almanac,
+    event_days: Mapping[str, dt.date],
+) -> Diagnostic:
     slot = next((s for s in slots if s.id == change.slot), None)
     if slot is None:
-        return Diagnostic(change.path, change.line, 0, ERROR,
-                          f"sop_change names slot '{change.slot}', which this group does not have",
-                          did_you_mean(change.slot, [s.id for s in slots]))
+        return Diagnostic(
+            change.path,
+            change.line,
+            0,
+            ERROR,
+            f"sop_change names slot '{change.slot}', which this group does not have",
+            did_you_mean(change.slot, [s.id for s in slots]),
+        )
     if not group.start <= change.date <= group.end:
-        return Diagnostic(change.path, change.line, 0, ERROR,
-                          f"sop_change for slot '{slot.id}' on {change.date}: the date is outside "
-                          f"the group's span ({group.start} to {group.end})",
-                          "use a date of an occurrence of the slot")
+        return Diagnostic(
+            change.path,
+            change.line,
+            0,
+            ERROR,
+            f"sop_change for slot '{slot.id}' on {change.date}: the date is outside "
+            f"the group's span ({group.start} to {group.end})",
+            "use a date of an occurrence of the slot",
+        )
     dates, _ = _span(group.start, group.days)
     runs = [d for d in dates if _runs(slot.when, d, group, almanac, event_days)]
     near = sorted(runs, key=lambda d: (abs((d - change.date).days), d))[:3]
-    return Diagnostic(change.path, change.line, 0, ERROR,
-                      f"sop_change for slot '{slot.id}' on {change.date} matches no occurrence: "
-                      f"'{slot.when.text}' does not fall on that date",
-                      f"the nearest occurrences are on {', '.join(map(str, sorted(near)))}" if near
-                      else f"slot '{slot.id}' has no occurrence in this group's span")
+    return Diagnostic(
+        change.path,
+        change.line,
+        0,
+        ERROR,
+        f"sop_change for slot '{slot.id}' on {change.date} matches no occurrence: "
+        f"'{slot.when.text}' does not fall on that date",
+        f"the nearest occurrences are on {', '.join(map(str, sorted(near)))}"
+        if near
+        else f"slot '{slot.id}' has no occurrence in this group's span",
+    )
 
 
-def _runs(when: When, date: dt.date, group: Group, almanac: Almanac,
-          event_days: Mapping[str, dt.date]) -> bool:
+def _runs(
+    when: When, date: dt.date, group: Group, almanac: Almanac, event_days: Mapping[str, dt.date]
+) -> bool:
     if when.days == "named" and name_key(when.name) in event_days:
         base = event_days[name_key(when.name)]
         return when.offsets[0] <= (date - base).days <= when.offsets[1]
@@ -623,12 +781,17 @@ def _span_line(group: Group) -> int:
 def _unknown_years_warning(group: Group, almanac: Almanac, years: tuple[int, ...]) -> Diagnostic:
     named = ", ".join(map(str, years))
     fixed = "; the holidays are only the fixed-date ones" if almanac.country == "CN" else ""
-    return Diagnostic(group.path, _span_line(group), 0, WARNING,
-                      f"the {almanac.country} official holiday schedule for {named} is not known: "
-                      f"there, workdays are Monday to Friday{fixed}",
-                      f"once it is published, give it in content/calendars/*.yml: years: "
-                      f"[{{country: {almanac.country}, year: {years[0]}, holidays: {{...}}, "
-                      "workdays: [...]}]")
+    return Diagnostic(
+        group.path,
+        _span_line(group),
+        0,
+        WARNING,
+        f"the {almanac.country} official holiday schedule for {named} is not known: "
+        f"there, workdays are Monday to Friday{fixed}",
+        f"once it is published, give it in content/calendars/*.yml: years: "
+        f"[{{country: {almanac.country}, year: {years[0]}, holidays: {{...}}, "
+        "workdays: [...]}]",
+    )
 
 
 @lru_cache(maxsize=1024)  # groups with one span share one note
@@ -637,9 +800,13 @@ def describe_differences(differences: tuple[Difference, ...], lang: str) -> str:
     国庆（休）'."""
     runs: list[list[Difference]] = []
     for difference in differences:
-        if (runs and (difference.date - runs[-1][-1].date).days == 1
-                and difference.workday == runs[-1][-1].workday and not difference.workday
-                and difference.holiday == runs[-1][-1].holiday):
+        if (
+            runs
+            and (difference.date - runs[-1][-1].date).days == 1
+            and difference.workday == runs[-1][-1].workday
+            and not difference.workday
+            and difference.holiday == runs[-1][-1].holiday
+        ):
             runs[-1].append(difference)
         else:
             runs.append([difference])
@@ -648,9 +815,10 @@ def describe_differences(differences: tuple[Difference, ...], lang: str) -> str:
         name = run[0].holiday.in_lang(lang)
         if run[0].workday:
             after = run[0].after
-            mark = {"zh": f"{name}{'后' if after else '前'}（班）",
-                    "es": f"laborable {'después de' if after else 'antes de'} {name}"}.get(
-                lang, f"workday {'after' if after else 'before'} {name}")
+            mark = {
+                "zh": f"{name}{'后' if after else '前'}（班）",
+                "es": f"laborable {'después de' if after else 'antes de'} {name}",
+            }.get(lang, f"workday {'after' if after else 'before'} {name}")
         else:
             mark = {"zh": f"{name}（休）", "es": f"{name} (festivo)"}.get(lang, f"{name} (off)")
         days = str(run[0].date) if len(run) == 1 else f"{run[0].date}..{run[-1].date}"
@@ -658,8 +826,9 @@ def describe_differences(differences: tuple[Difference, ...], lang: str) -> str:
     return ", ".join(parts)
 
 
-def _differences_note(group: Group, slots: tuple[Slot, ...], almanac: Almanac,
-                      differences: Sequence[Difference]) -> Diagnostic:
+def _differences_note(
+    group: Group, slots: tuple[Slot, ...], almanac: Almanac, differences: Sequence[Difference]
+) -> Diagnostic:
     uses = sorted({s.when.days for s in slots if s.when.days in ("weekdays", "workdays")})
     if uses == ["weekdays"]:
         hint = "'weekdays' is Monday to Friday; write 'workdays' for the official working days"
@@ -667,9 +836,15 @@ def _differences_note(group: Group, slots: tuple[Slot, ...], almanac: Almanac,
         hint = "'workdays' follows the official calendar; write 'weekdays' for Monday to Friday"
     else:
         hint = "'weekdays' is Monday to Friday, 'workdays' the official working days"
-    return Diagnostic(group.path, _span_line(group), 0, NOTE,
-                      f"weekdays and workdays ({almanac.country}) differ on "
-                      f"{describe_differences(differences, group.lang)}", hint)
+    return Diagnostic(
+        group.path,
+        _span_line(group),
+        0,
+        NOTE,
+        f"weekdays and workdays ({almanac.country}) differ on "
+        f"{describe_differences(differences, group.lang)}",
+        hint,
+    )
 
 
 def day_marks(almanac: Almanac, start: dt.date, end: dt.date, lang: str) -> dict[dt.date, str]:
@@ -686,10 +861,16 @@ def day_marks(almanac: Almanac, start: dt.date, end: dt.date, lang: str) -> dict
 
 def occurrence_values(occurrence: Occurrence, weekday_labels: Sequence[str]) -> dict[str, Any]:
     """What templates see as `occurrence` (the contract's names), weekdays in the theme's labels."""
-    return {"date": occurrence.date.isoformat(), "time": f"{occurrence.time:%H:%M}",
-            "weekday": weekday_labels[occurrence.date.weekday()], "day": occurrence.day,
-            "phase": occurrence.phase.name if occurrence.phase else "", "n": occurrence.n,
-            "days_left": occurrence.days_left, "holiday": occurrence.holiday}
+    return {
+        "date": occurrence.date.isoformat(),
+        "time": f"{occurrence.time:%H:%M}",
+        "weekday": weekday_labels[occurrence.date.weekday()],
+        "day": occurrence.day,
+        "phase": occurrence.phase.name if occurrence.phase else "",
+        "n": occurrence.n,
+        "days_left": occurrence.days_left,
+        "holiday": occurrence.holiday,
+    }
 
 
 def is_shifted(occurrence: Occurrence) -> bool:
@@ -705,24 +886,30 @@ def is_ambiguous(occurrence: Occurrence) -> bool:
 
 # ---------------------------------------------------------------------------- hints
 
-_CLOCK_WORDS = re.compile(r"^(?P<part>上午|早上|早晨|中午|下午|晚上|傍晚)?(?P<h>\d{1,2})"
-                          r"(?:点|點|时|時)(?:(?P<half>半)|(?P<m>\d{1,2})分?)?$")
+_CLOCK_WORDS = re.compile(
+    r"^(?P<part>上午|早上|早晨|中午|下午|晚上|傍晚)?(?P<h>\d{1,2})"
+    r"(?:点|點|时|時)(?:(?P<half>半)|(?P<m>\d{1,2})分?)?$"
+)
 _AM_PM = re.compile(r"^(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)$", re.I)
 _DOTTED = re.compile(r"^(?P<h>\d{1,2})(?:[.h](?P<m>\d{2})|h)$", re.I)
-_DAY_WORDS = [(re.compile(r"^(每天|每日|天天)$"), "daily"),
-              (re.compile(r"^(工作日|上班日)$"), "workdays"),
-              (re.compile(r"^(周末|双休日)$"), "weekends"),
-              (re.compile(r"^(节假日|法定节假日)$"), "holidays"),
-              (re.compile(r"^(休息日)$"), "offdays"),
-              (re.compile(r"^每(周.|星期.)$"), r"\1"),
-              (re.compile(r"^每月(\d{1,2})[号日]$"), r"monthly \1")]
+_DAY_WORDS = [
+    (re.compile(r"^(每天|每日|天天)$"), "daily"),
+    (re.compile(r"^(工作日|上班日)$"), "workdays"),
+    (re.compile(r"^(周末|双休日)$"), "weekends"),
+    (re.compile(r"^(节假日|法定节假日)$"), "holidays"),
+    (re.compile(r"^(休息日)$"), "offdays"),
+    (re.compile(r"^每(周.|星期.)$"), r"\1"),
+    (re.compile(r"^每月(\d{1,2})[号日]$"), r"monthly \1"),
+]
 
 
 def _clock(token: str) -> str | None:
     for pattern in (_CLOCK_WORDS, _AM_PM, _DOTTED):
         if match := pattern.match(token):
-            hour, minute = int(match.group("h")), 30 if match.groupdict().get("half") else int(
-                match.groupdict().get("m") or 0)
+            hour, minute = (
+                int(match.group("h")),
+                30 if match.groupdict().get("half") else int(match.groupdict().get("m") or 0),
+            )
             part = (match.groupdict().get("part") or match.groupdict().get("ampm") or "").lower()
             if part in ("下午", "晚上", "傍晚", "pm", "p.m.") and hour < 12:
                 hour += 12

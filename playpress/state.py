@@ -17,7 +17,9 @@ from .session import Cache, Session
 STATE_DIR = ".playpress"
 STATE_FILE = "state.json"
 MISSING = "-"
-BIG_FILE = 64 << 10  # larger inputs (fonts, images, posters read by a PDF) are re-hashed only when their size or mtime changes
+# larger inputs (fonts, images, posters read by a PDF) are re-hashed only when their size or mtime
+# changes
+BIG_FILE = 64 << 10
 
 
 def digest(data: bytes) -> str:
@@ -37,7 +39,8 @@ class BuildState:
         self._hashes: dict[str, str] = {}  # this run's hashes
         try:
             saved = _read_saved(self.path, session)
-            self.outputs = dict(saved.get("outputs", {}))  # entries are replaced, never changed in place
+            # entries are replaced, never changed in place
+            self.outputs = dict(saved.get("outputs", {}))
             self.big_files = dict(saved.get("big_files", {}))
         except (OSError, ValueError, AttributeError):
             self.changed = True
@@ -94,14 +97,18 @@ class BuildState:
             return False
         if [stat.st_size, stat.st_mtime_ns] != entry.get("stat"):
             return False  # edited or replaced by hand: make it again
-        hashes = self._hashes  # looked up directly: a watch-mode check runs this for every input of every output
+        # looked up directly: a watch-mode check runs this for every input of every output
+        hashes = self._hashes
         for path, value in entry["inputs"].items():
             if (hashes.get(path) or self.hash_input(path)) != value:
                 return False
         return True
 
-    def record(self, output: str, inputs: Iterable[str], settings: str, warnings: Iterable[Diagnostic] = ()) -> None:
-        """An output just written: what it read, and the warnings it gave (repeated while it stays current)."""
+    def record(
+        self, output: str, inputs: Iterable[str], settings: str, warnings: Iterable[Diagnostic] = ()
+    ) -> None:
+        """An output just written: what it read, and the warnings it gave (repeated while it stays
+        current)."""
         stat = (self.out_dir / output).stat()
         entry: dict = {
             "inputs": {path: self.hash_input(path) for path in sorted(set(inputs))},
@@ -126,16 +133,23 @@ class BuildState:
     def save(self) -> None:
         """One line per output; the lines of entries unchanged since the last save are reused."""
         encoded = self.session.state_lines
-        lines = [f"{_quote(path)}:{_encode_entry(encoded, path, self.outputs[path])}"
-                 for path in sorted(self.outputs)]
-        text = f'{{"big_files":{_encode(self.big_files)},"outputs":{{\n' + ",\n".join(lines) + "}}\n"
+        lines = [
+            f"{_quote(path)}:{_encode_entry(encoded, path, self.outputs[path])}"
+            for path in sorted(self.outputs)
+        ]
+        text = (
+            f'{{"big_files":{_encode(self.big_files)},"outputs":{{\n' + ",\n".join(lines) + "}}\n"
+        )
         write_atomic(self.path, text.encode())
         self.changed = False
-        self.session.saved_state.put(self.path, (_stamp(self.path), {"outputs": dict(self.outputs),
-                                                                      "big_files": dict(self.big_files)}))
+        self.session.saved_state.put(
+            self.path,
+            (_stamp(self.path), {"outputs": dict(self.outputs), "big_files": dict(self.big_files)}),
+        )
 
 
-_quote = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False) writes it (C, no dumps call)
+# a JSON string, as json.dumps(ensure_ascii=False) writes it (C, no dumps call)
+_quote = json.encoder.encode_basestring
 
 
 def _encode(value: object) -> str:
@@ -163,7 +177,8 @@ SETTLED_NS = 2_000_000_000
 
 def _stamp(path: Path) -> tuple[int, int, int]:
     stat = path.stat()
-    return stat.st_ino, stat.st_mtime_ns, stat.st_size  # written by os.replace: a new inode each time
+    # written by os.replace: a new inode each time
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def _read_saved(path: Path, session: Session) -> dict:

@@ -14,12 +14,46 @@ from .diagnostics import ERROR, Diagnostic, UserError
 from .model import Group, Playbook, Site, Template
 from .sandbox import BoundedEnvironment, LimitExceeded
 
-LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")  # {{ loop.index }}
+# {{ loop.index }}
+LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")
 # Filters a text may use: none can reach a file, run code, pick at random or make a huge text.
-FILTERS = ("abs", "capitalize", "default", "d", "first", "float", "int", "join", "last", "length", "count",
-           "list", "lower", "max", "min", "replace", "reverse", "round", "sort", "string", "sum", "title",
-           "trim", "truncate", "unique", "upper", "wordcount", "dictsort", "striptags", "e", "escape",
-           "safe", "items", "urlencode", "tojson")
+FILTERS = (
+    "abs",
+    "capitalize",
+    "default",
+    "d",
+    "first",
+    "float",
+    "int",
+    "join",
+    "last",
+    "length",
+    "count",
+    "list",
+    "lower",
+    "max",
+    "min",
+    "replace",
+    "reverse",
+    "round",
+    "sort",
+    "string",
+    "sum",
+    "title",
+    "trim",
+    "truncate",
+    "unique",
+    "upper",
+    "wordcount",
+    "dictsort",
+    "striptags",
+    "e",
+    "escape",
+    "safe",
+    "items",
+    "urlencode",
+    "tojson",
+)
 
 
 class _Undefined(jinja2.StrictUndefined):
@@ -28,16 +62,22 @@ class _Undefined(jinja2.StrictUndefined):
     def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
         raise jinja2.UndefinedError(f"unknown name '{self._undefined_name}'")
 
-    __str__ = __iter__ = __len__ = __bool__ = __eq__ = __ne__ = __hash__ = _fail_with_undefined_error  # type: ignore
+    # type: ignore
+    __str__ = __iter__ = __len__ = __bool__ = __eq__ = __ne__ = __hash__ = (
+        _fail_with_undefined_error
+    )
 
 
 def _printable(value: Any) -> Any:
-    """What `{{ }}` may print: text, numbers and plain data; never a Python object's repr ({{ self }})."""
+    """What `{{ }}` may print: text, numbers and plain data; never a Python object's repr ({{ self
+    }})."""
     if value is None or isinstance(value, (str, int, float, list, dict)):
         return value
     if isinstance(value, jinja2.Undefined):
         return str(value)  # its own error: unknown name '...'
-    raise jinja2.exceptions.SecurityError(f"'{type(value).__name__}' is not a value a text can show")
+    raise jinja2.exceptions.SecurityError(
+        f"'{type(value).__name__}' is not a value a text can show"
+    )
 
 
 class _DataOnlyEnvironment(BoundedEnvironment):
@@ -61,7 +101,9 @@ class _DataOnlyEnvironment(BoundedEnvironment):
                 return _named(obj[key], name)
         elif isinstance(obj, LoopContext) and key in LOOP_FIELDS:
             return getattr(obj, key)
-        elif isinstance(obj, (list, tuple)) and isinstance(key, int) and -len(obj) <= key < len(obj):
+        elif (
+            isinstance(obj, (list, tuple)) and isinstance(key, int) and -len(obj) <= key < len(obj)
+        ):
             return obj[key]
         return self.undefined(name=name)
 
@@ -81,9 +123,11 @@ def _named(value: Any, name: str) -> Any:
     return value
 
 
-_ENV = _DataOnlyEnvironment(undefined=_Undefined, autoescape=False, keep_trailing_newline=False,
-                            finalize=_printable)
-_ENV.globals.clear()  # no range, lipsum, cycler, joiner, namespace, dict: only the three names below
+_ENV = _DataOnlyEnvironment(
+    undefined=_Undefined, autoescape=False, keep_trailing_newline=False, finalize=_printable
+)
+# no range, lipsum, cycler, joiner, namespace, dict: only the three names below
+_ENV.globals.clear()
 _ENV.filters = {name: _ENV.filters[name] for name in (*FILTERS, "pp_counted", "pp_joined")}
 _ENV.tests = {name: test for name, test in _ENV.tests.items() if name not in ("callable",)}
 
@@ -110,14 +154,26 @@ def context(site: Site, playbook: Playbook, group: Group) -> dict[str, Any]:
     """The three names a template sees, as plain values."""
     values = {
         "group": {
-            "name": group.name, "slug": group.slug, "start": group.start, "end": group.end,
-            "days": group.days, "timezone": group.timezone, "lang": group.lang,
-            "join_url": group.join_url, "qr_expires": group.qr_expires or "",
-            "people": dict(group.people), "vars": dict(group.vars),
+            "name": group.name,
+            "slug": group.slug,
+            "start": group.start,
+            "end": group.end,
+            "days": group.days,
+            "timezone": group.timezone,
+            "lang": group.lang,
+            "join_url": group.join_url,
+            "qr_expires": group.qr_expires or "",
+            "people": dict(group.people),
+            "vars": dict(group.vars),
             "brand": {"color": group.brand.color, "accent": group.brand.accent},
         },
-        "playbook": {"title": playbook.title, "slug": playbook.slug, "type": playbook.type,
-                     "model": playbook.model, "summary": playbook.summary},
+        "playbook": {
+            "title": playbook.title,
+            "slug": playbook.slug,
+            "type": playbook.type,
+            "model": playbook.model,
+            "summary": playbook.summary,
+        },
         "site": {"title": site.title, "lang": site.lang, "base_url": site.base_url},
     }
     return {name: _named(_plain(value), name) for name, value in values.items()}
@@ -133,18 +189,39 @@ def render(template: Template | None, values: Mapping[str, Any], group: Group | 
     try:
         return _ENV.render_bounded(_compiled(template.source), dict(values))
     except jinja2.TemplateSyntaxError as exc:
-        message, hint = f"template syntax in '{template.key}': {exc.message}", "write names as {{ group.name }}"
+        message, hint = (
+            f"template syntax in '{template.key}': {exc.message}",
+            "write names as {{ group.name }}",
+        )
     except jinja2.UndefinedError as exc:
         message = f"{exc.message} in '{template.key}'{where}"
-        hint = "templates know group.*, playbook.* and site.*; add the value (e.g. to the group's vars) or fix the name"
+        hint = (
+            "templates know group.*, playbook.* and site.*; add the value "
+            "(e.g. to the group's vars) or fix the name"
+        )
     except LimitExceeded as exc:
-        message, hint = f"template in '{template.key}' is too big{where}: {exc}", "simplify the template"
+        message, hint = (
+            f"template in '{template.key}' is too big{where}: {exc}",
+            "simplify the template",
+        )
     except jinja2.exceptions.SecurityError as exc:
-        message, hint = f"template in '{template.key}' is not allowed: {exc}", "use only group.*, playbook.* and site.* values"
+        message, hint = (
+            f"template in '{template.key}' is not allowed: {exc}",
+            "use only group.*, playbook.* and site.* values",
+        )
     except jinja2.TemplateError as exc:
-        message, hint = f"template in '{template.key}' failed{where}: {exc}", "simplify the template"
+        message, hint = (
+            f"template in '{template.key}' failed{where}: {exc}",
+            "simplify the template",
+        )
     except RecursionError:
-        message, hint = f"template in '{template.key}' nests too deeply{where}", "simplify the template"
+        message, hint = (
+            f"template in '{template.key}' nests too deeply{where}",
+            "simplify the template",
+        )
     except (TypeError, ValueError, ArithmeticError, LookupError, OverflowError) as exc:
-        message, hint = f"template in '{template.key}' failed{where}: {exc}", "simplify the template"
+        message, hint = (
+            f"template in '{template.key}' failed{where}: {exc}",
+            "simplify the template",
+        )
     raise UserError(Diagnostic(template.path, template.line, 0, ERROR, message, hint))

@@ -45,14 +45,18 @@ def theme_dirs(root: Path, name: str) -> tuple[str, ...]:
     seen: list[str] = []
     for folder in dirs:
         text = str(folder)
-        if text not in seen and (folder.is_dir() or folder.parent != BUILTIN_THEMES or folder.name == DEFAULT_THEME):
+        if text not in seen and (
+            folder.is_dir() or folder.parent != BUILTIN_THEMES or folder.name == DEFAULT_THEME
+        ):
             seen.append(text)
     return tuple(seen)
 
 
 class ThemeEnvironment(jinja2.Environment):
-    """Jinja for theme templates. `labels.kinds` or `day.date` on a plain dict looks the key up first:
-    Jinja's own order tries an attribute first, which a dict does not have, and pays for an exception
+    """Jinja for theme templates. `labels.kinds` or `day.date` on a plain dict looks the key up
+    first:
+    Jinja's own order tries an attribute first, which a dict does not have, and pays for an
+    exception
     every time (thousands of times in a handbook's calendar)."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -105,7 +109,8 @@ class Theme:
         return self.files.labels.get(lang, {})  # type: ignore[return-value]
 
     def poster_layout(self, name: str, reads: Reads | None = None) -> dict[str, Any] | None:
-        """posters/NAME.yml, as checked when the project was read (None: the theme has no such layout)."""
+        """posters/NAME.yml, as checked when the project was read (None: the theme has no such
+        layout)."""
         if self.find(f"posters/{name}.yml", reads) is None:
             return None
         return self.files.layouts.get(name)  # type: ignore[return-value]
@@ -122,8 +127,14 @@ class Theme:
         env = self.session.environments.get(key)
         if env is None:
             loader = jinja2.FileSystemLoader(folders)
-            env = ThemeEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+            env = ThemeEnvironment(
+                loader=loader,
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=True,
+            )
             self.session.environments.put(key, env)
         return env
 
@@ -147,10 +158,14 @@ class Theme:
         return paths
 
     def render(self, name: str, reads: Reads | None, **values: Any) -> str:
-        """Render a theme template, recording the template files it uses (and overrides looked for)."""
+        """Render a theme template, recording the template files it uses (and overrides looked
+        for)."""
         env = self.jinja
         if reads is not None:
             key = (self._templates_key, name)
-            reads.update(self.session.template_inputs.get_or_make(
-                key, lambda: self._template_inputs(name, set())))
+            reads.update(
+                self.session.template_inputs.get_or_make(
+                    key, lambda: self._template_inputs(name, set())
+                )
+            )
         return env.get_template(name).render(**values)

@@ -23,17 +23,28 @@ def write_project(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run `python build.py ARGS` as a user would."""
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, str(BUILD_PY), *args], cwd=cwd or REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, str(BUILD_PY), *args],
+        cwd=cwd or REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under folder (build state excluded) with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and ".playpress" not in p.parts}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".playpress" not in p.parts
+    }
 
 
 MINIMAL_PLAYBOOK = """
@@ -100,15 +111,19 @@ vars: {topic: 阅读理解}
 @pytest.fixture
 def minimal_project(tmp_path: Path) -> Path:
     """A one-playbook, one-group Chinese project."""
-    return write_project(tmp_path / "proj", {
-        "playbooks/course.md": MINIMAL_PLAYBOOK,
-        "content/groups/g1.md": MINIMAL_GROUP,
-    })
+    return write_project(
+        tmp_path / "proj",
+        {
+            "playbooks/course.md": MINIMAL_PLAYBOOK,
+            "content/groups/g1.md": MINIMAL_GROUP,
+        },
+    )
 
 
 @pytest.fixture(scope="session")
 def example_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's example project, built once per test session with the real CLI (PDFs included)."""
+    """The repository's example project, built once per test session with the real CLI (PDFs
+    included)."""
     out = tmp_path_factory.mktemp("example") / "dist"
     result = run_cli("build", "--root", str(REPO), "--out", str(out))
     assert result.returncode == 0, result.stdout + result.stderr

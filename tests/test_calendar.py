@@ -1,4 +1,5 @@
-"""sop.ics, sop.csv and sop.html as a user checks them: a real iCalendar parser, the csv module, the CLI."""
+"""sop.ics, sop.csv and sop.html as a user checks them: a real iCalendar parser, the csv module,
+the CLI."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ from playpress.outputs.kinds import renderers
 from playpress.theme import Theme
 
 UTC = dt.UTC
-SHANGHAI, NEW_YORK, MEXICO = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), ZoneInfo("America/Mexico_City")
+SHANGHAI, NEW_YORK, MEXICO = (
+    ZoneInfo("Asia/Shanghai"),
+    ZoneInfo("America/New_York"),
+    ZoneInfo("America/Mexico_City"),
+)
 
 SITE = """
 title: 测试中心
@@ -102,7 +107,11 @@ people: {host: Ann}
 ---
 """
 
-NY_FALL = NY_SPRING.replace("NY spring", "NY fall").replace("2027-03-12", "2027-11-06").replace("days: 5", "days: 3")
+NY_FALL = (
+    NY_SPRING.replace("NY spring", "NY fall")
+    .replace("2027-03-12", "2027-11-06")
+    .replace("days: 5", "days: 3")
+)
 
 MEXICO_GROUP = """
 ---
@@ -132,7 +141,12 @@ def render(root: Path, slug: str, kind: str) -> bytes:
     """One output rendered in-process, as the build would."""
     loaded = load_project(root)
     assert loaded.project is not None and not loaded.report.errors, loaded.report.errors
-    job = Job(loaded.project, Theme(loaded.project.theme), Output(LIGHT, f"{slug}/{kind}", kind, slug), root / "dist")
+    job = Job(
+        loaded.project,
+        Theme(loaded.project.theme),
+        Output(LIGHT, f"{slug}/{kind}", kind, slug),
+        root / "dist",
+    )
     return renderers()[kind](job)
 
 
@@ -152,8 +166,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def outputs(project: Path) -> dict[tuple[str, str], bytes]:
-    return {(slug, kind): render(project, slug, kind) for slug in ("sh", "ny-spring", "ny-fall", "mx")
-            for kind in ("ics", "csv", "sop_html")}
+    return {
+        (slug, kind): render(project, slug, kind)
+        for slug in ("sh", "ny-spring", "ny-fall", "mx")
+        for kind in ("ics", "csv", "sop_html")
+    }
 
 
 def expected_shanghai() -> list[tuple[dt.datetime, str]]:
@@ -166,7 +183,9 @@ def expected_shanghai() -> list[tuple[dt.datetime, str]]:
     wanted += [(dt.date(2027, 1, 4), "19:00", "开营")]
     wanted += [(dt.date(2027, 1, d), "21:00", "练习") for d in (5, 6, 7)]
     wanted += [(dt.date(2027, 1, 9), "15:00", "线下见面")]
-    return sorted((dt.datetime.combine(d, dt.time.fromisoformat(t), SHANGHAI), post) for d, t, post in wanted)
+    return sorted(
+        (dt.datetime.combine(d, dt.time.fromisoformat(t), SHANGHAI), post) for d, t, post in wanted
+    )
 
 
 def starts(ics: bytes) -> list[tuple[dt.datetime, str]]:
@@ -186,12 +205,29 @@ def test_ny_spring_forward_gap_reads_as_calendar_apps_do(outputs):
     z = lambda day, hour, minute: dt.datetime(2027, 3, day, hour, minute, tzinfo=UTC)  # noqa: E731
     expected = []
     for day in (12, 13):  # EST, UTC-5
-        expected += [(z(day, 6, 30), "Late post"), (z(day, 7, 30), "Night owl"), (z(day, 14, 0), "Morning")]
-    expected += [(z(14, 6, 30), "Late post"), (z(14, 7, 30), "Night owl"), (z(14, 13, 0), "Morning")]  # 02:30 -> 03:30 EDT
+        expected += [
+            (z(day, 6, 30), "Late post"),
+            (z(day, 7, 30), "Night owl"),
+            (z(day, 14, 0), "Morning"),
+        ]
+    # 02:30 -> 03:30 EDT
+    expected += [
+        (z(14, 6, 30), "Late post"),
+        (z(14, 7, 30), "Night owl"),
+        (z(14, 13, 0), "Morning"),
+    ]
     for day in (15, 16):  # EDT, UTC-4
-        expected += [(z(day, 5, 30), "Late post"), (z(day, 6, 30), "Night owl"), (z(day, 13, 0), "Morning")]
+        expected += [
+            (z(day, 5, 30), "Late post"),
+            (z(day, 6, 30), "Night owl"),
+            (z(day, 13, 0), "Morning"),
+        ]
     assert got == expected
-    gap = [e for e in events(outputs["ny-spring", "ics"]) if e.decoded("DTSTART").date() == dt.date(2027, 3, 14)][1]
+    gap = [
+        e
+        for e in events(outputs["ny-spring", "ics"])
+        if e.decoded("DTSTART").date() == dt.date(2027, 3, 14)
+    ][1]
     assert gap.decoded("DTSTART").strftime("%H:%M %Z") == "03:30 EDT"
     assert "written 02:30" in str(gap["DESCRIPTION"])
 
@@ -199,13 +235,18 @@ def test_ny_spring_forward_gap_reads_as_calendar_apps_do(outputs):
 def test_ny_fall_back_overlap_is_the_first_occurrence(outputs):
     got = [(start.astimezone(UTC), post) for start, post in starts(outputs["ny-fall", "ics"])]
     late = [start for start, post in got if post == "Late post"]
-    assert late == [dt.datetime(2027, 11, 6, 5, 30, tzinfo=UTC), dt.datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
-                    dt.datetime(2027, 11, 8, 6, 30, tzinfo=UTC)]  # 01:30 EDT on the 7th, not 01:30 EST
+    assert late == [
+        dt.datetime(2027, 11, 6, 5, 30, tzinfo=UTC),
+        dt.datetime(2027, 11, 7, 5, 30, tzinfo=UTC),
+        # 01:30 EDT on the 7th, not 01:30 EST
+        dt.datetime(2027, 11, 8, 6, 30, tzinfo=UTC),
+    ]
 
 
 @pytest.mark.parametrize("slug", ["ny-spring", "ny-fall", "mx", "sh"])
 def test_vtimezone_agrees_with_the_zone_database(outputs, slug):
-    """Clients that ignore the IANA name (Outlook) use the VTIMEZONE: it must give the same instants."""
+    """Clients that ignore the IANA name (Outlook) use the VTIMEZONE: it must give the same
+    instants."""
     calendar = icalendar.Calendar.from_ical(outputs[slug, "ics"])
     (timezone,) = calendar.walk("VTIMEZONE")
     from_vtimezone = timezone.to_tz()
@@ -217,29 +258,41 @@ def test_vtimezone_agrees_with_the_zone_database(outputs, slug):
 
 def test_vtimezone_observances_follow_rfc5545(outputs):
     text = outputs["ny-spring", "ics"].decode()
-    assert "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT" in text
+    assert (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT"
+        in text
+    )
     fall = outputs["ny-fall", "ics"].decode()
-    assert "BEGIN:STANDARD\r\nDTSTART:20271107T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST" in fall
+    assert (
+        "BEGIN:STANDARD\r\nDTSTART:20271107T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST"
+        in fall
+    )
     mexico = outputs["mx", "ics"].decode()
-    assert mexico.count("BEGIN:STANDARD") == 1 and "BEGIN:DAYLIGHT" not in mexico  # no DST since 2022
+    # no DST since 2022
+    assert mexico.count("BEGIN:STANDARD") == 1 and "BEGIN:DAYLIGHT" not in mexico
     assert "TZOFFSETTO:-0600" in mexico
 
 
 def test_mexico_city_has_no_daylight_saving(outputs):
     got = starts(outputs["mx", "ics"])
     assert len(got) == 21
-    assert {start.astimezone(UTC).time() for start, post in got if post == "Night owl"} == {dt.time(8, 30)}
+    assert {start.astimezone(UTC).time() for start, post in got if post == "Night owl"} == {
+        dt.time(8, 30)
+    }
     assert all(start.utcoffset() == dt.timedelta(hours=-6) for start, _ in got)
 
 
 def test_event_contents(outputs):
     live = next(e for e in events(outputs["sh", "ics"]) if str(e["SUMMARY"]) == "直播")
     description = str(live["DESCRIPTION"])
-    assert description.startswith('今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行, ok\n\n')
+    assert description.startswith(
+        '今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行, ok\n\n'
+    )
     assert "负责人：群主 王老师" in description and "备注：提前30分钟预热" in description
     assert "阶段：预热 · 第2天" in description
     assert live.categories == ["activity"]
-    assert "也行\\, ok\\n\\n" in outputs["sh", "ics"].decode().replace("\r\n ", "")  # RFC 5545 escaping
+    # RFC 5545 escaping
+    assert "也行\\, ok\\n\\n" in outputs["sh", "ics"].decode().replace("\r\n ", "")
     (alarm,) = live.walk("VALARM")
     assert alarm["ACTION"] == "DISPLAY" and alarm.decoded("TRIGGER") == dt.timedelta(minutes=-30)
     assert live.decoded("DURATION") == dt.timedelta(minutes=15)
@@ -250,7 +303,9 @@ def test_event_contents(outputs):
 
 
 def test_poster_file_in_description(minimal_project):
-    live = next(e for e in events(render(minimal_project, "g1", "ics")) if str(e["SUMMARY"]) == "直播课")
+    live = next(
+        e for e in events(render(minimal_project, "g1", "ics")) if str(e["SUMMARY"]) == "直播课"
+    )
     assert "海报：posters/preview.png" in str(live["DESCRIPTION"])
     rows = csv_rows(render(minimal_project, "g1", "csv"))
     assert {r["poster"] for r in rows if r["post"] == "直播课"} == {"posters/preview.png"}
@@ -277,25 +332,48 @@ def test_uids_are_unique_and_stable_when_content_changes(project, outputs, tmp_p
     playbook.write_text(text.replace("post: 直播\n", "post: 直播课\n"), encoding="utf-8")
     after = {str(e["UID"]): e for e in events(render(changed, "sh", "ics"))}
     assert set(after) == set(before)  # a re-import updates, never duplicates
-    moved = {uid for uid in after if after[uid]["DTSTAMP"].to_ical() != before[uid]["DTSTAMP"].to_ical()}
-    assert moved == {uid for uid in after if str(after[uid]["SUMMARY"]) == "直播课"} and len(moved) == 4
+    moved = {
+        uid for uid in after if after[uid]["DTSTAMP"].to_ical() != before[uid]["DTSTAMP"].to_ical()
+    }
+    assert (
+        moved == {uid for uid in after if str(after[uid]["SUMMARY"]) == "直播课"}
+        and len(moved) == 4
+    )
 
 
 def test_csv_reads_back_with_one_row_per_event(outputs):
     for slug in ("sh", "ny-spring", "ny-fall", "mx"):
         rows = csv_rows(outputs[slug, "csv"])
         assert len(rows) == len(events(outputs[slug, "ics"]))
-        assert list(rows[0])[:10] == ["date", "time", "weekday", "phase", "kind", "post", "owner", "person",
-                                      "poster", "copy"]
+        assert list(rows[0])[:10] == [
+            "date",
+            "time",
+            "weekday",
+            "phase",
+            "kind",
+            "post",
+            "owner",
+            "person",
+            "poster",
+            "copy",
+        ]
     rows = csv_rows(outputs["sh", "csv"])
     live = next(r for r in rows if r["post"] == "直播")
     assert live["copy"] == '今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行, ok'
-    assert (live["date"], live["time"], live["weekday"], live["phase"], live["owner"], live["person"]) == \
-        ("2027-01-05", "20:00", "周二", "预热", "群主", "王老师")
+    assert (
+        live["date"],
+        live["time"],
+        live["weekday"],
+        live["phase"],
+        live["owner"],
+        live["person"],
+    ) == ("2027-01-05", "20:00", "周二", "预热", "群主", "王老师")
     assert {r["phase"] for r in rows if r["date"] == "2027-01-07"} == {"正式"}
-    assert csv_rows(outputs["mx", "csv"])[0]["weekday"] == "jue"  # 2027-04-01, in the group's language
-    assert [r["time"] for r in csv_rows(outputs["ny-spring", "csv"]) if r["date"] == "2027-03-14"] == \
-        ["01:30", "03:30", "09:00"]
+    # 2027-04-01, in the group's language
+    assert csv_rows(outputs["mx", "csv"])[0]["weekday"] == "jue"
+    assert [
+        r["time"] for r in csv_rows(outputs["ny-spring", "csv"]) if r["date"] == "2027-03-14"
+    ] == ["01:30", "03:30", "09:00"]
     assert b"\r\n" in outputs["sh", "csv"] and outputs["sh", "csv"].count(b"\r\n") == len(rows) + 1
 
 
@@ -337,7 +415,9 @@ def test_validation_counts_the_same_occurrences(project):
     assert len(notes) == 2, notes
     assert notes[0].startswith("content/groups/ny-fall.md:6:") and "01:30 on 2027-11-07" in notes[0]
     assert "01:30 EDT" in notes[0]  # an overlap: the first 01:30
-    assert notes[1].startswith("content/groups/ny-spring.md:6:") and "02:30 on 2027-03-14" in notes[1]
+    assert (
+        notes[1].startswith("content/groups/ny-spring.md:6:") and "02:30 on 2027-03-14" in notes[1]
+    )
     assert "show it at 03:30" in notes[1]  # a gap
 
 
@@ -349,9 +429,15 @@ def test_two_builds_in_two_folders_give_the_same_bytes(project, tmp_path):
         assert result.returncode == 0, result.stderr
     for slug in ("sh", "ny-spring", "ny-fall", "mx"):
         for name in ("sop.ics", "sop.csv", "sop.html"):
-            assert (tmp_path / "out1" / slug / name).read_bytes() == (tmp_path / "x/out2" / slug / name).read_bytes()
+            assert (tmp_path / "out1" / slug / name).read_bytes() == (
+                tmp_path / "x/out2" / slug / name
+            ).read_bytes()
     index = (tmp_path / "out1" / "index.html").read_text(encoding="utf-8")
-    assert 'href="sh/sop.html"' in index and 'href="sh/sop.ics"' in index and 'href="sh/sop.csv"' in index
+    assert (
+        'href="sh/sop.html"' in index
+        and 'href="sh/sop.ics"' in index
+        and 'href="sh/sop.csv"' in index
+    )
 
 
 def test_example_groups_parse(tmp_path):
@@ -368,4 +454,9 @@ def test_example_groups_parse(tmp_path):
         group = loaded.project.groups[slug]
         zone = ZoneInfo(group.timezone)
         assert all(e.decoded("DTSTART").tzinfo == zone for e in found)
-        assert group.start <= found[0].decoded("DTSTART").date() <= found[-1].decoded("DTSTART").date() <= group.end
+        assert (
+            group.start
+            <= found[0].decoded("DTSTART").date()
+            <= found[-1].decoded("DTSTART").date()
+            <= group.end
+        )

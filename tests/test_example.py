@@ -15,7 +15,12 @@ def test_example_checks_clean_in_strict_mode():
 
 def test_example_covers_the_four_community_types_and_three_languages():
     project = load_project(REPO).project
-    assert {p.type for p in project.playbooks.values()} >= {"product", "interest", "knowledge", "mixed"}
+    assert {p.type for p in project.playbooks.values()} >= {
+        "product",
+        "interest",
+        "knowledge",
+        "mixed",
+    }
     assert {g.lang for g in project.groups.values()} >= {"zh", "en", "es"}
     zh_types = {project.playbook_of(g).type for g in project.groups.values() if g.lang == "zh"}
     assert zh_types == {"product", "interest", "knowledge", "mixed"}
@@ -29,8 +34,14 @@ def test_every_group_text_carries_every_rule(example_dist):
         welcome = (example_dist / slug / "welcome.txt").read_text(encoding="utf-8")
         rules = (example_dist / slug / "rules.txt").read_text(encoding="utf-8")
         assert "{{" not in welcome and "{%" not in welcome
-        for template in (playbook.rules.name_card, playbook.rules.service, playbook.rules.help, playbook.rules.penalty,
-                         *playbook.rules.never, *playbook.rules.can):
+        for template in (
+            playbook.rules.name_card,
+            playbook.rules.service,
+            playbook.rules.help,
+            playbook.rules.penalty,
+            *playbook.rules.never,
+            *playbook.rules.can,
+        ):
             text = render(template, values, group).strip()
             assert text in rules and text in welcome, (slug, text)
         assert render(playbook.welcome, values, group).strip().split("\n")[0] in welcome
@@ -40,7 +51,9 @@ def test_every_group_text_carries_every_rule(example_dist):
 
 def test_the_projects_own_labels_override_the_built_in_chinese_words(example_dist):
     chinese = (example_dist / "kaoyan-english-1" / "handbook.html").read_text(encoding="utf-8")
-    english = (example_dist / "book-circle-park-slope" / "handbook.html").read_text(encoding="utf-8")
+    english = (example_dist / "book-circle-park-slope" / "handbook.html").read_text(
+        encoding="utf-8"
+    )
     assert ">快捷回复话术<" in chinese and ">干货<" in chinese  # themes/default/labels/zh.yml
     assert ">群规<" in chinese  # a key the project did not override keeps the built-in word
     assert "快捷回复话术" not in english and ">Quick replies<" in english

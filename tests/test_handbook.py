@@ -1,4 +1,5 @@
-"""The operator handbook, HTML and PDF, checked as a reader would: the page's text, and the PDF read with pypdf."""
+"""The operator handbook, HTML and PDF, checked as a reader would: the page's text, and the PDF
+read with pypdf."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ rules:
   never: [Spoilers]
 welcome: "Welcome to {{ group.name }}!"
 sop:
-  - {id: line, when: daily 08:00, post: Line of the day, kind: content, owner: host, copy: "Good morning!"}
+  - {id: line, when: daily 08:00, post: Line of the day, kind: content, owner: host, copy: "Good
+  morning!"}
 faq:
   - {q: Is it free?, a: "Yes."}
 metrics:
@@ -78,10 +80,18 @@ def build(tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def zh_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     playbook = MINIMAL_PLAYBOOK.replace("## 第一章\n\n正文。\n", ZH_BODY)
-    playbook = playbook.replace("faq:", "metrics:\n  north_star: 完课率\n  review: [打卡率达标了吗？, 掉队同学跟进了吗？]\nfaq:")
-    return build(tmp_path_factory.mktemp("zh"), {
-        "content/site.yml": "title: 运营中心\nbase_url: https://ops.example.com/\n",
-        "playbooks/course.md": playbook, "content/groups/g1.md": MINIMAL_GROUP})
+    playbook = playbook.replace(
+        "faq:",
+        "metrics:\n  north_star: 完课率\n  review: [打卡率达标了吗？, 掉队同学跟进了吗？]\nfaq:",
+    )
+    return build(
+        tmp_path_factory.mktemp("zh"),
+        {
+            "content/site.yml": "title: 运营中心\nbase_url: https://ops.example.com/\n",
+            "playbooks/course.md": playbook,
+            "content/groups/g1.md": MINIMAL_GROUP,
+        },
+    )
 
 
 def fonts_of(reader: pypdf.PdfReader) -> dict[str, set[str]]:
@@ -90,20 +100,37 @@ def fonts_of(reader: pypdf.PdfReader) -> dict[str, set[str]]:
     for page in reader.pages:
         for font in (page["/Resources"].get("/Font") or {}).values():
             font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descendant = (
+                font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            )
             descriptor = descendant["/FontDescriptor"].get_object()
-            found.setdefault(str(font["/BaseFont"]), set()).update(k for k in descriptor if k.startswith("/FontFile"))
+            found.setdefault(str(font["/BaseFont"]), set()).update(
+                k for k in descriptor if k.startswith("/FontFile")
+            )
     return found
 
 
-def test_html_has_every_section_the_markdown_and_no_live_script(zh_build: tuple[Path, Path]) -> None:
+def test_html_has_every_section_the_markdown_and_no_live_script(
+    zh_build: tuple[Path, Path],
+) -> None:
     _, out = zh_build
     html = (out / "g1" / "handbook.html").read_text(encoding="utf-8")
     assert "{{" not in html and "{%" not in html
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<td>出打卡榜</td>" in html and 'type="checkbox"' in html and 'id="第一章-督学"' in html
-    order = ["角色分工", "群规", "欢迎语", "运营阶段", "发布内容与文案",
-             "SOP日历", "海报", "快捷回复", "数据指标", "第一章 督学", "本群备注"]
+    order = [
+        "角色分工",
+        "群规",
+        "欢迎语",
+        "运营阶段",
+        "发布内容与文案",
+        "SOP日历",
+        "海报",
+        "快捷回复",
+        "数据指标",
+        "第一章 督学",
+        "本群备注",
+    ]
     positions = [html.index(f">{title}<") for title in order]
     assert positions == sorted(positions)
     assert "欢迎加入考研英语冲刺1群！" in html  # the welcome template, rendered, in the chat bubble
@@ -112,7 +139,8 @@ def test_html_has_every_section_the_markdown_and_no_live_script(zh_build: tuple[
     assert 'src="posters/preview.png"' in html
     assert html.count('class="box"') == 2  # review checklist tick boxes
     assert "https://ops.example.com/g1/handbook.html" in html and "data:image/svg+xml" in html
-    assert html.count('class="entry') == 14 + 4  # 14 mornings, 4 live classes (Tue/Thu in two weeks)
+    # 14 mornings, 4 live classes (Tue/Thu in two weeks)
+    assert html.count('class="entry') == 14 + 4
 
 
 def test_zh_pdf_pages_bookmarks_numbers_text_and_cjk_font(zh_build: tuple[Path, Path]) -> None:
@@ -126,27 +154,36 @@ def test_zh_pdf_pages_bookmarks_numbers_text_and_cjk_font(zh_build: tuple[Path, 
     assert f"第 2 页 / 共 {len(texts)} 页" in texts[1]  # footer page numbers
     assert "考研英语冲刺1群" in texts[2]  # running header
     embedded = fonts_of(reader)
-    assert any("playpress" in name and "/FontFile3" in files for name, files in embedded.items()), embedded
+    assert any("playpress" in name and "/FontFile3" in files for name, files in embedded.items()), (
+        embedded
+    )
     assert reader.metadata["/CreationDate"] == "D:20261201"
-    # ✍️ and ☕ are drawn from the cut faces: Pango's emoji look-up would embed a whole system face (DejaVu, 380 KB)
+    # ✍️ and ☕ are drawn from the cut faces: Pango's emoji look-up would embed a whole system face
+    # (DejaVu, 380 KB)
     assert all("playpress" in name for name in embedded), embedded
 
 
 def test_pdf_posters_are_small_jpeg_thumbnails(zh_build: tuple[Path, Path]) -> None:
     _, out = zh_build
     reader = pypdf.PdfReader(out / "g1" / "handbook.pdf")
-    images = [image.get_object() for page in reader.pages
-              for image in (page["/Resources"].get("/XObject") or {}).values()]
+    images = [
+        image.get_object()
+        for page in reader.pages
+        for image in (page["/Resources"].get("/XObject") or {}).values()
+    ]
     posters = [image for image in images if image["/Filter"] == "/DCTDecode"]
     assert posters, [image["/Filter"] for image in images]
-    assert all(image["/Width"] <= 354 for image in posters)  # not the 1080 px poster, re-encoded by WeasyPrint
+    # not the 1080 px poster, re-encoded by WeasyPrint
+    assert all(image["/Width"] <= 354 for image in posters)
 
 
 def test_pdf_bytes_are_the_same_for_the_same_inputs(zh_build: tuple[Path, Path]) -> None:
     root, out = zh_build
     project = load_project(root).project
     assert project is not None
-    job = Job(project, Theme(project.theme), Output(PDF, "g1/handbook.pdf", "handbook_pdf", "g1"), out)
+    job = Job(
+        project, Theme(project.theme), Output(PDF, "g1/handbook.pdf", "handbook_pdf", "g1"), out
+    )
     assert handbook_pdf(job) == (out / "g1" / "handbook.pdf").read_bytes()
     assert any(path.endswith(".ttc") for path in job.reads.paths)  # the font is an input
     assert str((out / "g1" / "posters" / "preview.png").resolve()) in job.reads.paths
@@ -155,9 +192,15 @@ def test_pdf_bytes_are_the_same_for_the_same_inputs(zh_build: tuple[Path, Path])
 
 
 def test_en_pdf_is_in_english_with_a_latin_face(tmp_path: Path) -> None:
-    _, out = build(tmp_path, {"playbooks/club.md": EN_PLAYBOOK, "content/groups/books.md": EN_GROUP})
+    _, out = build(
+        tmp_path, {"playbooks/club.md": EN_PLAYBOOK, "content/groups/books.md": EN_GROUP}
+    )
     html = (out / "books" / "handbook.html").read_text(encoding="utf-8")
-    assert ">Contents<" in html and ">Review checklist<" in html and "Café Regal keeps the big table" in html
+    assert (
+        ">Contents<" in html
+        and ">Review checklist<" in html
+        and "Café Regal keeps the big table" in html
+    )
     reader = pypdf.PdfReader(io.BytesIO((out / "books" / "handbook.pdf").read_bytes()))
     texts = [page.extract_text() for page in reader.pages]
     assert len(texts) >= 3 and "Park Slope Book Circle" in texts[0]
@@ -165,27 +208,44 @@ def test_en_pdf_is_in_english_with_a_latin_face(tmp_path: Path) -> None:
     assert f"Page 2 of {len(texts)}" in texts[1]
     assert "Good morning!" in "".join(texts)
     embedded = fonts_of(reader)
-    assert any("/FontFile2" in files for files in embedded.values()), embedded  # a TrueType Latin face
+    # a TrueType Latin face
+    assert any("/FontFile2" in files for files in embedded.values()), embedded
     assert not any("Noto" in name for name in embedded)
 
 
 def test_page_counter_and_characters() -> None:
-    assert page_counter("第 {page} 页 / 共 {pages} 页") == '"第 " counter(page) " 页 / 共 " counter(pages) " 页"'
+    assert (
+        page_counter("第 {page} 页 / 共 {pages} 页")
+        == '"第 " counter(page) " 页 / 共 " counter(pages) " 页"'
+    )
     assert page_counter('Say "{page}"') == '"Say \\"" counter(page) "\\""'
-    assert set("•0.考") <= set(used_characters("<p>考 &amp;</p>")) and "&" in used_characters("&amp;")
+    assert set("•0.考") <= set(used_characters("<p>考 &amp;</p>")) and "&" in used_characters(
+        "&amp;"
+    )
 
 
 def test_a_rule_with_a_blank_line_is_one_rule_in_the_handbook(tmp_path: Path) -> None:
     """The handbook shows the rules as rules.txt has them, not by re-reading rules.txt's text."""
-    playbook = MINIMAL_PLAYBOOK.replace('  help: "有问题请@{{ group.people.assistant }}"\n',
-                                        '  help: |\n    有问题请@{{ group.people.assistant }}\n\n    周末不回复，周一统一处理\n')
-    root = write_project(tmp_path / "proj", {"playbooks/course.md": playbook, "content/groups/g1.md": MINIMAL_GROUP})
+    playbook = MINIMAL_PLAYBOOK.replace(
+        '  help: "有问题请@{{ group.people.assistant }}"\n',
+        "  help: |\n    有问题请@{{ group.people.assistant }}\n\n    周末不回复，周一统一处理\n",
+    )
+    root = write_project(
+        tmp_path / "proj", {"playbooks/course.md": playbook, "content/groups/g1.md": MINIMAL_GROUP}
+    )
     out = tmp_path / "dist"
     result = run_cli("build", "--root", str(root), "--out", str(out), "--no-pdf")
     assert result.returncode == 0, result.stderr
     html = (out / "g1" / "handbook.html").read_text(encoding="utf-8")
-    rules = html[html.index('<section class="rules">'):]
-    rules = rules[:rules.index("</section>")]
+    rules = html[html.index('<section class="rules">') :]
+    rules = rules[: rules.index("</section>")]
     headings = re.findall(r"<h3>(.*?)</h3>", rules)
-    assert headings == ["一、修改群名片", "二、本群提供", "三、如何求助", "四、禁止事项", "五、欢迎大家", "违规处理"]
+    assert headings == [
+        "一、修改群名片",
+        "二、本群提供",
+        "三、如何求助",
+        "四、禁止事项",
+        "五、欢迎大家",
+        "违规处理",
+    ]
     assert "周末不回复" in rules.split("三、如何求助")[1].split("<h3>")[0]  # inside its own aspect

@@ -1,4 +1,5 @@
-"""Posters as a user checks them: pixel size, dpi, a QR that a real reader decodes, fitted text, fonts."""
+"""Posters as a user checks them: pixel size, dpi, a QR that a real reader decodes, fitted text,
+fonts."""
 
 from __future__ import annotations
 
@@ -26,7 +27,8 @@ GIVEN_QR = "https://example.com/wx/given-qr-20270101"
 
 
 def render_all(root: Path, out: Path) -> dict[str, tuple[Image.Image, bytes, Job]]:
-    """Every poster of every group, rendered in this process: {group/poster: (image, bytes, job)}."""
+    """Every poster of every group, rendered in this process: {group/poster: (image, bytes,
+    job)}."""
     loaded = load_project(root)
     assert loaded.project is not None, [str(d) for d in loaded.report.diagnostics]
     project = loaded.project
@@ -113,20 +115,38 @@ def with_logo(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def held_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Chinese, English and Spanish groups; brand colours near the QR's (#111111, #000000) and a pale one."""
+    """Chinese, English and Spanish groups; brand colours near the QR's (#111111, #000000) and a
+    pale one."""
     root = tmp_path_factory.mktemp("held") / "proj"
     files = {
-        "playbooks/zh.md": PLAYBOOK.format(title="周末水果节", subtitle="周六上午10点 开抢", lines="当天到货 实拍发群, 满39元免费送（3公里内）",
-                                           cta="扫码进群 每天都有特价"),
-        "playbooks/en.md": PLAYBOOK.format(title="Saturday Book Talk", subtitle="10:00 at the library",
-                                           lines="Now reading a great novel, Come anyway", cta="Scan to join"),
-        "playbooks/es.md": PLAYBOOK.format(title="Café del día ☕", subtitle="Pan a mitad de precio",
-                                           lines="Promoción solo para el grupo, ¡Pide por mensaje!", cta="Escanea y únete"),
+        "playbooks/zh.md": PLAYBOOK.format(
+            title="周末水果节",
+            subtitle="周六上午10点 开抢",
+            lines="当天到货 实拍发群, 满39元免费送（3公里内）",
+            cta="扫码进群 每天都有特价",
+        ),
+        "playbooks/en.md": PLAYBOOK.format(
+            title="Saturday Book Talk",
+            subtitle="10:00 at the library",
+            lines="Now reading a great novel, Come anyway",
+            cta="Scan to join",
+        ),
+        "playbooks/es.md": PLAYBOOK.format(
+            title="Café del día ☕",
+            subtitle="Pan a mitad de precio",
+            lines="Promoción solo para el grupo, ¡Pide por mensaje!",
+            cta="Escanea y únete",
+        ),
         "content/groups/zh-black.md": group("鲜果铺·滨江店福利群", "zh", "zh", "#111111"),
         "content/groups/en-pure-black.md": group("Park Slope Book Circle", "en", "en", "#000000"),
         "content/groups/es-yellow.md": group("Café La Esquina", "es", "es", "#FFEB3B"),
-        "content/groups/zh-given.md": group("新华路店福利群", "zh", "zh", "#2E7D32",
-                                            "qr_image: content/assets/qr.png\nqr_expires: 2027-01-05"),
+        "content/groups/zh-given.md": group(
+            "新华路店福利群",
+            "zh",
+            "zh",
+            "#2E7D32",
+            "qr_image: content/assets/qr.png\nqr_expires: 2027-01-05",
+        ),
     }
     with_logo(write_project(root, files))
     segno.make_qr(GIVEN_QR, error="m").save(str(root / "content/assets/qr.png"), scale=6, border=4)
@@ -138,8 +158,14 @@ def held_out_posters(held_out: Path, tmp_path_factory: pytest.TempPathFactory) -
     return render_all(held_out, tmp_path_factory.mktemp("out"))
 
 
-SIZES = {"story": (1080, 1920), "square": (1080, 1080), "portrait": (1080, 1440), "counter": (1748, 2480),
-         "tent": (1240, 1748), "banner": (900, 383)}
+SIZES = {
+    "story": (1080, 1920),
+    "square": (1080, 1080),
+    "portrait": (1080, 1440),
+    "counter": (1748, 2480),
+    "tent": (1240, 1748),
+    "banner": (900, 383),
+}
 
 
 def test_held_out_posters_have_their_size_dpi_and_a_readable_qr(held_out_posters: dict) -> None:
@@ -161,8 +187,13 @@ def test_held_out_posters_have_their_size_dpi_and_a_readable_qr(held_out_posters
 
 
 def test_brand_colour_only_colours_the_qr_when_dark_enough(held_out_posters: dict) -> None:
-    """#111111 and #000000 pass 7:1 against white and colour the modules; yellow falls back to near-black."""
-    for slug, module in (("zh-black", (17, 17, 17)), ("en-pure-black", (0, 0, 0)), ("es-yellow", (17, 17, 17))):
+    """#111111 and #000000 pass 7:1 against white and colour the modules; yellow falls back to
+    near-black."""
+    for slug, module in (
+        ("zh-black", (17, 17, 17)),
+        ("en-pure-black", (0, 0, 0)),
+        ("es-yellow", (17, 17, 17)),
+    ):
         image = held_out_posters[f"{slug}/tent"][0]
         colours = {c for _, c in image.getcolors(1 << 20)}
         assert module in colours, slug
@@ -196,15 +227,21 @@ def test_fonts_layout_and_logo_are_recorded_as_inputs(held_out_posters: dict) ->
 
 def test_emoji_without_a_font_is_left_out_with_a_warning(held_out: Path, tmp_path: Path) -> None:
     root = with_logo(tmp_path / "emoji")
-    write_project(root, {
-        "playbooks/p.md": PLAYBOOK.format(title="周末水果节🍎🍊", subtitle="开抢👍🏽", lines="a, b", cta="扫码❤️进群"),
-        "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
-    })
+    write_project(
+        root,
+        {
+            "playbooks/p.md": PLAYBOOK.format(
+                title="周末水果节🍎🍊", subtitle="开抢👍🏽", lines="a, b", cta="扫码❤️进群"
+            ),
+            "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
+        },
+    )
     rendered = render_all(root, tmp_path / "out")
     image, _, job = rendered["g/story"]
     assert decoded(image) == [job.group.join_url]
     assert [d.message for d in job.warnings] == [
-        "poster 'story' for group 'g': no font here draws the emoji 👍: left out of the poster"]
+        "poster 'story' for group 'g': no font here draws the emoji 👍: left out of the poster"
+    ]
     messages = [d.message for d in rendered["g/square"][2].warnings]
     assert any("poster 'square'" in m and "🍎 🍊" in m for m in messages), messages
     assert not any("❤" in m for m in messages)  # a symbol font (DejaVu) draws it
@@ -213,28 +250,46 @@ def test_emoji_without_a_font_is_left_out_with_a_warning(held_out: Path, tmp_pat
 def test_long_title_shrinks_then_warns(tmp_path: Path) -> None:
     long_title = "这是一个非常非常长的海报标题，" * 12
     root = with_logo(tmp_path / "long")
-    write_project(root, {
-        "playbooks/p.md": PLAYBOOK.format(title=long_title, subtitle="x", lines="a", cta="扫码进群"),
-        "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
-    })
+    write_project(
+        root,
+        {
+            "playbooks/p.md": PLAYBOOK.format(
+                title=long_title, subtitle="x", lines="a", cta="扫码进群"
+            ),
+            "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
+        },
+    )
     rendered = render_all(root, tmp_path / "out")
-    warned = {key for key, (_, _, job) in rendered.items() if any("title does not fit" in d.message for d in job.warnings)}
+    warned = {
+        key
+        for key, (_, _, job) in rendered.items()
+        if any("title does not fit" in d.message for d in job.warnings)
+    }
     assert "g/square" in warned and "g/portrait" in warned
     assert "g/story" not in warned  # the group's name is short
     for key, (image, _, job) in rendered.items():
         if key != "g/banner":
-            assert decoded(image) == [job.group.join_url + ("?from=tent" if key == "g/tent" else "")], key
+            assert decoded(image) == [
+                job.group.join_url + ("?from=tent" if key == "g/tent" else "")
+            ], key
 
 
 def test_missing_character_is_an_error_naming_poster_and_character(tmp_path: Path) -> None:
     root = with_logo(tmp_path / "pua")
-    write_project(root, {
-        "playbooks/p.md": PLAYBOOK.format(title="周末\ue000水果节", subtitle="x", lines="a", cta="扫码进群"),
-        "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
-    })
+    write_project(
+        root,
+        {
+            "playbooks/p.md": PLAYBOOK.format(
+                title="周末\ue000水果节", subtitle="x", lines="a", cta="扫码进群"
+            ),
+            "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
+        },
+    )
     with pytest.raises(UserError, match=r"poster 'square' for group 'g'.*U\+E000"):
         render_all(root, tmp_path / "out")
-    result = run_cli("build", "--root", str(root), "--out", str(tmp_path / "dist"), "--no-pdf", "--jobs", "1")
+    result = run_cli(
+        "build", "--root", str(root), "--out", str(tmp_path / "dist"), "--no-pdf", "--jobs", "1"
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     output = result.stdout + result.stderr
     assert "playbooks/p.md" in output and "poster 'square'" in output and "U+E000" in output
@@ -249,7 +304,9 @@ def test_a_poster_that_did_not_change_is_not_rendered_again(held_out: Path, tmp_
     assert not [p for p in second.written if "/posters/" in p]
 
 
-@pytest.mark.skipif(not (REPO / "content/groups").is_dir(), reason="the example project is not there")
+@pytest.mark.skipif(
+    not (REPO / "content/groups").is_dir(), reason="the example project is not there"
+)
 def test_example_posters(tmp_path: Path) -> None:
     rendered = render_all(REPO, tmp_path)
     assert rendered
@@ -274,22 +331,26 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     chunks, at = [], 8
     while at < len(data):
-        (length,) = struct.unpack(">I", data[at:at + 4])
-        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
-        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
         assert crc == zlib.crc32(kind + body), kind
         chunks.append((kind, body))
         at += 12 + length
     return chunks
 
 
-def test_png_is_well_formed_and_carries_only_pixels_colour_space_and_dpi(held_out_posters: dict) -> None:
+def test_png_is_well_formed_and_carries_only_pixels_colour_space_and_dpi(
+    held_out_posters: dict,
+) -> None:
     for key in ("zh-black/story", "zh-black/counter"):
         image, data, job = held_out_posters[key]
         chunks = png_chunks(data)
         kinds = [kind for kind, _ in chunks]
         print_size = job.playbook.poster(job.output.poster).for_print
-        assert kinds == [b"IHDR", b"sRGB", *([b"pHYs"] if print_size else []), b"IDAT", b"IEND"], key
+        assert kinds == [b"IHDR", b"sRGB", *([b"pHYs"] if print_size else []), b"IDAT", b"IEND"], (
+            key
+        )
         width, height, depth, colour_type = struct.unpack(">IIBB", chunks[0][1][:10])
         assert (width, height, depth, colour_type) == (*image.size, 8, 2)
         rows = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
@@ -303,9 +364,13 @@ def test_rounded_corners_are_smooth_and_edges_solid() -> None:
     canvas = Image.new("RGB", (size[0] + 20, size[1] + 20), (255, 255, 255))
     paint(canvas, Rect(10, 10, *size), fill, radius=radius)
     big = Image.new("L", (size[0] * 4, size[1] * 4), 0)
-    ImageDraw.Draw(big).rounded_rectangle((0, 0, size[0] * 4 - 1, size[1] * 4 - 1), radius=radius * 4, fill=255)
+    ImageDraw.Draw(big).rounded_rectangle(
+        (0, 0, size[0] * 4 - 1, size[1] * 4 - 1), radius=radius * 4, fill=255
+    )
     expected = Image.new("RGB", canvas.size, (255, 255, 255))
-    expected.paste(fill, (10, 10, 10 + size[0], 10 + size[1]), big.resize(size, Image.Resampling.BOX))
+    expected.paste(
+        fill, (10, 10, 10 + size[0], 10 + size[1]), big.resize(size, Image.Resampling.BOX)
+    )
     assert ImageChops.difference(canvas, expected).getbbox() is None
     corner = {c for _, c in canvas.crop((10, 10, 30, 30)).getcolors(1 << 16)}
     assert len(corner) > 5  # anti-aliased

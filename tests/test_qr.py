@@ -1,4 +1,5 @@
-"""QR codes: quiet zone, whole-pixel modules, error level, print size and contrast, read back with zxing-cpp."""
+"""QR codes: quiet zone, whole-pixel modules, error level, print size and contrast, read back with
+zxing-cpp."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def test_code_has_a_quiet_zone_of_four_modules_and_whole_pixel_modules() -> None
     assert {c for _, c in image.getcolors()} == {qr.WHITE, qr.NEAR_BLACK}  # no blur
     border = 4 * scale
     assert image.crop((0, 0, image.width, border)).getcolors() == [(image.width * border, qr.WHITE)]
-    assert image.getpixel((border, border)) == qr.NEAR_BLACK  # the finder pattern starts right after it
+    # the finder pattern starts right after it
+    assert image.getpixel((border, border)) == qr.NEAR_BLACK
     assert read(image) == [LINK]
 
 
@@ -72,11 +74,19 @@ def test_our_mask_choice_is_segnos_own_choice() -> None:
 
     import segno.encoder
 
-    assert qr.ROW_WISE_MASKS  # segno has the shape the row-wise search needs, so this compares two searches
+    # segno has the shape the row-wise search needs, so this compares two searches
+    assert qr.ROW_WISE_MASKS
     rng = random.Random(7)
-    texts = [f"https://example.com/j/group-{n:03d}" for n in range(20)] + ["扫码加入鲜果群" * k for k in (1, 5, 12)]
-    texts += ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789/:.?=&") for _ in range(rng.randint(5, 700)))
-              for _ in range(30)]
+    texts = [f"https://example.com/j/group-{n:03d}" for n in range(20)] + [
+        "扫码加入鲜果群" * k for k in (1, 5, 12)
+    ]
+    texts += [
+        "".join(
+            rng.choice("abcdefghijklmnopqrstuvwxyz0123456789/:.?=&")
+            for _ in range(rng.randint(5, 700))
+        )
+        for _ in range(30)
+    ]
     masks = set()
     for text in texts:
         for error in "mh":
@@ -106,14 +116,20 @@ def test_the_handbooks_svg_code_draws_the_same_modules_and_reads_back() -> None:
     for x, y, width in re.findall(r"M(\d+) (\d+)h(\d+)v1h-\d+z", svg):
         x, y, width = int(x), int(y), int(width)
         draw.rectangle((x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1), fill=0)
-    drawn = [[image.getpixel((x * scale, y * scale)) == 0 for x in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)]
-             for y in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)]
+    drawn = [
+        [
+            image.getpixel((x * scale, y * scale)) == 0
+            for x in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)
+        ]
+        for y in range(qr.QUIET_ZONE, side - qr.QUIET_ZONE)
+    ]
     assert drawn == [[bool(module) for module in row] for row in code.matrix]
     assert read(image.convert("RGB")) == [LINK]
 
 
 def test_making_codes_leaves_segno_as_it_was_for_everyone_else() -> None:
-    """The faster mask search is used for our own codes only: no process-wide change on import or use."""
+    """The faster mask search is used for our own codes only: no process-wide change on import or
+    use."""
     import segno.encoder
 
     own = qr._SEGNO_FIND_MASK

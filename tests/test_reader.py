@@ -4,7 +4,9 @@ from playpress.load.reader import parse_yaml, read_markdown
 
 
 def test_front_matter_lines_point_at_the_file():
-    raw = "---\ntitle: T\nsop:\n  - when: daily 08:00\n    post: 早安\n---\n\n# Body\ntext\n".encode()
+    raw = (
+        "---\ntitle: T\nsop:\n  - when: daily 08:00\n    post: 早安\n---\n\n# Body\ntext\n".encode()
+    )
     source, problems = read_markdown("playbooks/x.md", raw)
     assert problems == []
     assert source.meta.line_of("title") == 2

@@ -1,4 +1,5 @@
-"""`new playbook` and `new group`: every preset scaffolds a project that passes `check --strict` and builds."""
+"""`new playbook` and `new group`: every preset scaffolds a project that passes `check --strict`
+and builds."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def new_project(tmp_path: Path, lang: str) -> Path:
     return write_project(tmp_path / "proj", {"content/site.yml": f"title: Ops\nlang: {lang}\n"})
 
 
-def scaffold(root: Path, kind: str, lang: str | None, playbook: str = "p", group: str = "g") -> None:
+def scaffold(
+    root: Path, kind: str, lang: str | None, playbook: str = "p", group: str = "g"
+) -> None:
     lang_args = ["--lang", lang] if lang else []
     assert main(["new", "playbook", playbook, "--type", kind, *lang_args, "--root", str(root)]) == 0
     assert main(["new", "group", group, "--playbook", playbook, "--root", str(root)]) == 0
@@ -32,8 +35,9 @@ def scaffold(root: Path, kind: str, lang: str | None, playbook: str = "p", group
 
 @pytest.mark.parametrize("kind", TYPES)
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_preset_scaffolds_a_project_that_passes_strict_check(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                                   lang: str, kind: str) -> None:
+def test_every_preset_scaffolds_a_project_that_passes_strict_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, kind: str
+) -> None:
     root = new_project(tmp_path, lang)
     scaffold(root, kind, lang)
     capsys.readouterr()
@@ -49,16 +53,36 @@ def test_every_preset_scaffolds_a_project_that_passes_strict_check(tmp_path: Pat
 
     # Complete: every part of the format is there, in the sizes the operator expects.
     positioning = playbook.positioning
-    assert positioning and all([positioning.purpose, positioning.who, positioning.problem, positioning.solution,
-                                positioning.value, positioning.fee, positioning.channels])
-    assert playbook.summary and 2 <= len(playbook.roles) <= 3 and all(role.duties for role in playbook.roles)
+    assert positioning and all(
+        [
+            positioning.purpose,
+            positioning.who,
+            positioning.problem,
+            positioning.solution,
+            positioning.value,
+            positioning.fee,
+            positioning.channels,
+        ]
+    )
+    assert (
+        playbook.summary
+        and 2 <= len(playbook.roles) <= 3
+        and all(role.duties for role in playbook.roles)
+    )
     rules = playbook.rules
-    assert rules and all([rules.name_card, rules.service, rules.help, rules.never, rules.can, rules.penalty])
+    assert rules and all(
+        [rules.name_card, rules.service, rules.help, rules.never, rules.can, rules.penalty]
+    )
     assert playbook.welcome and "\n\n" in playbook.welcome.source
     assert {poster.size_name for poster in playbook.posters} == {"story", "a5"}
     assert {poster.layout for poster in playbook.posters} <= {"headline", "offer", "counter"}
     assert len(playbook.faq) == 3
-    assert playbook.metrics and playbook.metrics.north_star and playbook.metrics.related and playbook.metrics.review
+    assert (
+        playbook.metrics
+        and playbook.metrics.north_star
+        and playbook.metrics.related
+        and playbook.metrics.review
+    )
     assert re.search(r"^## ", playbook.body, re.M) and "[//]: # (" in playbook.body
 
     # The group fills every role and variable, and the calendar is busy but not noisy.
@@ -71,16 +95,29 @@ def test_every_preset_scaffolds_a_project_that_passes_strict_check(tmp_path: Pat
         assert kinds["activity"] / len(occurrences) >= 0.5
 
     if kind == "knowledge":
-        assert [(phase.first_day, phase.last_day) for phase in playbook.phases] == [(1, 7), (8, 16), (17, 24), (25, 30)]
-        peak_days = {slot.when.first_day for slot in playbook.sop
-                     if slot.kind == "activity" and slot.when.days == "campaign" and slot.when.first_day == slot.when.last_day}
+        assert [(phase.first_day, phase.last_day) for phase in playbook.phases] == [
+            (1, 7),
+            (8, 16),
+            (17, 24),
+            (25, 30),
+        ]
+        peak_days = {
+            slot.when.first_day
+            for slot in playbook.sop
+            if slot.kind == "activity"
+            and slot.when.days == "campaign"
+            and slot.when.first_day == slot.when.last_day
+        }
         assert {1, 30} <= peak_days and any(8 <= day <= 24 for day in peak_days)
         assert group.days == 30
 
 
 def test_a_scaffolded_project_builds_with_the_real_command_line(tmp_path: Path) -> None:
     root = new_project(tmp_path, "es")
-    for args in (["new", "playbook", "cafe", "--type", "product"], ["new", "group", "centro", "--playbook", "cafe"]):
+    for args in (
+        ["new", "playbook", "cafe", "--type", "product"],
+        ["new", "group", "centro", "--playbook", "cafe"],
+    ):
         result = run_cli(*args, "--root", str(root))
         assert result.returncode == 0, result.stderr
     result = run_cli("build", "--no-pdf", "--root", str(root))
@@ -88,7 +125,10 @@ def test_a_scaffolded_project_builds_with_the_real_command_line(tmp_path: Path) 
     welcome = (root / "dist/centro/welcome.txt").read_text(encoding="utf-8")
     assert welcome.startswith("¡Bienvenida, bienvenido a\ncentro!\n\n")
     assert "por definir" in welcome  # the placeholder people and vars of `new group`
-    assert sorted(p.name for p in (root / "dist/centro/posters").iterdir()) == ["counter-card.png", "daily-offer.png"]
+    assert sorted(p.name for p in (root / "dist/centro/posters").iterdir()) == [
+        "counter-card.png",
+        "daily-offer.png",
+    ]
 
 
 def test_new_playbook_takes_the_site_language_when_no_lang_is_given(tmp_path: Path) -> None:
@@ -97,7 +137,9 @@ def test_new_playbook_takes_the_site_language_when_no_lang_is_given(tmp_path: Pa
     assert (root / "playbooks/p.md").read_bytes() == (PRESETS / "en/mixed.md").read_bytes()
 
 
-def test_new_playbook_refuses_an_existing_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_playbook_refuses_an_existing_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = new_project(tmp_path, "zh")
     assert main(["new", "playbook", "p", "--type", "interest", "--root", str(root)]) == 0
     (root / "playbooks/p.md").write_text("my edits", encoding="utf-8")
@@ -106,7 +148,9 @@ def test_new_playbook_refuses_an_existing_name(tmp_path: Path, capsys: pytest.Ca
     assert (root / "playbooks/p.md").read_text(encoding="utf-8") == "my edits"
 
 
-def test_new_group_with_an_unknown_playbook_says_which_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_group_with_an_unknown_playbook_says_which_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = new_project(tmp_path, "zh")
     assert main(["new", "playbook", "course", "--type", "knowledge", "--root", str(root)]) == 0
     assert main(["new", "group", "g", "--playbook", "cours", "--root", str(root)]) == 1
@@ -115,7 +159,9 @@ def test_new_group_with_an_unknown_playbook_says_which_exist(tmp_path: Path, cap
     assert not (root / "content/groups/g.md").exists()
 
 
-def test_new_group_shows_why_a_playbook_cannot_be_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_new_group_shows_why_a_playbook_cannot_be_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_project(tmp_path / "proj", {"playbooks/p.md": "---\ntitle: [broken\n---\n"})
     assert main(["new", "group", "g", "--playbook", "p", "--root", str(root)]) == 1
     err = capsys.readouterr().err
@@ -123,19 +169,38 @@ def test_new_group_shows_why_a_playbook_cannot_be_read(tmp_path: Path, capsys: p
 
 
 def test_bad_type_is_a_command_line_error(tmp_path: Path) -> None:
-    result = run_cli("new", "playbook", "p", "--type", "shop", "--root", str(new_project(tmp_path, "zh")))
+    result = run_cli(
+        "new", "playbook", "p", "--type", "shop", "--root", str(new_project(tmp_path, "zh"))
+    )
     assert result.returncode == 2
     assert "invalid choice: 'shop'" in result.stderr
     assert not (tmp_path / "proj/playbooks").exists()
 
 
-def test_bad_file_name_is_a_command_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["new", "playbook", "my shop", "--type", "product", "--root", str(new_project(tmp_path, "zh"))]) == 2
+def test_bad_file_name_is_a_command_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(
+            [
+                "new",
+                "playbook",
+                "my shop",
+                "--type",
+                "product",
+                "--root",
+                str(new_project(tmp_path, "zh")),
+            ]
+        )
+        == 2
+    )
     assert "cannot be a file name" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["yes", "null", "123"])
-def test_group_names_that_yaml_would_read_as_other_things_stay_text(tmp_path: Path, name: str) -> None:
+def test_group_names_that_yaml_would_read_as_other_things_stay_text(
+    tmp_path: Path, name: str
+) -> None:
     root = new_project(tmp_path, "en")
     scaffold(root, "interest", None, group=name)
     loaded = load_project(root)
@@ -144,7 +209,10 @@ def test_group_names_that_yaml_would_read_as_other_things_stay_text(tmp_path: Pa
 
 
 def test_new_group_fills_only_variables_that_templates_use(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "proj", {"playbooks/p.md": """
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "playbooks/p.md": """
         ---
         # a comment about group.vars.not_used
         title: T
@@ -152,7 +220,9 @@ def test_new_group_fills_only_variables_that_templates_use(tmp_path: Path) -> No
         welcome: "Hi {{ group.vars.city }}"
         ---
         Body.
-        """})
+        """
+        },
+    )
     assert main(["new", "group", "g", "--playbook", "p", "--root", str(root)]) == 0
     text = (root / "content/groups/g.md").read_text(encoding="utf-8")
     assert "vars: {city: 待定}" in text

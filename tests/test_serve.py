@@ -1,4 +1,5 @@
-"""Serve mode: only dist/ is reachable over HTTP, pages reload after rebuilds and show a failed build."""
+"""Serve mode: only dist/ is reachable over HTTP, pages reload after rebuilds and show a failed
+build."""
 
 from __future__ import annotations
 
@@ -24,9 +25,14 @@ SECRET = "top secret: outside dist"
 
 
 def get(port: int, raw_path: str, method: str = "GET") -> tuple[int, bytes]:
-    """Send the path exactly as given (no client-side normalising), as an attacker's client would."""
+    """Send the path exactly as given (no client-side normalising), as an attacker's client
+    would."""
     with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
-        connection.sendall(f"{method} {raw_path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode("latin-1"))
+        connection.sendall(
+            f"{method} {raw_path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode(
+                "latin-1"
+            )
+        )
         data = b""
         while chunk := connection.recv(65536):
             data += chunk
@@ -50,19 +56,36 @@ def site(tmp_path: Path) -> Iterator[tuple[int, LiveState, Path]]:
     (out / "secret-link.txt").symlink_to(tmp_path / "secret.txt")
     live = LiveState()
     server = make_server(out, live, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server.server_address[1], live, out
     server.shutdown()
     server.server_close()
 
 
-@pytest.mark.parametrize("raw_path", [
-    "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/g1/../../secret.txt", "/g1/%2e%2e/%2e%2e/secret.txt",
-    "/..%2f..%2fsecret.txt", "/..\\secret.txt", "/%2e%2e%5csecret.txt", "/escape/secret.txt", "/secret-link.txt",
-    str(Path("/") / "etc" / "passwd"), "//etc/passwd", "http://localhost/../secret.txt", "/.playpress/state.json",
-    "/%00../secret.txt", "/%ff%fe/../secret.txt",
-])
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/%2E%2E%2Fsecret.txt",
+        "/g1/../../secret.txt",
+        "/g1/%2e%2e/%2e%2e/secret.txt",
+        "/..%2f..%2fsecret.txt",
+        "/..\\secret.txt",
+        "/%2e%2e%5csecret.txt",
+        "/escape/secret.txt",
+        "/secret-link.txt",
+        str(Path("/") / "etc" / "passwd"),
+        "//etc/passwd",
+        "http://localhost/../secret.txt",
+        "/.playpress/state.json",
+        "/%00../secret.txt",
+        "/%ff%fe/../secret.txt",
+    ],
+)
 def test_no_path_outside_dist_is_served(site: tuple[int, LiveState, Path], raw_path: str) -> None:
     port, _live, _out = site
     status, body = get(port, raw_path)
@@ -70,7 +93,9 @@ def test_no_path_outside_dist_is_served(site: tuple[int, LiveState, Path], raw_p
     assert SECRET.encode() not in body and b"root:" not in body and b"outputs" not in body
 
 
-def test_files_of_dist_are_served_and_pages_get_the_reload_script(site: tuple[int, LiveState, Path]) -> None:
+def test_files_of_dist_are_served_and_pages_get_the_reload_script(
+    site: tuple[int, LiveState, Path],
+) -> None:
     port, _live, _out = site
     status, body = get(port, "/g1/welcome.txt")
     assert status == 200 and body.decode("utf-8") == "欢迎\n"
@@ -90,12 +115,15 @@ def failed_result(message: str) -> Result:
     return Result(report)
 
 
-def test_a_failed_build_shows_its_diagnostics_until_fixed(site: tuple[int, LiveState, Path]) -> None:
+def test_a_failed_build_shows_its_diagnostics_until_fixed(
+    site: tuple[int, LiveState, Path],
+) -> None:
     port, live, _out = site
     live.update(failed_result("YAML syntax: <unclosed> [bracket"))
     status, body = get(port, "/")
     assert status == 200 and b"playpress-problems" in body
-    assert b"content/groups/g1.md:3:7: error: YAML syntax: &lt;unclosed&gt; [bracket" in body  # escaped, never markup
+    # escaped, never markup
+    assert b"content/groups/g1.md:3:7: error: YAML syntax: &lt;unclosed&gt; [bracket" in body
     assert b"<h1>Groups</h1>" in body  # the last good page stays under the overlay
     live.update(Result(Report(), written=["index.html"]))
     assert b"playpress-problems" not in get(port, "/")[1]
@@ -116,7 +144,8 @@ def test_event_stream_announces_each_rebuild(site: tuple[int, LiveState, Path]) 
 
     first = next_event()
     live.update(Result(Report()))  # nothing written: no reload
-    live.update(Result(Report(), written=["g1/handbook.pdf"]))  # no page shows a PDF: no reload either
+    # no page shows a PDF: no reload either
+    live.update(Result(Report(), written=["g1/handbook.pdf"]))
     assert live.snapshot()[0] == first["generation"]
     live.update(Result(Report(), written=["g1/welcome.txt"]))
     assert next_event() == {"generation": first["generation"] + 1, "failed": False}
@@ -126,14 +155,17 @@ def test_event_stream_announces_each_rebuild(site: tuple[int, LiveState, Path]) 
 
 
 def test_serve_end_to_end_reloads_and_reports_a_broken_save(tmp_path: Path) -> None:
-    root = write_project(tmp_path / "proj", {"playbooks/running.md": PLAIN_PLAYBOOK,
-                                              "content/groups/r1.md": group_text("r1")}).resolve()
+    root = write_project(
+        tmp_path / "proj",
+        {"playbooks/running.md": PLAIN_PLAYBOOK, "content/groups/r1.md": group_text("r1")},
+    ).resolve()
     stop = threading.Event()
     addresses: list[str] = []
     options = Options(root, root / "dist", pdf=False)
     watcher = functools.partial(watch, options)  # as the command line hands it to the server
-    thread = threading.Thread(target=serve, args=(options, "127.0.0.1", 0, stop, addresses.append, watcher),
-                              daemon=True)
+    thread = threading.Thread(
+        target=serve, args=(options, "127.0.0.1", 0, stop, addresses.append, watcher), daemon=True
+    )
     thread.start()
     try:
         wait_until(lambda: bool(addresses), 10)
@@ -143,7 +175,9 @@ def test_serve_end_to_end_reloads_and_reports_a_broken_save(tmp_path: Path) -> N
         (root / "content/groups/r1.md").write_text("---\nname: [Night\n---\n", encoding="utf-8")
         wait_until(lambda: b"playpress-problems" in get(port, "/")[1], 5)
         assert b"content/groups/r1.md:" in get(port, "/")[1]
-        (root / "content/groups/r1.md").write_text(group_text("r1", name="Night runners"), encoding="utf-8")
+        (root / "content/groups/r1.md").write_text(
+            group_text("r1", name="Night runners"), encoding="utf-8"
+        )
         wait_until(lambda: b"playpress-problems" not in get(port, "/")[1], 5)
         assert b"Night runners" in get(port, "/r1/welcome.txt")[1]
         assert get(port, "/../proj/content/groups/r1.md")[0] in (403, 404)

@@ -18,13 +18,13 @@ import pytest
 import xlsxwriter
 from conftest import MINIMAL_PLAYBOOK
 
-from playpress.load import sheets
 from playpress.diagnostics import Report
+from playpress.load import sheets
+from playpress.load.fields import Section
 from playpress.load.groups import group_from
+from playpress.load.playbooks import playbook_from
 from playpress.load.reader import YamlList, YamlMap, read_markdown
 from playpress.load.sheets import as_date, as_integer, as_text, column_letter, read_sheets
-from playpress.load.fields import Section
-from playpress.load.playbooks import playbook_from
 from playpress.load.site import site_from
 
 PLAN = ("slot", ("date", "day"))
@@ -61,18 +61,35 @@ def messages(problems) -> list[str]:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+
 def test_csv_utf8_with_and_without_bom_numbers_as_typed_and_empty_cells_absent():
-    rows = [["slot", "date", "商品", "价格", "限量", "编号", "备注"],
-            ["noon", "2026-12-01", "赣南脐橙", "9.8", "16", "016", ""],
-            ["", "", "", "", "", "", ""],
-            ["noon", "2026-12-03", "丹东草莓", "9.80", "-3", "+3", "  "]]
+    rows = [
+        ["slot", "date", "商品", "价格", "限量", "编号", "备注"],
+        ["noon", "2026-12-01", "赣南脐橙", "9.8", "16", "016", ""],
+        ["", "", "", "", "", "", ""],
+        ["noon", "2026-12-03", "丹东草莓", "9.80", "-3", "+3", "  "],
+    ]
     for raw in (csv_bytes(rows), b"\xef\xbb\xbf" + csv_bytes(rows)):
         sheet = one("content/plans/dec.csv", raw)
-        assert list(sheet.columns) == rows[0] and list(sheet.columns.values()) == [1, 2, 3, 4, 5, 6, 7]
+        assert list(sheet.columns) == rows[0] and list(sheet.columns.values()) == [
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            7,
+        ]
         first, second = sheet.rows  # the blank row is no row, but it is counted
         assert (first.row, second.row) == (2, 4)
-        assert first.cells == {"slot": "noon", "date": "2026-12-01", "商品": "赣南脐橙",
-                               "价格": 9.8, "限量": 16, "编号": "016"}
+        assert first.cells == {
+            "slot": "noon",
+            "date": "2026-12-01",
+            "商品": "赣南脐橙",
+            "价格": 9.8,
+            "限量": 16,
+            "编号": "016",
+        }
         assert [second.cells[k] for k in ("价格", "限量", "编号")] == ["9.80", -3, "+3"]
         assert "备注" not in second.cells
         shown = [first.text("价格"), first.text("限量"), second.text("价格")]
@@ -89,13 +106,22 @@ def test_csv_in_gb18030_as_excel_on_chinese_windows_saves_it(tmp_path: Path):
     with pytest.raises(UnicodeDecodeError):
         raw.decode("utf-8")
     sheet = one("content/plans/plan.csv", raw)
-    assert sheet.rows[0].cells == {"slot": "lesson", "day": 1, "课程": "阅读理解：长难句",
-                                   "作业": "背诵20个单词；做一篇阅读"}
+    assert sheet.rows[0].cells == {
+        "slot": "lesson",
+        "day": 1,
+        "课程": "阅读理解：长难句",
+        "作业": "背诵20个单词；做一篇阅读",
+    }
 
 
 def test_csv_rows_count_records_not_lines_and_semicolon_files_read():
-    raw = csv_bytes([["slot", "date", "copy"], ["a", "2026-12-01", "第一行\n第二行\n第三行"],
-                     ["b", "2026-12-02", "x"]])
+    raw = csv_bytes(
+        [
+            ["slot", "date", "copy"],
+            ["a", "2026-12-01", "第一行\n第二行\n第三行"],
+            ["b", "2026-12-02", "x"],
+        ]
+    )
     sheet = one("p.csv", raw)
     assert [row.row for row in sheet.rows] == [2, 3]  # as Excel numbers them: one row per record
     assert sheet.rows[0].cells["copy"] == "第一行\n第二行\n第三行"
@@ -108,8 +134,10 @@ def test_csv_that_is_no_text_or_neither_encoding():
     assert "this is an Excel workbook" in messages(read_sheets("p.csv", xlsx, PLAN)[1])[0]
     assert "binary data" in messages(read_sheets("p.csv", b"slot,date\n\0\0\x01", PLAN)[1])[0]
     _, problems = read_sheets("p.csv", b"slot,date\na,2026-12-01\n\x80\xff,x\n", PLAN)
-    assert messages(problems) == ["p.csv:3: error: neither UTF-8 nor GB18030 text (byte 0x80 in "
-                                  "line 3) (save the sheet from Excel as CSV UTF-8)"]
+    assert messages(problems) == [
+        "p.csv:3: error: neither UTF-8 nor GB18030 text (byte 0x80 in "
+        "line 3) (save the sheet from Excel as CSV UTF-8)"
+    ]
     _, problems = read_sheets("notes.txt", b"slot,date\n", PLAN)
     assert "not a sheet" in problems[0].message
 
@@ -118,11 +146,13 @@ def test_csv_missing_required_columns_name_what_is_missing():
     _, problems = read_sheets("p.csv", csv_bytes([["slto", "day", "x"], ["a", "1", "y"]]), PLAN)
     assert messages(problems) == ["p.csv:1: error: missing column 'slot' (did you mean 'slto'?)"]
     _, problems = read_sheets("p.csv", csv_bytes([["slot", "x"]]), PLAN)
-    assert messages(problems) == ["p.csv:1: error: missing column 'date' or 'day' "
-                                  "(add a column 'date')"]
+    assert messages(problems) == [
+        "p.csv:1: error: missing column 'date' or 'day' (add a column 'date')"
+    ]
 
 
 # --- xlsx -----------------------------------------------------------------------------------
+
 
 def xlsxwriter_plan() -> bytes:
     """Two plan sheets and a notes sheet as Excel would hold them: date cells, numbers, formulas."""
@@ -132,8 +162,9 @@ def xlsxwriter_plan() -> bytes:
     chinese_date = book.add_format({"num_format": 58})  # Excel zh-CN's built-in "m月d日"
     percent = book.add_format({"num_format": "0%"})
     hangzhou = book.add_worksheet("杭州")
-    hangzhou.write_row(0, 0, ["slot", "date", "商品", "价格", "原价", "限量", "立省", "备注",
-                              "时间"])
+    hangzhou.write_row(
+        0, 0, ["slot", "date", "商品", "价格", "原价", "限量", "立省", "备注", "时间"]
+    )
     hangzhou.write_string(1, 0, "noon-flash")
     hangzhou.write_datetime(1, 1, dt.datetime(2026, 12, 1), date)
     hangzhou.write_string(1, 2, "赣南脐橙")
@@ -161,17 +192,30 @@ def xlsxwriter_plan() -> bytes:
 def test_xlsx_every_sheet_with_the_columns_date_cells_numbers_formulas():
     found, problems = read_sheets("content/plans/dec.xlsx", xlsxwriter_plan(), PLAN)
     assert problems == []
-    assert [(s.name, s.several, s.label) for s in found] == [("杭州", True, "杭州"),
-                                                             ("上海", True, "上海")]
+    assert [(s.name, s.several, s.label) for s in found] == [
+        ("杭州", True, "杭州"),
+        ("上海", True, "上海"),
+    ]
     hangzhou, shanghai = found
     first, second, third = hangzhou.rows
-    assert first.cells == {"slot": "noon-flash", "date": dt.date(2026, 12, 1), "商品": "赣南脐橙",
-                           "价格": 9.8, "原价": 16, "限量": 30, "立省": 6.2, "时间": "11:30"}
+    assert first.cells == {
+        "slot": "noon-flash",
+        "date": dt.date(2026, 12, 1),
+        "商品": "赣南脐橙",
+        "价格": 9.8,
+        "原价": 16,
+        "限量": 30,
+        "立省": 6.2,
+        "时间": "11:30",
+    }
     assert type(first.cells["原价"]) is int and first.text("原价") == "16"
     assert second.cells == {"slot": "noon-flash", "date": "2026-12-02", "价格": 0.3, "限量": 0.5}
     report = Report()
     assert [row.date("date", report) for row in hangzhou.rows] == [
-        dt.date(2026, 12, 1), dt.date(2026, 12, 2), dt.date(2026, 12, 3)]
+        dt.date(2026, 12, 1),
+        dt.date(2026, 12, 2),
+        dt.date(2026, 12, 3),
+    ]
     assert report.diagnostics == []
     assert (third.row, third.col_of("date")) == (4, 2)
     assert shanghai.rows[0].cells == {"slot": "noon-flash", "day": 3, "商品": "丹东草莓"}
@@ -180,15 +224,22 @@ def test_xlsx_every_sheet_with_the_columns_date_cells_numbers_formulas():
 
 
 def test_xlsx_made_by_openpyxl_with_empty_cells_and_a_hidden_sheet():
-    raw = openpyxl_bytes({"plan": [["slot", "date", None, "价格"],
-                                   ["a", dt.date(2026, 12, 1), None, 12],
-                                   [None, None, None, None],
-                                   ["b", dt.datetime(2026, 12, 2, 0, 0), None, 12.5]]})
+    raw = openpyxl_bytes(
+        {
+            "plan": [
+                ["slot", "date", None, "价格"],
+                ["a", dt.date(2026, 12, 1), None, 12],
+                [None, None, None, None],
+                ["b", dt.datetime(2026, 12, 2, 0, 0), None, 12.5],
+            ]
+        }
+    )
     sheet = one("p.xlsx", raw)
     assert sheet.several is False and sheet.label == ""
     assert [(row.row, row.cells) for row in sheet.rows] == [
         (2, {"slot": "a", "date": dt.date(2026, 12, 1), "价格": 12}),
-        (4, {"slot": "b", "date": dt.date(2026, 12, 2), "价格": 12.5})]
+        (4, {"slot": "b", "date": dt.date(2026, 12, 2), "价格": 12.5}),
+    ]
     assert sheet.columns == {"slot": 1, "date": 2, "价格": 4}
 
 
@@ -204,8 +255,11 @@ def test_a_date_merged_over_several_rows_belongs_to_each():
     book.close()
     rows = one("p.xlsx", buffer.getvalue()).rows
     assert [(row.row, row.cells["date"], row.cells["slot"]) for row in rows] == [
-        (2, "2026-12-01", "morning"), (3, "2026-12-01", "noon"), (4, "2026-12-01", "evening"),
-        (5, "2026-12-02", "morning")]
+        (2, "2026-12-01", "morning"),
+        (3, "2026-12-01", "noon"),
+        (4, "2026-12-01", "evening"),
+        (5, "2026-12-02", "morning"),
+    ]
 
 
 def test_1904_workbooks_date_cells_and_serial_numbers():
@@ -230,12 +284,15 @@ def test_the_sheet_to_fill_is_named_and_sheets_without_the_columns_are_skipped()
     assert found == []
     assert messages(problems) == [
         "g.xlsx:1: error: no sheet has the columns 'slot' and 'date' or 'day' "
-        "(row 1 of each sheet names its columns (说明: readme; Sheet2: empty))"]
+        "(row 1 of each sheet names its columns (说明: readme; Sheet2: empty))"
+    ]
     raw = openpyxl_bytes({"杭州": [["slot", "date"], ["a", "2026-12-01"]], "上海": [["slot", "x"]]})
     found, problems = read_sheets("g.xlsx", raw, PLAN)
     assert [s.name for s in found] == ["杭州"]
-    skipped = ("g.xlsx:1: warning: sheet 上海 is skipped: it has no column 'date' or 'day' "
-               "(a sheet is read when row 1 names 'slot', 'date' or 'day'; add a column 'date')")
+    skipped = (
+        "g.xlsx:1: warning: sheet 上海 is skipped: it has no column 'date' or 'day' "
+        "(a sheet is read when row 1 names 'slot', 'date' or 'day'; add a column 'date')"
+    )
     assert messages(problems) == [skipped]
     raw = openpyxl_bytes({"说明": [["readme"]], "上海": [["slot", "x"]]})
     found, problems = read_sheets("g.xlsx", raw, PLAN)
@@ -245,8 +302,17 @@ def test_the_sheet_to_fill_is_named_and_sheets_without_the_columns_are_skipped()
 
 # --- rows as the YAML reader's mappings, validated as a group file ---------------------------
 
-GROUP_COLUMNS = ["slug", "name", "playbook", "start", "days", "people.teacher", "people.assistant",
-                 "vars.topic", "sop_skip"]
+GROUP_COLUMNS = [
+    "slug",
+    "name",
+    "playbook",
+    "start",
+    "days",
+    "people.teacher",
+    "people.assistant",
+    "vars.topic",
+    "sop_skip",
+]
 
 
 def group_book() -> bytes:
@@ -254,9 +320,20 @@ def group_book() -> bytes:
     book = xlsxwriter.Workbook(buffer, {"in_memory": True})
     date = book.add_format({"num_format": "yyyy/m/d"})
     for name, rows in {
-        "杭州": [["xixi", "考研英语西溪群", "course", dt.datetime(2026, 12, 1), 14, "王老师",
-                 "小李", "阅读理解", "morning；live"],
-               ["binjiang", "考研英语滨江群", "exam", "2026-12-01", 14, "王老师", "", "", ""]],
+        "杭州": [
+            [
+                "xixi",
+                "考研英语西溪群",
+                "course",
+                dt.datetime(2026, 12, 1),
+                14,
+                "王老师",
+                "小李",
+                "阅读理解",
+                "morning；live",
+            ],
+            ["binjiang", "考研英语滨江群", "exam", "2026-12-01", 14, "王老师", "", "", ""],
+        ],
         "上海": [["xuhui", "考研英语徐汇群", "course", 46357, "两周", "", "小王", "", ""]],
     }.items():
         sheet = book.add_worksheet(name)
@@ -276,8 +353,9 @@ def group_book() -> bytes:
 def course_playbook(root: Path):
     source, _ = read_markdown("playbooks/course.md", MINIMAL_PLAYBOOK.lstrip("\n").encode())
     report = Report()
-    playbook = playbook_from("course", source.path, source.meta, source.body, source.body_line,
-                             root, (), report)
+    playbook = playbook_from(
+        "course", source.path, source.meta, source.body, source.body_line, root, (), report
+    )
     assert report.errors == [] and playbook is not None
     return playbook
 
@@ -289,11 +367,16 @@ def test_a_row_has_the_yaml_readers_shape_with_every_key_at_its_cell():
     data = row.mapping(lists={"sop_skip"}, dates={"start"})
     assert isinstance(data, YamlMap) and data.sheet == "杭州" and (data.line, data.col) == (2, 1)
     assert set(vars(YamlMap())) <= set(vars(data))  # SheetMap sets what YamlMap.__init__ sets
-    assert data == {"slug": "xixi", "name": "考研英语西溪群", "playbook": "course",
-                    "start": dt.date(2026, 12, 1), "days": 14,
-                    "people": {"teacher": "王老师", "assistant": "小李"},
-                    "vars": {"topic": "阅读理解"},
-                    "sop_skip": ["morning", "live"]}
+    assert data == {
+        "slug": "xixi",
+        "name": "考研英语西溪群",
+        "playbook": "course",
+        "start": dt.date(2026, 12, 1),
+        "days": 14,
+        "people": {"teacher": "王老师", "assistant": "小李"},
+        "vars": {"topic": "阅读理解"},
+        "sop_skip": ["morning", "live"],
+    }
     assert data.key_marks["playbook"] == (2, 3) and data.key_marks["people"] == (2, 6)
     assert data["people"].key_marks == {"teacher": (2, 6), "assistant": (2, 7)}
     assert data["people"].sheet == "杭州"
@@ -316,13 +399,17 @@ def test_section_reports_a_sheet_row_at_row_and_column_with_its_sheet(tmp_path: 
         for row in sheet.rows:
             data = row.mapping(lists={"sop_skip"}, dates={"start"})
             data.pop("slug")
-            groups.append(group_from(row.text("slug"), sheet.path, data, "", 0, tmp_path, site,
-                                     playbooks, report))
+            groups.append(
+                group_from(
+                    row.text("slug"), sheet.path, data, "", 0, tmp_path, site, playbooks, report
+                )
+            )
     assert messages(report.diagnostics) == [
         "content/groups.xlsx:3:3: error: unknown playbook 'exam' in sheet 杭州 "
         "(expected one of: course)",
         "content/groups.xlsx:2:5: error: 'days' is '两周' in sheet 上海 "
-        "(write a whole number from 1 to 3660)"]
+        "(write a whole number from 1 to 3660)",
+    ]
     xixi = groups[0]
     assert xixi is not None
     assert (xixi.start, xixi.end) == (dt.date(2026, 12, 1), dt.date(2026, 12, 14))
@@ -331,13 +418,18 @@ def test_section_reports_a_sheet_row_at_row_and_column_with_its_sheet(tmp_path: 
     assert xixi.key_lines["people"] == 2
 
     # the same group from a group file: the same model object but for where it is written
-    source, _ = read_markdown("content/groups/xixi.md", (
-        "---\nname: 考研英语西溪群\nplaybook: course\nstart: 2026-12-01\ndays: 14\n"
-        "people: {teacher: 王老师, assistant: 小李}\nvars: {topic: 阅读理解}\n"
-        "sop_skip: [morning, live]\n"
-        "---\n").encode())
-    from_file = group_from("xixi", source.path, source.meta, "", 0, tmp_path, site, playbooks,
-                           Report())
+    source, _ = read_markdown(
+        "content/groups/xixi.md",
+        (
+            "---\nname: 考研英语西溪群\nplaybook: course\nstart: 2026-12-01\ndays: 14\n"
+            "people: {teacher: 王老师, assistant: 小李}\nvars: {topic: 阅读理解}\n"
+            "sop_skip: [morning, live]\n"
+            "---\n"
+        ).encode(),
+    )
+    from_file = group_from(
+        "xixi", source.path, source.meta, "", 0, tmp_path, site, playbooks, Report()
+    )
     assert from_file is not None
     assert dataclasses.replace(from_file, path=xixi.path, key_lines=xixi.key_lines) == xixi
 
@@ -348,15 +440,22 @@ def test_unknown_keys_and_a_single_sheet_need_no_sheet_name():
     report = Report()
     Section(report, "content/groups.csv", row.mapping(), "", ("name", "playbook"))
     assert messages(report.diagnostics) == [
-        "content/groups.csv:2:2: error: unknown key 'playbok' (did you mean 'playbook'?)"]
+        "content/groups.csv:2:2: error: unknown key 'playbok' (did you mean 'playbook'?)"
+    ]
 
 
 # --- problems -------------------------------------------------------------------------------
 
+
 def test_header_problems_duplicate_empty_clashing_and_bad_dotted_names():
-    raw = openpyxl_bytes({"S": [
-        ["slot", "date", "slot", None, "people", "people.assistant", "vars..x", None],
-        ["a", "2026-12-01", "b", "orphan", "x", "y", "z", None]]})
+    raw = openpyxl_bytes(
+        {
+            "S": [
+                ["slot", "date", "slot", None, "people", "people.assistant", "vars..x", None],
+                ["a", "2026-12-01", "b", "orphan", "x", "y", "z", None],
+            ]
+        }
+    )
     found, problems = read_sheets("p.xlsx", raw, PLAN)
     assert messages(problems) == [
         "p.xlsx:1:3: error: duplicate column 'slot' (first in column A) "
@@ -366,22 +465,37 @@ def test_header_problems_duplicate_empty_clashing_and_bad_dotted_names():
         "p.xlsx:1:6: error: column 'people.assistant' and column 'people' both set one key "
         "(keep one of them)",
         "p.xlsx:1:7: error: column name 'vars..x' has an empty part between dots "
-        "(write e.g. 'people.assistant')"]
+        "(write e.g. 'people.assistant')",
+    ]
     assert found[0].rows[0].cells == {"slot": "a", "date": "2026-12-01", "people": "x"}
 
 
 def test_spaces_around_dots_and_names_are_not_part_of_the_keys():
-    sheet = one("g.csv", csv_bytes([[" name ", "vars . topic", "people.assistant "],
-                                    ["g", "阅读", "小李"]]), ())
+    sheet = one(
+        "g.csv",
+        csv_bytes([[" name ", "vars . topic", "people.assistant "], ["g", "阅读", "小李"]]),
+        (),
+    )
     assert list(sheet.columns) == ["name", "vars.topic", "people.assistant"]
-    assert sheet.rows[0].mapping() == {"name": "g", "vars": {"topic": "阅读"},
-                                       "people": {"assistant": "小李"}}
+    assert sheet.rows[0].mapping() == {
+        "name": "g",
+        "vars": {"topic": "阅读"},
+        "people": {"assistant": "小李"},
+    }
 
 
 def test_bad_date_and_day_cells_are_named_by_row_and_column():
-    raw = openpyxl_bytes({"杭州": [["slot", "date", "day"], ["a", "2026-13-01", "第三天"],
-                                   ["b", 0, 2.5], ["c", "12/01", 0]],
-                          "上海": [["slot", "date"]]})
+    raw = openpyxl_bytes(
+        {
+            "杭州": [
+                ["slot", "date", "day"],
+                ["a", "2026-13-01", "第三天"],
+                ["b", 0, 2.5],
+                ["c", "12/01", 0],
+            ],
+            "上海": [["slot", "date"]],
+        }
+    )
     found, problems = read_sheets("content/plans/p.xlsx", raw, PLAN)
     assert problems == []
     report = Report()
@@ -400,11 +514,13 @@ def test_bad_date_and_day_cells_are_named_by_row_and_column():
         "content/plans/p.xlsx:4:2: error: 'date' is '12/01', not a date in sheet 杭州 "
         f"({sheets.DATE_HINT})",
         "content/plans/p.xlsx:4:3: error: 'day' is 0 in sheet 杭州 "
-        "(write a whole number from 1 to 3660)"]
+        "(write a whole number from 1 to 3660)",
+    ]
 
 
 def test_encrypted_old_damaged_and_misnamed_workbooks_are_diagnostics():
     from msoffcrypto.format.ooxml import OOXMLFile
+
     plain = openpyxl_bytes({"S": [["slot", "date"]]})
     encrypted = io.BytesIO()
     OOXMLFile(io.BytesIO(plain)).encrypt("secret", encrypted)
@@ -422,8 +538,12 @@ def test_encrypted_old_damaged_and_misnamed_workbooks_are_diagnostics():
         assert problems[0].severity == "error" and problems[0].hint
 
 
-def rezip(raw: bytes, replace: dict[str, bytes] | None = None, drop: tuple[str, ...] = (),
-          rename: dict[str, str] | None = None) -> bytes:
+def rezip(
+    raw: bytes,
+    replace: dict[str, bytes] | None = None,
+    drop: tuple[str, ...] = (),
+    rename: dict[str, str] | None = None,
+) -> bytes:
     """The workbook with some parts replaced, dropped or renamed, zipped again."""
     source = zipfile.ZipFile(io.BytesIO(raw))
     buffer = io.BytesIO()
@@ -462,11 +582,11 @@ def test_a_part_larger_than_it_says_is_damaged_not_read():
     name = b"xl/worksheets/sheet1.xml"
     info = zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo(name.decode())
     claimed = (100).to_bytes(4, "little")
-    raw[info.header_offset + 22: info.header_offset + 26] = claimed  # the local header's size
+    raw[info.header_offset + 22 : info.header_offset + 26] = claimed  # the local header's size
     central = raw.find(b"PK\x01\x02")
-    while raw[central + 46: central + 46 + len(name)] != name:
+    while raw[central + 46 : central + 46 + len(name)] != name:
         central = raw.find(b"PK\x01\x02", central + 4)
-    raw[central + 24: central + 28] = claimed  # and the central directory's
+    raw[central + 24 : central + 28] = claimed  # and the central directory's
     assert zipfile.ZipFile(io.BytesIO(bytes(raw))).getinfo(name.decode()).file_size == 100
     _, problems = read_sheets("p.xlsx", bytes(raw), PLAN)
     assert len(problems) == 1 and "damaged" in problems[0].message
@@ -487,21 +607,32 @@ def test_small_files_that_would_make_a_reader_reserve_gigabytes_are_refused(tmp_
     strings = zipfile.ZipFile(io.BytesIO(plain)).read("xl/sharedStrings.xml")
     counted = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4000000000"', strings)
     rels = zipfile.ZipFile(io.BytesIO(far)).read("xl/_rels/workbook.xml.rels")
-    elsewhere = rezip(far, {"xl/_rels/workbook.xml.rels": rels.replace(b"worksheets/sheet1.xml",
-                                                                      b"data/cells.xml")},
-                      rename={"xl/worksheets/sheet1.xml": "xl/data/cells.xml"})
-    cases = {"far.xlsx": far, "strings.xlsx": rezip(plain, {"xl/sharedStrings.xml": counted}),
-             "elsewhere.xlsx": elsewhere}
+    elsewhere = rezip(
+        far,
+        {"xl/_rels/workbook.xml.rels": rels.replace(b"worksheets/sheet1.xml", b"data/cells.xml")},
+        rename={"xl/worksheets/sheet1.xml": "xl/data/cells.xml"},
+    )
+    cases = {
+        "far.xlsx": far,
+        "strings.xlsx": rezip(plain, {"xl/sharedStrings.xml": counted}),
+        "elsewhere.xlsx": elsewhere,
+    }
     for name, raw in cases.items():
         (tmp_path / name).write_bytes(raw)
         assert len(raw) < 20_000
-    code = ("import json, sys\nfrom playpress.load.sheets import read_sheets\n"
-            "for name in sys.argv[1:]:\n"
-            "    found, problems = read_sheets(name, open(name, 'rb').read(), ('slot',))\n"
-            "    print(json.dumps([str(p) for p in problems], ensure_ascii=False))\n")
-    result = subprocess.run([sys.executable, "-c", code, *(str(tmp_path / n) for n in cases)],
-                            capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).resolve().parent.parent)
+    code = (
+        "import json, sys\nfrom playpress.load.sheets import read_sheets\n"
+        "for name in sys.argv[1:]:\n"
+        "    found, problems = read_sheets(name, open(name, 'rb').read(), ('slot',))\n"
+        "    print(json.dumps([str(p) for p in problems], ensure_ascii=False))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *(str(tmp_path / n) for n in cases)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     far_message, strings_message, elsewhere_message = map(json.loads, result.stdout.splitlines())
     assert "too large a sheet: it reaches row 1048576, more than 50000" in far_message[0]
@@ -542,9 +673,13 @@ print(sorted(outcomes))
 
 
 def test_mutated_workbooks_and_csv_give_rows_or_diagnostics_never_exceptions():
-    result = subprocess.run([sys.executable, "-c", FUZZ, "100"], input=xlsxwriter_plan(),
-                            capture_output=True, timeout=300,
-                            cwd=Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", FUZZ, "100"],
+        input=xlsxwriter_plan(),
+        capture_output=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-3000:]
     assert result.stdout.decode().strip() == "['diagnostic', 'read']"
 
@@ -569,6 +704,7 @@ def test_too_many_rows_columns_cells_or_bytes(monkeypatch: pytest.MonkeyPatch):
 
 
 # --- cells ----------------------------------------------------------------------------------
+
 
 def test_cell_helpers():
     assert as_date(46357) == dt.date(2026, 12, 1) == as_date(46357.75) == as_date("2026/12/1")

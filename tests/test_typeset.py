@@ -1,4 +1,5 @@
-"""Line breaking and fitting: Chinese between any two characters with kinsoku, Latin at spaces only."""
+"""Line breaking and fitting: Chinese between any two characters with kinsoku, Latin at spaces
+only."""
 
 from __future__ import annotations
 
@@ -33,7 +34,9 @@ def test_fit_shrinks_to_the_box_then_cuts_with_an_ellipsis() -> None:
     longer = fit(["考研英语冲刺1群，今晚8点直播课，不见不散！"], box, advance)
     assert longer.fits and 30 <= longer.size < 80
     too_long = fit(["考研英语冲刺1群，今晚8点直播课，不见不散！" * 8], box, advance)
-    assert not too_long.fits and too_long.size == 30 and too_long.paragraphs[-1][-1].endswith(ELLIPSIS)
+    assert (
+        not too_long.fits and too_long.size == 30 and too_long.paragraphs[-1][-1].endswith(ELLIPSIS)
+    )
 
 
 def test_spaces_in_chinese_are_preferred_breaks() -> None:

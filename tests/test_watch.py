@@ -1,4 +1,5 @@
-"""Watch mode: the quiet period, the ignore list, and a real watcher rebuilding a project on save."""
+"""Watch mode: the quiet period, the ignore list, and a real watcher rebuilding a project on
+save."""
 
 from __future__ import annotations
 
@@ -60,7 +61,9 @@ def test_quiet_period_never_waits_longer_than_its_limit() -> None:
 
 def test_a_finished_write_is_built_after_a_short_settle_not_the_whole_quiet_period() -> None:
     clock, on_disk = FakeClock(), {"a.md"}
-    period = QuietPeriod(quiet=0.1, longest=2.0, clock=clock, settle=0.005, exists=on_disk.__contains__)
+    period = QuietPeriod(
+        quiet=0.1, longest=2.0, clock=clock, settle=0.005, exists=on_disk.__contains__
+    )
     period.add("a.md")  # written...
     clock.now += 0.004
     assert period.wait_time() == pytest.approx(0.096)  # still being written: the whole quiet period
@@ -72,8 +75,11 @@ def test_a_finished_write_is_built_after_a_short_settle_not_the_whole_quiet_peri
 
 def test_a_missing_file_or_an_unfinished_event_waits_the_whole_quiet_period() -> None:
     clock, on_disk = FakeClock(), {"a.md"}
-    period = QuietPeriod(quiet=0.1, longest=2.0, clock=clock, settle=0.005, exists=on_disk.__contains__)
-    period.add("b.md", finished=True)  # closed, but deleted since (a safe-write in the middle of its renames)
+    period = QuietPeriod(
+        quiet=0.1, longest=2.0, clock=clock, settle=0.005, exists=on_disk.__contains__
+    )
+    # closed, but deleted since (a safe-write in the middle of its renames)
+    period.add("b.md", finished=True)
     assert period.wait_time() == pytest.approx(0.1)
     period.take()
     period.add("a.md", finished=True)
@@ -81,7 +87,9 @@ def test_a_missing_file_or_an_unfinished_event_waits_the_whole_quiet_period() ->
     assert period.wait_time() == pytest.approx(0.1)
 
 
-def test_changes_settle_after_a_rename_into_place_but_not_after_a_rename_to_a_backup(tmp_path: Path) -> None:
+def test_changes_settle_after_a_rename_into_place_but_not_after_a_rename_to_a_backup(
+    tmp_path: Path,
+) -> None:
     root = (tmp_path / "proj").resolve()
     (root / "content/groups").mkdir(parents=True)
     group, renamed = root / "content/groups/g1.md", root / "content/groups/g2.md"
@@ -89,7 +97,11 @@ def test_changes_settle_after_a_rename_into_place_but_not_after_a_rename_to_a_ba
     changes = Changes(root, root / "dist", QuietPeriod(0.1, 2.0, clock, settle=0.005))
     event = SimpleNamespace
     # vim: g1.md renamed to its backup g1.md~, so g1.md is missing until the new one is written
-    changes.dispatch(event(event_type="moved", is_directory=False, src_path=str(group), dest_path=str(group) + "~"))
+    changes.dispatch(
+        event(
+            event_type="moved", is_directory=False, src_path=str(group), dest_path=str(group) + "~"
+        )
+    )
     assert changes.period.wait_time() == pytest.approx(0.1)
     group.write_text("---\n---\n", encoding="utf-8")
     changes.dispatch(event(event_type="closed", is_directory=False, src_path=str(group)))
@@ -97,17 +109,33 @@ def test_changes_settle_after_a_rename_into_place_but_not_after_a_rename_to_a_ba
     changes.period.take()
     # the operator renames a group: the old name is gone on purpose
     group.rename(renamed)
-    changes.dispatch(event(event_type="moved", is_directory=False, src_path=str(group), dest_path=str(renamed)))
+    changes.dispatch(
+        event(event_type="moved", is_directory=False, src_path=str(group), dest_path=str(renamed))
+    )
     assert changes.period.wait_time() == pytest.approx(0.005)
     assert changes.period.take() == {str(group), str(renamed)}
 
 
 def test_outputs_state_and_editor_files_are_ignored(tmp_path: Path) -> None:
     root, out = tmp_path / "proj", tmp_path / "proj" / "dist"
-    for name in ("dist/g/welcome.txt", "dist/.playpress/state.json", "content/groups/.g1.md.swp", "content/groups/g1.md~",
-                 "content/groups/.#g1.md", "playbooks/4913", ".git/index", "content/groups/#g1.md#", "../elsewhere.md"):
+    for name in (
+        "dist/g/welcome.txt",
+        "dist/.playpress/state.json",
+        "content/groups/.g1.md.swp",
+        "content/groups/g1.md~",
+        "content/groups/.#g1.md",
+        "playbooks/4913",
+        ".git/index",
+        "content/groups/#g1.md#",
+        "../elsewhere.md",
+    ):
         assert ignored(str(root / name), root, out), name
-    for name in ("content/groups/g1.md", "playbooks/a.md", "themes/default/templates/index.html", "content/site.yml"):
+    for name in (
+        "content/groups/g1.md",
+        "playbooks/a.md",
+        "themes/default/templates/index.html",
+        "content/site.yml",
+    ):
         assert not ignored(str(root / name), root, out), name
 
 
@@ -116,14 +144,31 @@ def test_changes_coalesce_watchdog_events(tmp_path: Path) -> None:
     clock = FakeClock()
     changes = Changes(root, root / "dist", QuietPeriod(0.1, 2.0, clock))
     event = SimpleNamespace
-    changes.dispatch(event(event_type="modified", is_directory=False, src_path=str(root / "content/groups/g1.md")))
-    changes.dispatch(event(event_type="modified", is_directory=True, src_path=str(root / "content/groups")))
-    changes.dispatch(event(event_type="created", is_directory=False, src_path=str(root / "dist/g1/welcome.txt")))
-    changes.dispatch(event(event_type="moved", is_directory=False, src_path=str(root / "playbooks/.a.md.swp"),
-                           dest_path=str(root / "playbooks/a.md")))
+    changes.dispatch(
+        event(
+            event_type="modified", is_directory=False, src_path=str(root / "content/groups/g1.md")
+        )
+    )
+    changes.dispatch(
+        event(event_type="modified", is_directory=True, src_path=str(root / "content/groups"))
+    )
+    changes.dispatch(
+        event(event_type="created", is_directory=False, src_path=str(root / "dist/g1/welcome.txt"))
+    )
+    changes.dispatch(
+        event(
+            event_type="moved",
+            is_directory=False,
+            src_path=str(root / "playbooks/.a.md.swp"),
+            dest_path=str(root / "playbooks/a.md"),
+        )
+    )
     clock.now += 0.2
     stop = threading.Event()
-    assert changes.wait(stop) == {str(root.resolve() / "content/groups/g1.md"), str(root.resolve() / "playbooks/a.md")}
+    assert changes.wait(stop) == {
+        str(root.resolve() / "content/groups/g1.md"),
+        str(root.resolve() / "playbooks/a.md"),
+    }
     stop.set()
     assert changes.wait(stop) == set()
 
@@ -148,16 +193,22 @@ def text_of(path: Path) -> str:
 @pytest.fixture
 def watched(tmp_path: Path) -> Iterator[tuple[Path, Path, queue.Queue[Result], threading.Thread]]:
     """A project being watched in a thread (no PDFs), stopped after the test."""
-    root = write_project(tmp_path / "proj", {
-        "playbooks/running.md": PLAIN_PLAYBOOK,
-        "content/groups/r1.md": group_text("r1"),
-        "content/groups/r2.md": group_text("r2"),
-    }).resolve()
+    root = write_project(
+        tmp_path / "proj",
+        {
+            "playbooks/running.md": PLAIN_PLAYBOOK,
+            "content/groups/r1.md": group_text("r1"),
+            "content/groups/r2.md": group_text("r2"),
+        },
+    ).resolve()
     out = (tmp_path / "dist").resolve()
     results: queue.Queue[Result] = queue.Queue()
     stop = threading.Event()
-    thread = threading.Thread(target=watch, args=(Options(root, out, pdf=False), stop, lambda r, _stage: results.put(r)),
-                              daemon=True)
+    thread = threading.Thread(
+        target=watch,
+        args=(Options(root, out, pdf=False), stop, lambda r, _stage: results.put(r)),
+        daemon=True,
+    )
     thread.start()
     wait_until(lambda: (out / "index.html").exists() and not results.empty(), 30)
     yield root, out, results, thread
@@ -176,35 +227,55 @@ def settled(results: queue.Queue[Result]) -> list[Result]:
             return seen
 
 
-def test_watch_rebuilds_on_save_and_survives_a_broken_one(watched: tuple[Path, Path, queue.Queue[Result], threading.Thread]) -> None:
+def test_watch_rebuilds_on_save_and_survives_a_broken_one(
+    watched: tuple[Path, Path, queue.Queue[Result], threading.Thread],
+) -> None:
     root, out, results, thread = watched
     settled(results)
     welcome = out / "r1/welcome.txt"
 
-    (root / "content/groups/r1.md").write_text(group_text("r1", name="Night runners"), encoding="utf-8")
+    (root / "content/groups/r1.md").write_text(
+        group_text("r1", name="Night runners"), encoding="utf-8"
+    )
     assert wait_until(lambda: "Night runners" in text_of(welcome), 5) < 1.0
     assert "Runners r2" in text_of(out / "r2/welcome.txt")
     settled(results)
 
     before = snapshot(out)
-    (root / "content/groups/r1.md").write_text("---\nname: [Night\nplaybook: running\n---\n", encoding="utf-8")
+    (root / "content/groups/r1.md").write_text(
+        "---\nname: [Night\nplaybook: running\n---\n", encoding="utf-8"
+    )
     failed = results.get(timeout=5)
     assert [d.path for d in failed.report.errors] == ["content/groups/r1.md"]
     settled(results)
     assert thread.is_alive() and snapshot(out) == before  # the last good outputs, byte for byte
 
-    (root / "content/groups/r1.md").write_text(group_text("r1", name="Dawn runners"), encoding="utf-8")
+    (root / "content/groups/r1.md").write_text(
+        group_text("r1", name="Dawn runners"), encoding="utf-8"
+    )
     wait_until(lambda: "Dawn runners" in text_of(welcome), 5)
     settled(results)
 
     playbook = root / "playbooks/running.md"
-    playbook.write_text(playbook.read_text(encoding="utf-8").replace("Welcome to", "Hello,"), encoding="utf-8")
-    wait_until(lambda: text_of(welcome).startswith("Hello, Dawn runners")
-               and text_of(out / "r2/welcome.txt").startswith("Hello, Runners r2"), 5)
+    playbook.write_text(
+        playbook.read_text(encoding="utf-8").replace("Welcome to", "Hello,"), encoding="utf-8"
+    )
+    wait_until(
+        lambda: (
+            text_of(welcome).startswith("Hello, Dawn runners")
+            and text_of(out / "r2/welcome.txt").startswith("Hello, Runners r2")
+        ),
+        5,
+    )
     settled(results)
 
     (root / "content/groups/r3.md").write_text(group_text("r3"), encoding="utf-8")
-    wait_until(lambda: "Runners r3" in text_of(out / "r3/welcome.txt") and "r3/" in text_of(out / "index.html"), 5)
+    wait_until(
+        lambda: (
+            "Runners r3" in text_of(out / "r3/welcome.txt") and "r3/" in text_of(out / "index.html")
+        ),
+        5,
+    )
     (root / "content/groups/r2.md").unlink()
     wait_until(lambda: not (out / "r2").exists(), 5)
     settled(results)
@@ -212,8 +283,10 @@ def test_watch_rebuilds_on_save_and_survives_a_broken_one(watched: tuple[Path, P
 
 
 def test_an_editors_backup_rename_never_builds_the_group_as_deleted(
-        watched: tuple[Path, Path, queue.Queue[Result], threading.Thread]) -> None:
-    """vim's save: the file renamed to its backup, a new file written, the backup deleted. Between the
+    watched: tuple[Path, Path, queue.Queue[Result], threading.Thread],
+) -> None:
+    """vim's save: the file renamed to its backup, a new file written, the backup deleted. Between
+    the
     rename and the write the group file is missing for longer than the 5 ms settle time; the build
     must wait for it instead of removing the group's outputs."""
     root, out, results, _thread = watched
@@ -232,7 +305,8 @@ def test_an_editors_backup_rename_never_builds_the_group_as_deleted(
     checker = threading.Thread(target=watch_outputs, daemon=True)
     checker.start()
     group.rename(backup)
-    time.sleep(0.015)  # the editor writing the new file: past the settle time, well inside the quiet period
+    # the editor writing the new file: past the settle time, well inside the quiet period
+    time.sleep(0.015)
     group.write_text(group_text("r1", name="Vim runners"), encoding="utf-8")
     backup.unlink()
     wait_until(lambda: "Vim runners" in text_of(welcome), 5)
@@ -244,17 +318,29 @@ def test_an_editors_backup_rename_never_builds_the_group_as_deleted(
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
-def test_watch_command_line_rebuilds_and_stops_on_ctrl_c_or_kill(tmp_path: Path, stop: signal.Signals) -> None:
-    root = write_project(tmp_path / "proj", {"playbooks/running.md": PLAIN_PLAYBOOK,
-                                              "content/groups/r1.md": group_text("r1")})
+def test_watch_command_line_rebuilds_and_stops_on_ctrl_c_or_kill(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    root = write_project(
+        tmp_path / "proj",
+        {"playbooks/running.md": PLAIN_PLAYBOOK, "content/groups/r1.md": group_text("r1")},
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1")
-    process = subprocess.Popen([sys.executable, str(BUILD_PY), "watch", "--root", str(root), "--no-pdf"], cwd=tmp_path,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(BUILD_PY), "watch", "--root", str(root), "--no-pdf"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         welcome = root / "dist/r1/welcome.txt"
         wait_until(lambda: "Runners r1" in text_of(welcome), 30)
         time.sleep(0.3)
-        (root / "content/groups/r1.md").write_text(group_text("r1", name="Hill runners"), encoding="utf-8")
+        (root / "content/groups/r1.md").write_text(
+            group_text("r1", name="Hill runners"), encoding="utf-8"
+        )
         wait_until(lambda: "Hill runners" in text_of(welcome), 5)
         time.sleep(0.5)  # let it print its report
     finally:
@@ -270,8 +356,11 @@ def test_watch_redraws_posters_after_the_texts(tmp_path: Path, minimal_project: 
     root, out = minimal_project.resolve(), (tmp_path / "dist").resolve()
     reports: queue.Queue[tuple[Result, str]] = queue.Queue()
     stop = threading.Event()
-    thread = threading.Thread(target=watch, args=(Options(root, out, pdf=False), stop, lambda r, s: reports.put((r, s))),
-                              daemon=True)
+    thread = threading.Thread(
+        target=watch,
+        args=(Options(root, out, pdf=False), stop, lambda r, s: reports.put((r, s))),
+        daemon=True,
+    )
     thread.start()
     try:
         poster = out / "g1/posters/preview.png"
@@ -280,7 +369,10 @@ def test_watch_redraws_posters_after_the_texts(tmp_path: Path, minimal_project: 
             time.sleep(0.05)
         drawn = poster.stat().st_mtime_ns
         group = root / "content/groups/g1.md"
-        group.write_text(group.read_text(encoding="utf-8").replace("考研英语冲刺1群", "考研英语冲刺2群"), encoding="utf-8")
+        group.write_text(
+            group.read_text(encoding="utf-8").replace("考研英语冲刺1群", "考研英语冲刺2群"),
+            encoding="utf-8",
+        )
         wait_until(lambda: poster.stat().st_mtime_ns > drawn, 10)
         stages = [reports.get(timeout=5)[1] for _ in range(4)]
         assert stages[2:] == ["texts and pages", "posters"]  # texts first, then the poster

@@ -14,18 +14,37 @@ from playpress.media.xlsx import MAX_WIDTH, Table, display_width, sheet_name, wo
 
 HEADER = ["date", "time", "周", "post", "copy", "day", "price"]
 ROWS = [
-    [dt.date(2026, 12, 1), dt.time(11, 30), "星期二", "午间限时秒杀",
-     "午间秒杀：赣南脐橙，9.8元/斤，限量30份！\n12点开抢，先到先得。" * 3, 1, 9.8],
-    [dt.date(2026, 12, 2), dt.time(20, 0), "星期三", "=HYPERLINK(\"http://x\",\"点我\")",
-     "+86 138", 2, 16],
+    [
+        dt.date(2026, 12, 1),
+        dt.time(11, 30),
+        "星期二",
+        "午间限时秒杀",
+        "午间秒杀：赣南脐橙，9.8元/斤，限量30份！\n12点开抢，先到先得。" * 3,
+        1,
+        9.8,
+    ],
+    [
+        dt.date(2026, 12, 2),
+        dt.time(20, 0),
+        "星期三",
+        '=HYPERLINK("http://x","点我")',
+        "+86 138",
+        2,
+        16,
+    ],
     [dt.date(2026, 12, 3), None, "星期四", "-5", "@所有人 今晚8点直播", 3, None],
 ]
 
 
 def tables() -> list[Table]:
-    return [Table("sop", HEADER, ROWS),
-            Table("rules: 规则/2026", ["rule", "when", "at"],
-                  [["早安打卡", "daily", dt.datetime(2026, 12, 1, 8, 0)]])]
+    return [
+        Table("sop", HEADER, ROWS),
+        Table(
+            "rules: 规则/2026",
+            ["rule", "when", "at"],
+            [["早安打卡", "daily", dt.datetime(2026, 12, 1, 8, 0)]],
+        ),
+    ]
 
 
 def test_the_same_tables_give_the_same_bytes():
@@ -35,8 +54,8 @@ def test_the_same_tables_give_the_same_bytes():
     archive = zipfile.ZipFile(io.BytesIO(first))
     assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     core = archive.read("docProps/core.xml").decode()
-    assert "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z" in core
-    assert "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">2000-01-01T00:00:00Z" in core
+    assert '<dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z' in core
+    assert '<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z' in core
 
 
 def test_openpyxl_reads_back_real_dates_times_numbers_and_text():
@@ -62,8 +81,12 @@ def test_text_that_looks_like_a_formula_stays_text():
     raw = workbook_bytes(tables())
     book = openpyxl.load_workbook(io.BytesIO(raw))
     sheet = book["sop"]
-    for ref, text in (("D3", ROWS[1][3]), ("E3", "+86 138"), ("D4", "-5"),
-                      ("E4", "@所有人 今晚8点直播")):
+    for ref, text in (
+        ("D3", ROWS[1][3]),
+        ("E3", "+86 138"),
+        ("D4", "-5"),
+        ("E4", "@所有人 今晚8点直播"),
+    ):
         assert sheet[ref].data_type == "s" and sheet[ref].value == text, ref
     xml = zipfile.ZipFile(io.BytesIO(raw)).read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in xml
@@ -92,15 +115,43 @@ def test_display_width_and_sheet_names():
     assert display_width("abc") == 3 and display_width("鲜果铺") == 6 and display_width("ｅ") == 2
     taken: set[str] = set()
     assert [sheet_name(n, taken) for n in ("SOP", "sop", "a/b", "x" * 40, "")] == [
-        "SOP", "sop (2)", "a_b", "x" * 31, "Sheet"]
+        "SOP",
+        "sop (2)",
+        "a_b",
+        "x" * 31,
+        "Sheet",
+    ]
 
 
 def test_csv_cells_are_neutralised_by_the_owasp_rule():
-    cells = ["=1+1", "+86 138", "-5", "@所有人 今晚8点", "\tx", "\rx", "普通文案", "a=b", "", None,
-             -5, 9.8]
+    cells = [
+        "=1+1",
+        "+86 138",
+        "-5",
+        "@所有人 今晚8点",
+        "\tx",
+        "\rx",
+        "普通文案",
+        "a=b",
+        "",
+        None,
+        -5,
+        9.8,
+    ]
     assert [csv_cell(c) for c in cells] == [
-        "'=1+1", "'+86 138", "'-5", "'@所有人 今晚8点", "'\tx", "'\rx", "普通文案", "a=b", "", "",
-        "-5", "9.8"]
+        "'=1+1",
+        "'+86 138",
+        "'-5",
+        "'@所有人 今晚8点",
+        "'\tx",
+        "'\rx",
+        "普通文案",
+        "a=b",
+        "",
+        "",
+        "-5",
+        "9.8",
+    ]
     buffer = io.StringIO()
     csv.writer(buffer).writerow([csv_cell('=HYPERLINK("http://x","点我")'), csv_cell("a,b")])
     assert buffer.getvalue() == '"\'=HYPERLINK(""http://x"",""点我"")","a,b"\r\n'

@@ -19,16 +19,31 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="playpress", description="Compile community playbooks into SOP calendars, "
-                                   "chat texts, posters and operator handbooks.")
+    main = argparse.ArgumentParser(
+        prog="playpress",
+        description="Compile community playbooks into SOP calendars, "
+        "chat texts, posters and operator handbooks.",
+    )
     verbs = main.add_subparsers(dest="verb", metavar="{build,check,watch,serve,new}")
 
     def build_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--root", default=".", help="project folder (default: current folder)")
         p.add_argument("--out", default=None, help="output folder (default: ROOT/dist)")
-        p.add_argument("--only", action="append", default=[], metavar="GROUP", help="build only this group (repeatable)")
+        p.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="GROUP",
+            help="build only this group (repeatable)",
+        )
         p.add_argument("--no-pdf", action="store_true", help="skip handbook PDFs")
-        p.add_argument("--jobs", type=int, default=0, metavar="N", help="processes for posters and PDFs (default: all cores)")
+        p.add_argument(
+            "--jobs",
+            type=int,
+            default=0,
+            metavar="N",
+            help="processes for posters and PDFs (default: all cores)",
+        )
         p.add_argument("--strict", action="store_true", help="warnings fail the build")
         p.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
@@ -46,7 +61,9 @@ def parser() -> argparse.ArgumentParser:
     what = new.add_subparsers(dest="what", metavar="{playbook,group}", required=True)
     new_playbook = what.add_parser("playbook")
     new_playbook.add_argument("name")
-    new_playbook.add_argument("--type", required=True, choices=("product", "interest", "knowledge", "mixed"))
+    new_playbook.add_argument(
+        "--type", required=True, choices=("product", "interest", "knowledge", "mixed")
+    )
     new_playbook.add_argument("--lang", choices=("zh", "en", "es"), default=None)
     new_playbook.add_argument("--root", default=".")
     new_group = what.add_parser("group")
@@ -73,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.verb == "new":
             from .scaffold import new
+
             return new(args)
         if args.verb == "check":
             return check(root, args.strict)
@@ -83,15 +101,22 @@ def main(argv: list[str] | None = None) -> int:
             return run_build(options, quiet=args.quiet)
         stop_on_sigterm()
         from .watch import watch
+
         if args.verb == "watch":
             return watch(options)
         from .serve import serve
-        return serve(options, args.host, args.port,
-                     watcher=lambda stop, on_build: watch(options, stop, on_build=on_build))
+
+        return serve(
+            options,
+            args.host,
+            args.port,
+            watcher=lambda stop, on_build: watch(options, stop, on_build=on_build),
+        )
     except KeyboardInterrupt:
         return 130
     except Exception:  # noqa: BLE001 - a bug in the engine: say so, with the traceback
         import traceback
+
         print(f"playpress: {bug_report(traceback.format_exc())}", file=sys.stderr)
         return EXIT_CONTENT
 
@@ -99,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 def stop_on_sigterm() -> None:
     """`kill`, a container or a service manager stops watch/serve as Ctrl-C does: the running pass's
     worker processes are ended with it, not left to finish on their own."""
+
     def interrupt(_signal: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -107,30 +133,45 @@ def stop_on_sigterm() -> None:
 
 def build_options(args: argparse.Namespace, root: Path) -> Options | None:
     from ..build import Options
+
     if args.jobs < 0:
         print("playpress: error: --jobs must be 0 (all cores) or more", file=sys.stderr)
         return None
     out = Path(args.out) if args.out else root / "dist"
-    return Options(root=root.resolve(), out=out.resolve(), only=tuple(args.only), pdf=not args.no_pdf,
-                   jobs=args.jobs, strict=args.strict)
+    return Options(
+        root=root.resolve(),
+        out=out.resolve(),
+        only=tuple(args.only),
+        pdf=not args.no_pdf,
+        jobs=args.jobs,
+        strict=args.strict,
+    )
 
 
 def check(root: Path, strict: bool) -> int:
     from ..load import load_project
+
     loaded = load_project(root)
     print_diagnostics(loaded.report)
     failed = loaded.report.failed(strict)
     project = loaded.project
     if project is not None and not failed:
-        print(f"ok: {len(project.groups)} groups, {len(project.playbooks)} playbooks ({loaded.report.summary()})")
+        print(
+            f"ok: {len(project.groups)} groups, {len(project.playbooks)} playbooks "
+            f"({loaded.report.summary()})"
+        )
     else:
-        print(f"check failed: {loaded.report.summary()}" + (" (--strict)" if strict and not loaded.report.errors else ""),
-              file=sys.stderr)
+        print(
+            f"check failed: {loaded.report.summary()}"
+            + (" (--strict)" if strict and not loaded.report.errors else ""),
+            file=sys.stderr,
+        )
     return EXIT_CONTENT if failed else EXIT_OK
 
 
 def print_progress(what: str, count: int, processes: int) -> None:
-    """At a terminal, one line before a long stage (a cold build of many groups' PDFs takes minutes)."""
+    """At a terminal, one line before a long stage (a cold build of many groups' PDFs takes
+    minutes)."""
     on = f" on {processes} cores" if processes > 1 else ""
     print(f"making {count} {what}{on}...", flush=True)
 
@@ -138,14 +179,18 @@ def print_progress(what: str, count: int, processes: int) -> None:
 def run_build(options: Options, quiet: bool = False) -> int:
     from ..build import build
     from ..load import load_project
+
     if options.only:
         loaded = load_project(options.root)
         if loaded.project is not None:
             unknown = [g for g in options.only if g not in loaded.project.groups]
             if unknown and not loaded.report.errors:
                 known = ", ".join(sorted(loaded.project.groups)) or "none"
-                print(f"playpress: error: --only names unknown group(s): {', '.join(unknown)} (groups: {known})",
-                      file=sys.stderr)
+                print(
+                    f"playpress: error: --only names unknown group(s): {', '.join(unknown)} "
+                    f"(groups: {known})",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
     result = build(options, progress=None if quiet or not sys.stdout.isatty() else print_progress)
     print_diagnostics(result.report)
@@ -154,12 +199,21 @@ def run_build(options: Options, quiet: bool = False) -> int:
         return EXIT_CONTENT
     failed = result.report.failed(options.strict)
     if failed:
-        print(f"build failed: {result.report.summary()}"
-              + ("; earlier outputs left as they were" if result.report.errors else " (--strict)"), file=sys.stderr)
+        print(
+            f"build failed: {result.report.summary()}"
+            + ("; earlier outputs left as they were" if result.report.errors else " (--strict)"),
+            file=sys.stderr,
+        )
         return EXIT_CONTENT
     if not quiet:
-        out = os.path.relpath(options.out) if not os.path.relpath(options.out).startswith("..") else str(options.out)
-        print(f"built {len(result.written)} file(s), {result.current} current, {len(result.removed)} removed "
-              f"in {result.seconds:.2f} s -> {out} ({result.report.summary()})")
+        out = (
+            os.path.relpath(options.out)
+            if not os.path.relpath(options.out).startswith("..")
+            else str(options.out)
+        )
+        print(
+            f"built {len(result.written)} file(s), {result.current} current, "
+            f"{len(result.removed)} removed "
+            f"in {result.seconds:.2f} s -> {out} ({result.report.summary()})"
+        )
     return EXIT_OK
-

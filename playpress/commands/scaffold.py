@@ -22,7 +22,11 @@ PLACEHOLDER = {"zh": "待定", "en": "TBD", "es": "por definir"}
 def new(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if not IDENT.match(args.name):
-        print(f"playpress: error: '{args.name}' cannot be a file name: use letters, digits, '-' and '_'", file=sys.stderr)
+        print(
+            f"playpress: error: '{args.name}' cannot be a file name: use letters, digits, '-' and "
+            "'_'",
+            file=sys.stderr,
+        )
         return 2
     if args.what == "playbook":
         return new_playbook(root, args.name, args.type, args.lang)
@@ -31,7 +35,10 @@ def new(args: argparse.Namespace) -> int:
 
 def _refuse_existing(target: Path, root: Path) -> bool:
     if target.exists():
-        print(f"playpress: error: {target.relative_to(root)} already exists; choose another name", file=sys.stderr)
+        print(
+            f"playpress: error: {target.relative_to(root)} already exists; choose another name",
+            file=sys.stderr,
+        )
         return True
     return False
 
@@ -64,8 +71,10 @@ def new_playbook(root: Path, name: str, kind: str, lang: str | None) -> int:
         preset = PRESETS / "zh" / f"{kind}.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(preset.read_text(encoding="utf-8"), encoding="utf-8")
-    print(f"created {target.relative_to(root)} ({kind} preset, {preset.parent.name}); "
-          f"next: python build.py new group GROUP --playbook {name}")
+    print(
+        f"created {target.relative_to(root)} ({kind} preset, {preset.parent.name}); "
+        f"next: python build.py new group GROUP --playbook {name}"
+    )
     return 0
 
 
@@ -81,21 +90,32 @@ def new_group(root: Path, name: str, playbook_name: str) -> int:
         for diagnostic in loaded.report.sorted():
             if diagnostic.path == f"{PLAYBOOKS_DIR}/{playbook_name}.md":
                 print(str(diagnostic), file=sys.stderr)
-        print(f"playpress: error: playbook '{playbook_name}' has errors; fix them, then run new group again",
-              file=sys.stderr)
+        print(
+            f"playpress: error: playbook '{playbook_name}' has errors; fix them, then run new "
+            "group again",
+            file=sys.stderr,
+        )
         return 1
     if playbook is None:
         known = ", ".join(sorted(project.playbooks)) if project else ""
-        print(f"playpress: error: no playbook '{playbook_name}' in {root / PLAYBOOKS_DIR}"
-              + (f" (playbooks: {known})" if known else " (create one with: new playbook NAME --type TYPE)"),
-              file=sys.stderr)
+        print(
+            f"playpress: error: no playbook '{playbook_name}' in {root / PLAYBOOKS_DIR}"
+            + (
+                f" (playbooks: {known})"
+                if known
+                else " (create one with: new playbook NAME --type TYPE)"
+            ),
+            file=sys.stderr,
+        )
         return 1
     lang = project.site.lang if project else "zh"
     placeholder = PLACEHOLDER.get(lang, "TBD")
     # Only templates count: a 'group.vars.X' in a YAML comment is not a variable to fill in.
     sources: list[str] = [playbook.body]
     walk_templates(playbook, lambda template: sources.append(template.source))
-    var_names = sorted(set(re.findall(r"group\.vars\.([A-Za-z_][A-Za-z0-9_]*)", "\n".join(sources))))
+    var_names = sorted(
+        set(re.findall(r"group\.vars\.([A-Za-z_][A-Za-z0-9_]*)", "\n".join(sources)))
+    )
     people = ", ".join(f"{role.id}: {placeholder}" for role in playbook.roles)
     variables = ", ".join(f"{var}: {placeholder}" for var in var_names)
     days = playbook.last_campaign_day or 28
@@ -105,15 +125,23 @@ def new_group(root: Path, name: str, playbook_name: str) -> int:
         f"playbook: {_quoted(playbook.slug)}",
         f"start: {dt.date.today().isoformat()}",
         f"days: {days}",
-        f"join_url: https://example.com/join/{name}   # a stable link to join (WeChat group QR images expire in 7 days)",
+        f"join_url: https://example.com/join/{name}   # a stable link to join (WeChat group QR "
+        "images expire in 7 days)",
         f"people: {{{people}}}",
         'brand: {color: "#1F6FEB", accent: "#FFB300"}',
     ]
     if variables:
         lines.append(f"vars: {{{variables}}}")
-    lines += ["---", "", {"zh": "这个群的备注：群主、特殊约定、重要日期。", "en": "Notes about this group: owner, "
-              "special arrangements, key dates.", "es": "Notas sobre este grupo: responsable, acuerdos, fechas clave."}
-              .get(lang, "Notes about this group."), ""]
+    lines += [
+        "---",
+        "",
+        {
+            "zh": "这个群的备注：群主、特殊约定、重要日期。",
+            "en": "Notes about this group: owner, special arrangements, key dates.",
+            "es": "Notas sobre este grupo: responsable, acuerdos, fechas clave.",
+        }.get(lang, "Notes about this group."),
+        "",
+    ]
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines), encoding="utf-8")
     print(f"created {target.relative_to(root)}; fill in people and join_url, then: python build.py")

@@ -23,7 +23,8 @@ KEEPALIVE_SECONDS = 15.0
 
 
 class LiveState:
-    """The last build as the browser sees it: a generation number and, after a failure, its diagnostics."""
+    """The last build as the browser sees it: a generation number and, after a failure, its
+    diagnostics."""
 
     def __init__(self) -> None:
         self.generation = 0
@@ -34,7 +35,8 @@ class LiveState:
         problems = [str(d) for d in result.report.sorted()] if result.failed(strict) else []
         if result.bug:
             problems.append(f"{BUG}:\n{result.bug}")
-        shown = [p for p in result.written + result.removed if not p.endswith(".pdf")]  # pages never embed a PDF
+        # pages never embed a PDF
+        shown = [p for p in result.written + result.removed if not p.endswith(".pdf")]
         with self.condition:
             if shown or problems != self.problems:
                 self.generation += 1
@@ -60,11 +62,15 @@ RELOAD_SCRIPT = """<script>(function () {
   };
 })();</script>"""
 
-OVERLAY = """<div id="playpress-problems" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;
-background:rgba(30,0,0,.92);color:#fff;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:24px">
-<h2 style="margin:0 0 12px;font:bold 18px sans-serif">Build failed: these outputs are from the last good build</h2>
+OVERLAY = """<div id="playpress-problems"
+style="position:fixed;inset:0;z-index:2147483647;overflow:auto;
+background:rgba(30,0,0,.92);color:#fff;font:14px/1.5
+ui-monospace,Menlo,Consolas,monospace;padding:24px">
+<h2 style="margin:0 0 12px;font:bold 18px sans-serif">Build failed: these outputs are from the last
+good build</h2>
 <pre style="white-space:pre-wrap;margin:0">%s</pre>
-<p style="font:13px sans-serif;opacity:.8">Fix the file and save: this page reloads by itself.</p></div>"""
+<p style="font:13px sans-serif;opacity:.8">Fix the file and save: this page reloads by
+itself.</p></div>"""
 
 ERROR_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>%(title)s</title></head>
 <body style="font:16px sans-serif;margin:40px"><h1>%(title)s</h1><p>%(message)s</p></body></html>"""
@@ -104,7 +110,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
     live: LiveState
     server_version = "playpress"
 
-    def log_message(self, format: str, *args: object) -> None:  # quiet: the build prints what matters
+    # quiet: the build prints what matters
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
@@ -128,8 +135,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def error_page(self, status: HTTPStatus, message: str, head: bool) -> None:
         generation, problems = self.live.snapshot()
-        page = ERROR_PAGE % {"title": f"{status.value} {status.phrase}", "message": html.escape(message)}
-        self.send_page(status, inject(page.encode("utf-8"), generation, problems), "text/html; charset=utf-8", head)
+        page = ERROR_PAGE % {
+            "title": f"{status.value} {status.phrase}",
+            "message": html.escape(message),
+        }
+        self.send_page(
+            status,
+            inject(page.encode("utf-8"), generation, problems),
+            "text/html; charset=utf-8",
+            head,
+        )
 
     def respond(self, head: bool) -> None:
         try:
@@ -137,7 +152,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         except UnicodeDecodeError:
             target = None
         if target is None:
-            self.error_page(HTTPStatus.FORBIDDEN, "Only files of the output folder are served.", head)
+            self.error_page(
+                HTTPStatus.FORBIDDEN, "Only files of the output folder are served.", head
+            )
             return
         if target.is_dir():
             if not urlsplit(self.path).path.endswith("/"):
@@ -153,8 +170,12 @@ class PreviewHandler(BaseHTTPRequestHandler):
         try:
             body = target.read_bytes()
         except OSError:
-            self.error_page(HTTPStatus.NOT_FOUND, f"{urlsplit(self.path).path} is not in the output folder "
-                            "(yet: it may still be building).", head)
+            self.error_page(
+                HTTPStatus.NOT_FOUND,
+                f"{urlsplit(self.path).path} is not in the output folder "
+                "(yet: it may still be building).",
+                head,
+            )
             return
         content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if content_type == "text/html":
@@ -166,14 +187,26 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def listing(self, folder: Path, head: bool) -> None:
         """A group's folder has no index.html: list its files, as a file browser would."""
-        names = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in os.scandir(folder)
-                       if not entry.name.startswith("."))
+        names = sorted(
+            entry.name + ("/" if entry.is_dir() else "")
+            for entry in os.scandir(folder)
+            if not entry.name.startswith(".")
+        )
         title = html.escape(urlsplit(self.path).path)
-        items = "".join(f'<li><a href="{quote(name)}">{html.escape(name)}</a></li>' for name in names)
-        page = f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head><body>' \
-               f'<h1>{title}</h1><ul><li><a href="../">../</a></li>{items}</ul></body></html>'
+        items = "".join(
+            f'<li><a href="{quote(name)}">{html.escape(name)}</a></li>' for name in names
+        )
+        page = (
+            f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+            f'<h1>{title}</h1><ul><li><a href="../">../</a></li>{items}</ul></body></html>'
+        )
         generation, problems = self.live.snapshot()
-        self.send_page(HTTPStatus.OK, inject(page.encode("utf-8"), generation, problems), "text/html; charset=utf-8", head)
+        self.send_page(
+            HTTPStatus.OK,
+            inject(page.encode("utf-8"), generation, problems),
+            "text/html; charset=utf-8",
+            head,
+        )
 
     def events(self) -> None:
         """Server-sent events: the build generation now, then after each rebuild."""
@@ -192,21 +225,32 @@ class PreviewHandler(BaseHTTPRequestHandler):
             pass
 
 
-def make_server(out_dir: Path, live: LiveState, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+def make_server(
+    out_dir: Path, live: LiveState, host: str = "127.0.0.1", port: int = 8000
+) -> ThreadingHTTPServer:
     handler = type("Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
 
 
-Watcher = Callable[[threading.Event, Callable[[Result, str], None]], int]  # (stop, on_build) -> exit status
+# (stop, on_build) -> exit status
+Watcher = Callable[[threading.Event, Callable[[Result, str], None]], int]
 
 
-def serve(options: Options, host: str, port: int, stop: threading.Event | None = None,
-          ready: Callable[[str], None] | None = None, watcher: Watcher | None = None) -> int:
-    """Serve dist/ at http://HOST:PORT/ while `watcher(stop, on_build)` rebuilds it, until Ctrl-C (or `stop`).
+def serve(
+    options: Options,
+    host: str,
+    port: int,
+    stop: threading.Event | None = None,
+    ready: Callable[[str], None] | None = None,
+    watcher: Watcher | None = None,
+) -> int:
+    """Serve dist/ at http://HOST:PORT/ while `watcher(stop, on_build)` rebuilds it, until Ctrl-C
+    (or `stop`).
 
-    The server is handed the watcher (cli gives it `watch`): it knows builds only by their results."""
+    The server is handed the watcher (cli gives it `watch`): it knows builds only by their
+    results."""
     stop = stop or threading.Event()
     live = LiveState()
     options.out.mkdir(parents=True, exist_ok=True)
@@ -216,10 +260,12 @@ def serve(options: Options, host: str, port: int, stop: threading.Event | None =
         print(f"playpress: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 2
     address = f"http://{host}:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+    )
     thread.start()
-    print(f"serving {os.path.relpath(options.out) if not os.path.relpath(options.out).startswith('..') else options.out} "
-          f"at {address}")
+    shown = os.path.relpath(options.out)
+    print(f"serving {options.out if shown.startswith('..') else shown} at {address}")
     if ready is not None:
         ready(address)
     try:

@@ -1,4 +1,5 @@
-"""Watch mode: the same build, run again after each burst of saves (texts first, then posters, then PDFs)."""
+"""Watch mode: the same build, run again after each burst of saves (texts first, then posters, then
+PDFs)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,17 @@ if TYPE_CHECKING:
 QUIET_SECONDS = 0.1
 SETTLE_SECONDS = 0.005
 LONGEST_WAIT = 2.0  # ...but never postpone a build longer than this while events keep coming
-EDITOR_SUFFIXES = (".swp", ".swx", ".swo", "~", ".tmp", ".part", ".crdownload", "___jb_tmp___", "___jb_old___")
+EDITOR_SUFFIXES = (
+    ".swp",
+    ".swx",
+    ".swo",
+    "~",
+    ".tmp",
+    ".part",
+    ".crdownload",
+    "___jb_tmp___",
+    "___jb_old___",
+)
 EDITOR_NAMES = ("4913",)  # vim's probe file
 FINISHED = ("closed", "moved")  # watchdog event types that end a write
 
@@ -36,10 +47,21 @@ class QuietPeriod:
     """Collects changed paths; they are ready once no new one came for `quiet` seconds,
     or for `settle` seconds when the last event finished a write and no changed file is missing."""
 
-    def __init__(self, quiet: float = QUIET_SECONDS, longest: float = LONGEST_WAIT,
-                 clock: Callable[[], float] = time.monotonic, settle: float = SETTLE_SECONDS,
-                 exists: Callable[[str], bool] = os.path.exists) -> None:
-        self.quiet, self.longest, self.clock, self.settle, self.exists = quiet, longest, clock, settle, exists
+    def __init__(
+        self,
+        quiet: float = QUIET_SECONDS,
+        longest: float = LONGEST_WAIT,
+        clock: Callable[[], float] = time.monotonic,
+        settle: float = SETTLE_SECONDS,
+        exists: Callable[[str], bool] = os.path.exists,
+    ) -> None:
+        self.quiet, self.longest, self.clock, self.settle, self.exists = (
+            quiet,
+            longest,
+            clock,
+            settle,
+            exists,
+        )
         self.paths: set[str] = set()
         self.moved_away: set[str] = set()  # sources of renames: gone on purpose
         self.first = self.last = 0.0
@@ -71,7 +93,8 @@ class QuietPeriod:
 
 
 def ignored(path: str, root: Path, out: Path) -> bool:
-    """Outputs, build state, hidden folders (.git) and editors' temporary files never start a build."""
+    """Outputs, build state, hidden folders (.git) and editors' temporary files never start a
+    build."""
     absolute = os.path.abspath(path)
     if absolute == str(out) or absolute.startswith(str(out) + os.sep):
         return True
@@ -80,8 +103,12 @@ def ignored(path: str, root: Path, out: Path) -> bool:
         return True
     parts = relative.split(os.sep)
     name = parts[-1]
-    return (any(part.startswith(".") for part in parts) or name.endswith(EDITOR_SUFFIXES)
-            or name in EDITOR_NAMES or name.startswith("#"))
+    return (
+        any(part.startswith(".") for part in parts)
+        or name.endswith(EDITOR_SUFFIXES)
+        or name in EDITOR_NAMES
+        or name.startswith("#")
+    )
 
 
 class Changes:
@@ -100,10 +127,15 @@ class Changes:
         if directory and kind == "modified":
             return  # a folder's mtime: the file event itself follows
         finished = kind in FINISHED and not directory
-        source, target = os.fsdecode(getattr(event, "src_path", "")), os.fsdecode(getattr(event, "dest_path", ""))
+        source, target = (
+            os.fsdecode(getattr(event, "src_path", "")),
+            os.fsdecode(getattr(event, "dest_path", "")),
+        )
         kept = bool(target) and not ignored(target, self.root, self.out)
-        # A file renamed to an editor's backup name (g1.md -> g1.md~) comes back within moments: until
-        # it does, the burst is not settled. Renamed to a name of the project, it is gone on purpose.
+        # A file renamed to an editor's backup name (g1.md -> g1.md~) comes back within moments:
+        # until
+        # it does, the burst is not settled. Renamed to a name of the project, it is gone on
+        # purpose.
         for path, moved_away in ((source, kept), (target, False)):
             if path and not ignored(path, self.root, self.out):
                 self.add(path, finished, moved_away)
@@ -131,18 +163,32 @@ class Changes:
 def start_observer(root: Path, changes: Changes) -> BaseObserver:
     from watchdog import events
     from watchdog.observers import Observer
+
     observer = Observer()
     # Changes only: the build's own reads (opened, closed without writing) never reach Python.
-    wanted = [events.FileCreatedEvent, events.FileModifiedEvent, events.FileDeletedEvent, events.FileMovedEvent,
-              events.FileClosedEvent, events.DirCreatedEvent, events.DirDeletedEvent, events.DirMovedEvent]
-    observer.schedule(changes, str(root), recursive=True, event_filter=wanted)  # type: ignore[arg-type]
+    wanted = [
+        events.FileCreatedEvent,
+        events.FileModifiedEvent,
+        events.FileDeletedEvent,
+        events.FileMovedEvent,
+        events.FileClosedEvent,
+        events.DirCreatedEvent,
+        events.DirDeletedEvent,
+        events.DirMovedEvent,
+    ]
+    # type: ignore[arg-type]
+    observer.schedule(changes, str(root), recursive=True, event_filter=wanted)
     observer.daemon = True
     observer.start()
     return observer
 
 
-def staged_build(options: Options, session: Session, changes: Changes | None = None,
-                 report: Callable[[Result, str], None] | None = None) -> list[Result]:
+def staged_build(
+    options: Options,
+    session: Session,
+    changes: Changes | None = None,
+    report: Callable[[Result, str], None] | None = None,
+) -> list[Result]:
     """Texts and pages first, then posters, then PDFs, each a call of the same build().
 
     A PDF left for the last pass is removed by the first, so a stale one never looks current;
@@ -156,13 +202,18 @@ def staged_build(options: Options, session: Session, changes: Changes | None = N
         results.append(result)
         if report is not None:
             report(result, label)
-        if result.failed(options.strict) or not result.deferred or (changes is not None and changes.pending()):
+        if (
+            result.failed(options.strict)
+            or not result.deferred
+            or (changes is not None and changes.pending())
+        ):
             break
     return results
 
 
 def print_result(result: Result, label: str, options: Options, shown: set[str]) -> None:
-    """One line per pass; each diagnostic once per round of passes (a later pass repeats the warnings)."""
+    """One line per pass; each diagnostic once per round of passes (a later pass repeats the
+    warnings)."""
     for diagnostic in result.report.sorted():
         if str(diagnostic) not in shown:
             shown.add(str(diagnostic))
@@ -171,17 +222,27 @@ def print_result(result: Result, label: str, options: Options, shown: set[str]) 
     if result.bug:
         print(f"{stamp} {bug_report(result.bug)}", file=sys.stderr)
     elif result.report.errors or result.failed(options.strict):
-        print(f"{stamp} build failed: {result.report.summary()}; earlier outputs left as they were; "
-              "waiting for the next save", file=sys.stderr)
+        print(
+            f"{stamp} build failed: {result.report.summary()}; earlier outputs left as they were; "
+            "waiting for the next save",
+            file=sys.stderr,
+        )
     elif result.written or result.removed or label == "texts and pages":
         later = f", {len(result.deferred)} to follow" if result.deferred else ""
-        print(f"{stamp} {label}: {len(result.written)} written, {len(result.removed)} removed, {result.current} current"
-              f"{later} in {result.seconds * 1000:.0f} ms ({result.report.summary()})")
+        print(
+            f"{stamp} {label}: {len(result.written)} written, {len(result.removed)} removed, "
+            f"{result.current} current"
+            f"{later} in {result.seconds * 1000:.0f} ms ({result.report.summary()})"
+        )
     sys.stdout.flush()
 
 
-def watch(options: Options, stop: threading.Event | None = None,
-          on_build: Callable[[Result, str], None] | None = None, quiet: float = QUIET_SECONDS) -> int:
+def watch(
+    options: Options,
+    stop: threading.Event | None = None,
+    on_build: Callable[[Result, str], None] | None = None,
+    quiet: float = QUIET_SECONDS,
+) -> int:
     """Build, then build again after every burst of saves until stopped (Ctrl-C or `stop`)."""
     stop = stop or threading.Event()
     changes = Changes(options.root, options.out, QuietPeriod(quiet))

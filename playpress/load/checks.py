@@ -57,11 +57,15 @@ def playbook_templates(playbook: Playbook, session: Session) -> list[Template]:
     """The templates of a playbook, found once per version of it rather than once per group."""
     return session.validated.get_or_make(  # type: ignore[no-any-return]
         ("templates", playbook.fingerprint),
-        lambda: templates_in([getattr(playbook, key) for key in ("welcome", "rules", "sop", "posters", "faq")]))
+        lambda: templates_in(
+            [getattr(playbook, key) for key in ("welcome", "rules", "sop", "posters", "faq")]
+        ),
+    )
 
 
 def templates_render(check: GroupCheck, report: Report) -> None:
-    """Every template of the playbook and of the group's own slots renders with the group's values."""
+    """Every template of the playbook and of the group's own slots renders with the group's
+    values."""
     group = check.group
     for template in playbook_templates(check.playbook, check.session) + templates_in(group.sop_add):
         if "{" in template.source:  # plain text needs no rendering to be valid
@@ -79,15 +83,24 @@ def campaign_days_in_span(check: GroupCheck, report: Report) -> None:
         if when.days != "campaign" or when.last_day <= group.days:
             continue
         if slot.path == group.path:
-            report.error(group.path, slot.line,
-                         f"slot '{slot.id}' runs on day {when.last_day}, after the group ends ({check.span})",
-                         "use a day within the group's span or lengthen it with 'days'")
+            report.error(
+                group.path,
+                slot.line,
+                f"slot '{slot.id}' runs on day {when.last_day}, after the group ends "
+                f"({check.span})",
+                "use a day within the group's span or lengthen it with 'days'",
+            )
         else:
-            span_key = next(k for k in ("days", "end", "start") if k in group.key_lines or k == "start")
-            report.error(group.path, group.line_of(span_key),
-                         f"playbook slot '{slot.id}' ({slot.path}:{slot.line}) runs on day {when.last_day}, "
-                         f"after this group ends ({check.span})",
-                         f"set 'days: {when.last_day}' or more, or add '{slot.id}' to sop_skip")
+            span_key = next(
+                k for k in ("days", "end", "start") if k in group.key_lines or k == "start"
+            )
+            report.error(
+                group.path,
+                group.line_of(span_key),
+                f"playbook slot '{slot.id}' ({slot.path}:{slot.line}) runs on day {when.last_day}, "
+                f"after this group ends ({check.span})",
+                f"set 'days: {when.last_day}' or more, or add '{slot.id}' to sop_skip",
+            )
 
 
 def dated_slots_in_span(check: GroupCheck, report: Report) -> None:
@@ -95,10 +108,17 @@ def dated_slots_in_span(check: GroupCheck, report: Report) -> None:
     group = check.group
     for slot in check.slots:
         when = slot.when
-        if when.days == "date" and slot.path == group.path and not group.start <= when.date <= group.end:
-            report.warning(group.path, slot.line,
-                           f"slot '{slot.id}' on {when.date} is outside the group's span ({check.span})",
-                           "move the date inside the span or remove the slot")
+        if (
+            when.days == "date"
+            and slot.path == group.path
+            and not group.start <= when.date <= group.end
+        ):
+            report.warning(
+                group.path,
+                slot.line,
+                f"slot '{slot.id}' on {when.date} is outside the group's span ({check.span})",
+                "move the date inside the span or remove the slot",
+            )
 
 
 def owners_have_people(check: GroupCheck, report: Report) -> None:
@@ -106,19 +126,27 @@ def owners_have_people(check: GroupCheck, report: Report) -> None:
     group, playbook = check.group, check.playbook
     for slot in check.slots:
         if slot.owner not in group.people and playbook.role(slot.owner) is not None:
-            report.warning(group.path, group.line_of("people"),
-                           f"role '{slot.owner}' owns slot '{slot.id}' but has no person in 'people'",
-                           f"add 'people: {{{slot.owner}: NAME}}'")
+            report.warning(
+                group.path,
+                group.line_of("people"),
+                f"role '{slot.owner}' owns slot '{slot.id}' but has no person in 'people'",
+                f"add 'people: {{{slot.owner}: NAME}}'",
+            )
 
 
 def posters_have_a_code(check: GroupCheck, report: Report) -> None:
-    """A poster with a QR code needs something to encode: the poster's own qr, a join_url or a qr_image."""
+    """A poster with a QR code needs something to encode: the poster's own qr, a join_url or a
+    qr_image."""
     group = check.group
     for poster in check.playbook.posters:
         if poster.has_qr and poster.qr is None and not group.join_url and not group.qr_image:
-            report.error(group.path, group.line_of("name"),
-                         f"poster '{poster.id}' needs a QR code but the group has no 'join_url' or 'qr_image'",
-                         "add 'join_url:' (a stable link) or 'qr_image:', or set 'qr: false' on the poster")
+            report.error(
+                group.path,
+                group.line_of("name"),
+                f"poster '{poster.id}' needs a QR code but the group has no 'join_url' or "
+                "'qr_image'",
+                "add 'join_url:' (a stable link) or 'qr_image:', or set 'qr: false' on the poster",
+            )
 
 
 def posts_per_day(check: GroupCheck, report: Report) -> None:
@@ -127,26 +155,38 @@ def posts_per_day(check: GroupCheck, report: Report) -> None:
     per_day = Counter(o.date for o in check.occurrences)
     for date, count in sorted(per_day.items()):
         if count > limit:
-            report.warning(group.path, group.line_of("start"),
-                           f"{count} posts on {date} (day {group.day_number(date)}), more than {limit} a day",
-                           "members mute busy groups: move or skip a slot")
+            report.warning(
+                group.path,
+                group.line_of("start"),
+                f"{count} posts on {date} (day {group.day_number(date)}), more than {limit} a day",
+                "members mute busy groups: move or skip a slot",
+            )
 
 
 def daylight_saving(check: GroupCheck, report: Report) -> None:
-    """Notes for a time that does not exist (spring forward) or happens twice (fall back) that day."""
+    """Notes for a time that does not exist (spring forward) or happens twice (fall back) that
+    day."""
     group = check.group
     for occurrence in check.occurrences:
         slot = occurrence.slot
         line = slot.line if slot.path == group.path else group.line_of("timezone")
         if is_shifted(occurrence):
-            report.add_note(group.path, line,
-                            f"slot '{slot.id}' at {slot.when.time:%H:%M} on {occurrence.date} falls in a "
-                            f"daylight-saving gap in {group.timezone}; calendars show it at {occurrence.start:%H:%M}")
+            report.add_note(
+                group.path,
+                line,
+                f"slot '{slot.id}' at {slot.when.time:%H:%M} on {occurrence.date} falls in a "
+                f"daylight-saving gap in {group.timezone}; calendars show it at "
+                f"{occurrence.start:%H:%M}",
+            )
         elif is_ambiguous(occurrence):
-            report.add_note(group.path, line,
-                            f"slot '{slot.id}' at {occurrence.start:%H:%M} on {occurrence.date} happens twice in "
-                            f"{group.timezone} (clocks go back); calendars use the first, "
-                            f"{occurrence.start:%H:%M %Z}")
+            report.add_note(
+                group.path,
+                line,
+                f"slot '{slot.id}' at {occurrence.start:%H:%M} on {occurrence.date} happens twice "
+                "in "
+                f"{group.timezone} (clocks go back); calendars use the first, "
+                f"{occurrence.start:%H:%M %Z}",
+            )
 
 
 def kind_shares(check: GroupCheck, report: Report) -> None:
@@ -160,10 +200,13 @@ def kind_shares(check: GroupCheck, report: Report) -> None:
         low = target.op == ">=" and share + 1e-9 < target.share
         high = target.op == "<=" and share - 1e-9 > target.share
         if low or high or (target.op == "=" and abs(share - target.share) > 0.05):
-            report.warning(group.path, group.line_of("playbook"),
-                           f"{target.kind} posts are {share:.0%} of {len(occurrences)}, target "
-                           f"{target.op}{target.share:.0%} (playbook {playbook.path}:{target.line})",
-                           "add or convert slots, or change 'mix'")
+            report.warning(
+                group.path,
+                group.line_of("playbook"),
+                f"{target.kind} posts are {share:.0%} of {len(occurrences)}, target "
+                f"{target.op}{target.share:.0%} (playbook {playbook.path}:{target.line})",
+                "add or convert slots, or change 'mix'",
+            )
 
 
 def welcome_fits_a_screen(check: GroupCheck, report: Report) -> None:
@@ -177,23 +220,32 @@ def welcome_fits_a_screen(check: GroupCheck, report: Report) -> None:
         text = ""  # templates_render reports it
     used = screen_lines(text, limits.screen_columns)
     if used > limits.screen_lines:
-        report.warning(welcome.path, welcome.line,
-                       f"welcome message for group '{check.group.slug}' takes {used} lines, more than one screen "
-                       f"({limits.screen_lines} lines of {limits.screen_columns} columns)",
-                       "shorten it: new members read one screen")
+        report.warning(
+            welcome.path,
+            welcome.line,
+            f"welcome message for group '{check.group.slug}' takes {used} lines, more than one "
+            "screen "
+            f"({limits.screen_lines} lines of {limits.screen_columns} columns)",
+            "shorten it: new members read one screen",
+        )
 
 
 def qr_image_lasts(check: GroupCheck, report: Report) -> None:
     """A WeChat group QR image that expires before the group's span ends."""
     group = check.group
     if group.qr_image and group.qr_expires and group.qr_expires <= group.end:
-        report.warning(group.path, group.line_of("qr_expires"),
-                       f"qr_image expires on {group.qr_expires}, before the group's span ends ({check.span})",
-                       "WeChat group QR images last 7 days: use a stable join_url for posters, or refresh the image")
+        report.warning(
+            group.path,
+            group.line_of("qr_expires"),
+            f"qr_image expires on {group.qr_expires}, before the group's span ends ({check.span})",
+            "WeChat group QR images last 7 days: use a stable join_url for posters, or refresh "
+            "the image",
+        )
 
 
 def codes_fit(check: GroupCheck, report: Report) -> None:
-    """Every link a poster or the handbook encodes fits in a QR code (a logo in the middle needs room)."""
+    """Every link a poster or the handbook encodes fits in a QR code (a logo in the middle needs
+    room)."""
     group = check.group
     links: dict[str, tuple[str, int]] = {}
     if group.join_url:
@@ -207,13 +259,27 @@ def codes_fit(check: GroupCheck, report: Report) -> None:
             links.setdefault(text, (poster.path, poster.line))
     for text, (path, line) in links.items():
         if text and not fits_a_code(text, with_logo=bool(group.brand.logo)):
-            report.error(path, line, f"the link for group '{group.slug}' is {len(text.encode())} bytes, too long "
-                         "for a QR code a phone can scan", "use a short link (a link shortener or your own redirect)")
+            report.error(
+                path,
+                line,
+                f"the link for group '{group.slug}' is {len(text.encode())} bytes, too long "
+                "for a QR code a phone can scan",
+                "use a short link (a link shortener or your own redirect)",
+            )
 
 
 GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
-    templates_render, campaign_days_in_span, dated_slots_in_span, owners_have_people, posters_have_a_code,
-    posts_per_day, daylight_saving, kind_shares, welcome_fits_a_screen, qr_image_lasts, codes_fit,
+    templates_render,
+    campaign_days_in_span,
+    dated_slots_in_span,
+    owners_have_people,
+    posters_have_a_code,
+    posts_per_day,
+    daylight_saving,
+    kind_shares,
+    welcome_fits_a_screen,
+    qr_image_lasts,
+    codes_fit,
 )
 
 
@@ -226,8 +292,10 @@ def check_group(project: Project, group: Group, session: Session, report: Report
 
 # --- checks of the whole project ----------------------------------------------------------------
 
+
 def images_decode(project: Project, session: Session, report: Report) -> None:
-    """Every image a group or playbook names is a real picture (a broken logo is found now, not halfway
+    """Every image a group or playbook names is a real picture (a broken logo is found now, not
+    halfway
     through a build); each file is decoded once per version of it in a session."""
     root = project.root
     wanted: list[tuple[str, str, int, str]] = []  # image, file naming it, line, what it is
@@ -239,18 +307,31 @@ def images_decode(project: Project, session: Session, report: Report) -> None:
     for playbook in project.playbooks.values():
         for poster in playbook.posters:
             if poster.background and not poster.background.startswith("#"):
-                wanted.append((poster.background, poster.path, poster.line, f"poster '{poster.id}' background"))
+                wanted.append(
+                    (
+                        poster.background,
+                        poster.path,
+                        poster.line,
+                        f"poster '{poster.id}' background",
+                    )
+                )
     for image, path, line, what in wanted:
         absolute = f"{root}/{image}"
         try:
             info = os.stat(absolute)
         except OSError:
             continue  # the schema reported a missing file
-        problem = session.validated.get_or_make(("image", absolute, info.st_size, info.st_mtime_ns),
-                                                lambda absolute=absolute: image_problem(absolute))
+        problem = session.validated.get_or_make(
+            ("image", absolute, info.st_size, info.st_mtime_ns),
+            lambda absolute=absolute: image_problem(absolute),
+        )
         if problem:
-            report.error(path, line, f"{what} '{image}' {problem}",
-                         "use a PNG or JPEG picture (export it again from the app that made it)")
+            report.error(
+                path,
+                line,
+                f"{what} '{image}' {problem}",
+                "use a PNG or JPEG picture (export it again from the app that made it)",
+            )
 
 
 def slugs_differ_by_more_than_case(project: Project, session: Session, report: Report) -> None:
@@ -260,8 +341,16 @@ def slugs_differ_by_more_than_case(project: Project, session: Session, report: R
         group = project.groups[slug]
         other = seen.setdefault(slug.lower(), group)
         if other is not group:
-            report.error(group.path, 1, f"group '{slug}' and '{other.slug}' ({other.path}) differ only in case: "
-                         "their output folders collide on Windows and macOS", "rename one of the files")
+            report.error(
+                group.path,
+                1,
+                f"group '{slug}' and '{other.slug}' ({other.path}) differ only in case: "
+                "their output folders collide on Windows and macOS",
+                "rename one of the files",
+            )
 
 
-PROJECT_CHECKS: tuple[Callable[[Project, Session, Report], None], ...] = (images_decode, slugs_differ_by_more_than_case)
+PROJECT_CHECKS: tuple[Callable[[Project, Session, Report], None], ...] = (
+    images_decode,
+    slugs_differ_by_more_than_case,
+)

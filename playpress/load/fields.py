@@ -1,4 +1,5 @@
-"""The typed getters every schema uses: a mapping read key by key, each problem reported at its line."""
+"""The typed getters every schema uses: a mapping read key by key, each problem reported at its
+line."""
 
 from __future__ import annotations
 
@@ -20,20 +21,36 @@ IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 class Section:
     """One mapping of a file being validated: typed getters that report instead of raising."""
 
-    def __init__(self, report: Report, path: str, data: Any, where: str, known: tuple[str, ...],
-                 line: int = 1) -> None:
+    def __init__(
+        self,
+        report: Report,
+        path: str,
+        data: Any,
+        where: str,
+        known: tuple[str, ...],
+        line: int = 1,
+    ) -> None:
         self.report, self.path, self.where = report, path, where
         self.ok = isinstance(data, dict)
         self.data: dict[str, Any] = data if self.ok else {}
         self.line = getattr(data, "line", line) or line
         self.sheet = getattr(data, "sheet", "")  # a row of a workbook with several sheets
         if not self.ok and data is not None:
-            report.error(path, self.line, f"{where or 'the file'} should be a mapping of keys, not {_kind(data)}",
-                         "write 'key: value' lines")
+            report.error(
+                path,
+                self.line,
+                f"{where or 'the file'} should be a mapping of keys, not {_kind(data)}",
+                "write 'key: value' lines",
+            )
         for key in self.data:
             if key not in known:
-                report.error(path, self.line_of(key), self.said(f"unknown key '{self.name(str(key))}'"),
-                             did_you_mean(str(key), known), col=self.col_of(key))
+                report.error(
+                    path,
+                    self.line_of(key),
+                    self.said(f"unknown key '{self.name(str(key))}'"),
+                    did_you_mean(str(key), known),
+                    col=self.col_of(key),
+                )
 
     def said(self, message: str) -> str:
         """The message, naming the sheet when the data is a row of one of several sheets."""
@@ -56,16 +73,24 @@ class Section:
         return key in self.data and self.data[key] is not None
 
     def error(self, key: str, message: str, hint: str = "") -> None:
-        self.report.error(self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key))
+        self.report.error(
+            self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key)
+        )
 
     def warning(self, key: str, message: str, hint: str = "") -> None:
-        self.report.warning(self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key))
+        self.report.warning(
+            self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key)
+        )
 
     def required(self, key: str, hint: str = "") -> bool:
         if not self.has(key) or self.data[key] == "":
             if self.ok:
-                self.report.error(self.path, self.line, self.said(f"missing required key '{self.name(key)}'"),
-                                  hint or f"add '{key}:'")
+                self.report.error(
+                    self.path,
+                    self.line,
+                    self.said(f"missing required key '{self.name(key)}'"),
+                    hint or f"add '{key}:'",
+                )
             return False
         return True
 
@@ -76,7 +101,11 @@ class Section:
             return default
         value = self.data[key]
         if isinstance(value, (dict, list)):
-            self.error(key, f"'{self.name(key)}' should be text, not {_kind(value)}", "write a single value")
+            self.error(
+                key,
+                f"'{self.name(key)}' should be text, not {_kind(value)}",
+                "write a single value",
+            )
             return default
         if isinstance(value, bool):
             self.error(key, f"'{self.name(key)}' should be text, not yes/no", "quote the value")
@@ -95,18 +124,29 @@ class Section:
             return []
         value = self.data[key]
         if not isinstance(value, list):
-            self.error(key, f"'{self.name(key)}' should be a list, not {_kind(value)}", "write one '- item' per line")
+            self.error(
+                key,
+                f"'{self.name(key)}' should be a list, not {_kind(value)}",
+                "write one '- item' per line",
+            )
             return []
         lines = value.item_marks if isinstance(value, YamlList) else []
-        return [(f"{self.name(key)}[{i}]", lines[i][0] if i < len(lines) else self.line_of(key), item)
-                for i, item in enumerate(value)]
+        return [
+            (f"{self.name(key)}[{i}]", lines[i][0] if i < len(lines) else self.line_of(key), item)
+            for i, item in enumerate(value)
+        ]
 
     def text_items(self, key: str) -> list[tuple[str, int, str]]:
         """A list of single values: (name, line, text); anything else is reported."""
         result = []
         for name, line, item in self.items(key):
             if isinstance(item, (dict, list)) or item is None:
-                self.report.error(self.path, line, f"'{name}' should be text, not {_kind(item)}", "write one value")
+                self.report.error(
+                    self.path,
+                    line,
+                    f"'{name}' should be text, not {_kind(item)}",
+                    "write one value",
+                )
             else:
                 result.append((name, line, str(item).strip()))
         return result
@@ -115,12 +155,18 @@ class Section:
         return tuple(text for _name, _line, text in self.text_items(key))
 
     def templates(self, key: str) -> tuple[Template, ...]:
-        return tuple(Template(text, self.path, line, name) for name, line, text in self.text_items(key))
+        return tuple(
+            Template(text, self.path, line, name) for name, line, text in self.text_items(key)
+        )
 
     def section(self, key: str, known: tuple[str, ...]) -> Section:
-        return Section(self.report, self.path, self.data.get(key), self.name(key), known, self.line_of(key))
+        return Section(
+            self.report, self.path, self.data.get(key), self.name(key), known, self.line_of(key)
+        )
 
-    def choice(self, key: str, choices: tuple[str, ...], required: bool = False, default: str = "") -> str:
+    def choice(
+        self, key: str, choices: tuple[str, ...], required: bool = False, default: str = ""
+    ) -> str:
         value = self.text(key, required, default)
         if self.has(key) and value not in choices:
             self.error(key, f"'{self.name(key)}' is '{value}'", did_you_mean(value, choices))
@@ -140,7 +186,11 @@ class Section:
         try:
             return dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            self.error(key, f"'{self.name(key)}' is '{value}', not a date", "write the date as YYYY-MM-DD, e.g. 2026-12-01")
+            self.error(
+                key,
+                f"'{self.name(key)}' is '{value}', not a date",
+                "write the date as YYYY-MM-DD, e.g. 2026-12-01",
+            )
             return None
 
     def integer(self, key: str, default: int, minimum: int = 1, maximum: int = 100_000) -> int:
@@ -148,22 +198,33 @@ class Section:
             return default
         value = self.data[key]
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            self.error(key, f"'{self.name(key)}' is '{value}'", f"write a whole number from {minimum} to {maximum}")
+            self.error(
+                key,
+                f"'{self.name(key)}' is '{value}'",
+                f"write a whole number from {minimum} to {maximum}",
+            )
             return default
         return value
 
     def timezone(self, key: str, default: str) -> str:
         value = self.text(key, default=default)
         if self.has(key) and not valid_timezone(value):
-            self.error(key, f"'{self.name(key)}' is '{value}', not a known time zone",
-                       "use an IANA name such as Asia/Shanghai, America/New_York or Europe/Madrid")
+            self.error(
+                key,
+                f"'{self.name(key)}' is '{value}', not a known time zone",
+                "use an IANA name such as Asia/Shanghai, America/New_York or Europe/Madrid",
+            )
             return default
         return value
 
     def colour(self, key: str, default: str) -> str:
         value = self.text(key, default=default)
         if self.has(key) and not COLOUR.match(value):
-            self.error(key, f"'{self.name(key)}' is '{value}', not a colour", "write a colour as #RRGGBB, e.g. \"#C62828\" (quoted)")
+            self.error(
+                key,
+                f"'{self.name(key)}' is '{value}', not a colour",
+                'write a colour as #RRGGBB, e.g. "#C62828" (quoted)',
+            )
             return default
         return value
 
@@ -192,19 +253,31 @@ def check_path(root: Path, value: str, report: Report, path: str, line: int, nam
     """A project-relative path that stays inside the project and exists, or ''."""
     text = value.strip()
     if os.path.isabs(text) or text.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", text):
-        report.error(path, line, f"'{name}' is an absolute path '{text}'",
-                     "write paths relative to the project root, e.g. content/assets/logo.png")
+        report.error(
+            path,
+            line,
+            f"'{name}' is an absolute path '{text}'",
+            "write paths relative to the project root, e.g. content/assets/logo.png",
+        )
         return ""
-    target = (root / text)
+    target = root / text
     try:
         resolved = target.resolve()
         resolved.relative_to(root.resolve())
     except (ValueError, OSError):
-        report.error(path, line, f"'{name}' leaves the project: '{text}'",
-                     "keep files inside the project, e.g. under content/assets/")
+        report.error(
+            path,
+            line,
+            f"'{name}' leaves the project: '{text}'",
+            "keep files inside the project, e.g. under content/assets/",
+        )
         return ""
     if not resolved.is_file():
-        report.error(path, line, f"'{name}' names a file that does not exist: '{text}'",
-                     "check the spelling; paths are relative to the project root")
+        report.error(
+            path,
+            line,
+            f"'{name}' names a file that does not exist: '{text}'",
+            "check the spelling; paths are relative to the project root",
+        )
         return ""
     return resolved.relative_to(root.resolve()).as_posix()

@@ -12,18 +12,44 @@ from ..model import LANGUAGES, Brand, Group, Playbook, Site
 from .fields import Section, check_path
 from .playbooks import check_references, slots_from
 
-GROUP_KEYS = ("name", "playbook", "start", "days", "end", "timezone", "lang", "join_url", "qr_image", "qr_expires",
-              "people", "brand", "vars", "sop_skip", "sop_add")
+GROUP_KEYS = (
+    "name",
+    "playbook",
+    "start",
+    "days",
+    "end",
+    "timezone",
+    "lang",
+    "join_url",
+    "qr_image",
+    "qr_expires",
+    "people",
+    "brand",
+    "vars",
+    "sop_skip",
+    "sop_add",
+)
 DEFAULT_DAYS = 28
 MAX_SPAN_DAYS = 3660  # ten years: a longer calendar is a mistake (9999-12-31 for "open-ended", say)
 
 
-def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root: Path, site: Site,
-               playbooks: dict[str, Playbook], report: Report) -> Group | None:
+def group_from(
+    slug: str,
+    path: str,
+    data: Any,
+    body: str,
+    body_line: int,
+    root: Path,
+    site: Site,
+    playbooks: dict[str, Playbook],
+    report: Report,
+) -> Group | None:
     s = Section(report, path, data, "", GROUP_KEYS)
     if not s.ok:
         if data is None:
-            report.error(path, 1, "front matter is empty", "add at least 'name:', 'playbook:' and 'start:'")
+            report.error(
+                path, 1, "front matter is empty", "add at least 'name:', 'playbook:' and 'start:'"
+            )
         return None
     name = s.text("name", required=True)
     playbook_slug = s.text("playbook", required=True)
@@ -31,49 +57,80 @@ def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root:
     if playbook_slug and playbook is None:
         known = sorted(playbooks)
         if not (root / "playbooks" / f"{playbook_slug}.md").is_file():
-            s.error("playbook", f"unknown playbook '{playbook_slug}'",
-                    did_you_mean(playbook_slug, known) if known else "add playbooks/NAME.md")
+            s.error(
+                "playbook",
+                f"unknown playbook '{playbook_slug}'",
+                did_you_mean(playbook_slug, known) if known else "add playbooks/NAME.md",
+            )
     start = s.date("start", required=True)
     end = s.date("end")
     days = s.integer("days", 0, 1, MAX_SPAN_DAYS) if s.has("days") else 0
     if s.has("days") and s.has("end"):
         s.error("end", "give either 'days' or 'end', not both", "remove one of them")
     if start and end and end < start:
-        s.error("end", f"'end' {end} is before 'start' {start}", "the end date is the group's last day")
+        s.error(
+            "end", f"'end' {end} is before 'start' {start}", "the end date is the group's last day"
+        )
         end = None
     if start and end and (end - start).days + 1 > MAX_SPAN_DAYS:
-        s.error("end", f"'end' {end} is {(end - start).days + 1:,} days after 'start' (at most {MAX_SPAN_DAYS})",
-                "give the last day the group really runs (a calendar is planned ten years ahead at most)")
+        s.error(
+            "end",
+            f"'end' {end} is {(end - start).days + 1:,} days after 'start' (at most "
+            f"{MAX_SPAN_DAYS})",
+            "give the last day the group really runs (a calendar is planned ten years ahead at "
+            "most)",
+        )
         end = None
     timezone = s.timezone("timezone", site.timezone)
     lang = s.choice("lang", LANGUAGES, default=site.lang)
     join_url = s.text("join_url")
     if join_url and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$", join_url):
-        s.error("join_url", f"'join_url' is '{join_url}', not a link", "write the full link, e.g. https://example.com/j/abc")
-    qr_image = check_path(root, s.text("qr_image"), report, path, s.line_of("qr_image"), "qr_image") if s.text("qr_image") else ""
+        s.error(
+            "join_url",
+            f"'join_url' is '{join_url}', not a link",
+            "write the full link, e.g. https://example.com/j/abc",
+        )
+    qr_image = (
+        check_path(root, s.text("qr_image"), report, path, s.line_of("qr_image"), "qr_image")
+        if s.text("qr_image")
+        else ""
+    )
     qr_expires = s.date("qr_expires")
 
     people: dict[str, str] = {}
     if s.has("people"):
         given = s.data.get("people")
-        people_section = s.section("people", tuple(str(k) for k in given) if isinstance(given, dict) else ())
+        people_section = s.section(
+            "people", tuple(str(k) for k in given) if isinstance(given, dict) else ()
+        )
         for key, value in people_section.data.items():
             if isinstance(value, (dict, list)) or value is None:
-                people_section.error(key, f"'people.{key}' should be a name", "write 'role: person name'")
+                people_section.error(
+                    key, f"'people.{key}' should be a name", "write 'role: person name'"
+                )
             else:
                 people[str(key)] = str(value)
         if playbook is not None:
             role_ids = [r.id for r in playbook.roles]
             for key in people:
                 if key not in role_ids:
-                    people_section.error(key, f"unknown role '{key}' in 'people' (playbook '{playbook.slug}')",
-                                         did_you_mean(key, role_ids) if role_ids else "the playbook defines no roles")
+                    people_section.error(
+                        key,
+                        f"unknown role '{key}' in 'people' (playbook '{playbook.slug}')",
+                        did_you_mean(key, role_ids)
+                        if role_ids
+                        else "the playbook defines no roles",
+                    )
 
     brand_section = s.section("brand", ("color", "accent", "logo"))
     logo = brand_section.text("logo")
     if logo:
         logo = check_path(root, logo, report, path, brand_section.line_of("logo"), "brand.logo")
-    brand = Brand(brand_section.colour("color", Brand.color), brand_section.colour("accent", Brand.accent), logo)
+    brand = Brand(
+        brand_section.colour("color", Brand.color),
+        brand_section.colour("accent", Brand.accent),
+        logo,
+    )
 
     group_vars: dict[str, Any] = {}
     if s.has("vars"):
@@ -88,21 +145,51 @@ def group_from(slug: str, path: str, data: Any, body: str, body_line: int, root:
         slot_ids = [slot.id for slot in playbook.sop]
         for index, skip in enumerate(sop_skip):
             if skip not in slot_ids:
-                line = s.data["sop_skip"].line_of(index) if hasattr(s.data["sop_skip"], "line_of") else s.line_of("sop_skip")
-                report.error(path, line, f"'sop_skip' names slot '{skip}', which playbook '{playbook.slug}' does not have",
-                             did_you_mean(skip, slot_ids))
+                line = (
+                    s.data["sop_skip"].line_of(index)
+                    if hasattr(s.data["sop_skip"], "line_of")
+                    else s.line_of("sop_skip")
+                )
+                report.error(
+                    path,
+                    line,
+                    f"'sop_skip' names slot '{skip}', which playbook '{playbook.slug}' does not "
+                    "have",
+                    did_you_mean(skip, slot_ids),
+                )
         check_references(report, playbook, sop_add, path)
         for slot in sop_add:
             if slot.id in slot_ids and slot.id not in sop_skip:
-                report.error(path, slot.line, f"slot id '{slot.id}' in 'sop_add' is already a slot of the playbook",
-                             "give the added slot its own id, or skip the playbook's with sop_skip")
+                report.error(
+                    path,
+                    slot.line,
+                    f"slot id '{slot.id}' in 'sop_add' is already a slot of the playbook",
+                    "give the added slot its own id, or skip the playbook's with sop_skip",
+                )
 
     if not (name and start and playbook):
         return None
     if end is None:
         span = days or (playbook.last_campaign_day or DEFAULT_DAYS)
         end = start + dt.timedelta(days=span - 1)
-    return Group(slug=slug, path=path, name=name, playbook=playbook.slug, start=start, end=end, timezone=timezone,
-                 lang=lang, join_url=join_url, qr_image=qr_image, qr_expires=qr_expires, people=people,
-                 brand=brand, vars=group_vars, sop_skip=sop_skip, sop_add=sop_add, body=body, body_line=body_line,
-                 key_lines={str(k): s.line_of(k) for k in s.data})
+    return Group(
+        slug=slug,
+        path=path,
+        name=name,
+        playbook=playbook.slug,
+        start=start,
+        end=end,
+        timezone=timezone,
+        lang=lang,
+        join_url=join_url,
+        qr_image=qr_image,
+        qr_expires=qr_expires,
+        people=people,
+        brand=brand,
+        vars=group_vars,
+        sop_skip=sop_skip,
+        sop_add=sop_add,
+        body=body,
+        body_line=body_line,
+        key_lines={str(k): s.line_of(k) for k in s.data},
+    )

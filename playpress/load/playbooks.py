@@ -1,4 +1,5 @@
-"""playbooks/NAME.md: the schema of a playbook (roles, rules, phases, SOP slots, posters, FAQ, metrics)."""
+"""playbooks/NAME.md: the schema of a playbook (roles, rules, phases, SOP slots, posters, FAQ,
+metrics)."""
 
 from __future__ import annotations
 
@@ -36,8 +37,22 @@ POSTER_SIZES: dict[str, tuple[int, int, int, bool]] = {
     "a5": (1748, 2480, 300, True),
     "a6": (1240, 1748, 300, True),
 }
-PLAYBOOK_KEYS = ("title", "type", "model", "summary", "positioning", "roles", "rules", "welcome", "phases",
-                 "sop", "mix", "posters", "faq", "metrics")
+PLAYBOOK_KEYS = (
+    "title",
+    "type",
+    "model",
+    "summary",
+    "positioning",
+    "roles",
+    "rules",
+    "welcome",
+    "phases",
+    "sop",
+    "mix",
+    "posters",
+    "faq",
+    "metrics",
+)
 SLOT_KEYS = ("id", "when", "post", "kind", "owner", "poster", "copy", "note")
 POSTER_KEYS = ("id", "size", "layout", "title", "subtitle", "lines", "cta", "qr", "background")
 
@@ -60,13 +75,27 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
         owner = slot.text("owner", required=True)
         slot_ident = slot.text("id") or slot_id(when_text, post)
         if slot.has("id") and not IDENT.match(slot_ident):
-            slot.error("id", f"'{name}.id' is '{slot_ident}'", "use letters, digits, '-' and '_' only")
+            slot.error(
+                "id", f"'{name}.id' is '{slot_ident}'", "use letters, digits, '-' and '_' only"
+            )
         if when is None or not post or not kind or not owner:
             continue
-        slots.append(Slot(id=slot_ident, when=when, post=post, kind=kind, owner=owner, path=s.path,
-                          line=line, order=order_base + index, poster=slot.text("poster"),
-                          copy=slot.template("copy"), note=slot.text("note"),
-                          key_lines={str(k): slot.line_of(k) for k in slot.data}))
+        slots.append(
+            Slot(
+                id=slot_ident,
+                when=when,
+                post=post,
+                kind=kind,
+                owner=owner,
+                path=s.path,
+                line=line,
+                order=order_base + index,
+                poster=slot.text("poster"),
+                copy=slot.template("copy"),
+                note=slot.text("note"),
+                key_lines={str(k): slot.line_of(k) for k in slot.data},
+            )
+        )
     return tuple(slots)
 
 
@@ -74,8 +103,12 @@ def _check_unique(report: Report, path: str, things: list[tuple[str, int]], what
     seen: dict[str, int] = {}
     for ident, line in things:
         if ident in seen:
-            report.error(path, line, f"duplicate {what} '{ident}' (first at line {seen[ident]})",
-                         f"give each {what} its own id")
+            report.error(
+                path,
+                line,
+                f"duplicate {what} '{ident}' (first at line {seen[ident]})",
+                f"give each {what} its own id",
+            )
         else:
             seen[ident] = line
 
@@ -97,14 +130,24 @@ def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Post
             continue
         ident = p.text("id", required=True)
         if ident and not IDENT.match(ident):
-            p.error("id", f"'{name}.id' is '{ident}'", "use letters, digits, '-' and '_' only: it names the PNG file")
+            p.error(
+                "id",
+                f"'{name}.id' is '{ident}'",
+                "use letters, digits, '-' and '_' only: it names the PNG file",
+            )
             ident = ""
         size = p.data.get("size", "story")
         size_name = "custom"
         if isinstance(size, list):
-            ok = len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 10000 for v in size)
+            ok = len(size) == 2 and all(
+                isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 10000 for v in size
+            )
             if not ok:
-                p.error("size", f"'{name}.size' is {list(size)}", "write [WIDTH, HEIGHT] in pixels, each 100 to 10000")
+                p.error(
+                    "size",
+                    f"'{name}.size' is {list(size)}",
+                    "write [WIDTH, HEIGHT] in pixels, each 100 to 10000",
+                )
                 size = "story"
             else:
                 width, height, dpi, for_print = int(size[0]), int(size[1]), 72, False
@@ -116,7 +159,11 @@ def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Post
             width, height, dpi, for_print = POSTER_SIZES[size_name]
         layout = p.text("layout") or (layouts[0] if layouts else "")
         if layouts and layout not in layouts:
-            p.error("layout", f"'{name}.layout' is '{layout}', not a layout of the theme", did_you_mean(layout, layouts))
+            p.error(
+                "layout",
+                f"'{name}.layout' is '{layout}', not a layout of the theme",
+                did_you_mean(layout, layouts),
+            )
             layout = layouts[0]
         qr_value = p.data.get("qr")
         has_qr = qr_value is not False
@@ -124,22 +171,57 @@ def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Post
         background = p.text("background")
         if background and not COLOUR.match(background):
             if re.match(r"^#", background):
-                p.error("background", f"'{name}.background' is '{background}', not a colour", "write #RRGGBB (quoted)")
+                p.error(
+                    "background",
+                    f"'{name}.background' is '{background}', not a colour",
+                    "write #RRGGBB (quoted)",
+                )
                 background = ""
             else:
-                background = check_path(root, background, s.report, s.path, p.line_of("background"), f"{name}.background")
+                background = check_path(
+                    root,
+                    background,
+                    s.report,
+                    s.path,
+                    p.line_of("background"),
+                    f"{name}.background",
+                )
         if not ident:
             continue
-        posters.append(Poster(
-            id=ident, width=width, height=height, size_name=size_name, dpi=dpi, for_print=for_print,
-            layout=layout, title=p.template("title"), subtitle=p.template("subtitle"), lines=p.templates("lines"),
-            cta=p.template("cta"), qr=qr, has_qr=has_qr, background=background, path=s.path, line=line))
+        posters.append(
+            Poster(
+                id=ident,
+                width=width,
+                height=height,
+                size_name=size_name,
+                dpi=dpi,
+                for_print=for_print,
+                layout=layout,
+                title=p.template("title"),
+                subtitle=p.template("subtitle"),
+                lines=p.templates("lines"),
+                cta=p.template("cta"),
+                qr=qr,
+                has_qr=has_qr,
+                background=background,
+                path=s.path,
+                line=line,
+            )
+        )
     _check_unique(s.report, s.path, [(p.id, p.line) for p in posters], "poster id")
     return tuple(posters)
 
 
-def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, root: Path,
-                  layouts: tuple[str, ...], report: Report) -> Playbook | None:
+def playbook_from(
+    slug: str,
+    path: str,
+    data: Any,
+    body: str,
+    body_line: int,
+    root: Path,
+    layouts: tuple[str, ...],
+    report: Report,
+) -> Playbook | None:
     s = Section(report, path, data, "", PLAYBOOK_KEYS)
     if not s.ok:
         return None
@@ -149,9 +231,18 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
 
     positioning = None
     if s.has("positioning"):
-        pos = s.section("positioning", ("purpose", "who", "problem", "solution", "value", "fee", "channels"))
-        positioning = Positioning(pos.text("purpose"), pos.text("who"), pos.text("problem"), pos.text("solution"),
-                                  pos.text("value"), pos.text("fee"), pos.texts("channels"))
+        pos = s.section(
+            "positioning", ("purpose", "who", "problem", "solution", "value", "fee", "channels")
+        )
+        positioning = Positioning(
+            pos.text("purpose"),
+            pos.text("who"),
+            pos.text("problem"),
+            pos.text("solution"),
+            pos.text("value"),
+            pos.text("fee"),
+            pos.texts("channels"),
+        )
 
     roles: list[Role] = []
     role_lines: list[tuple[str, int]] = []
@@ -168,8 +259,14 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
     rules = None
     if s.has("rules"):
         r = s.section("rules", ("name_card", "service", "help", "never", "can", "penalty"))
-        rules = Rules(r.template("name_card"), r.template("service"), r.template("help"),
-                      r.templates("never"), r.templates("can"), r.template("penalty"))
+        rules = Rules(
+            r.template("name_card"),
+            r.template("service"),
+            r.template("help"),
+            r.templates("never"),
+            r.templates("can"),
+            r.template("penalty"),
+        )
 
     phases: list[Phase] = []
     for name, line, item in s.items("phases"):
@@ -180,14 +277,22 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
         days_text = ph.text("days", required=True)
         days = _days_range(days_text) if days_text else None
         if days_text and days is None:
-            ph.error("days", f"'{name}.days' is '{days_text}'", "write campaign days as 'N-M' with 1 <= N <= M, e.g. \"1-7\"")
+            ph.error(
+                "days",
+                f"'{name}.days' is '{days_text}'",
+                "write campaign days as 'N-M' with 1 <= N <= M, e.g. \"1-7\"",
+            )
         if phase_name and days:
             phases.append(Phase(phase_name, days[0], days[1], ph.text("goal"), line))
     for earlier, later in zip(phases, phases[1:], strict=False):
         if later.first_day <= earlier.last_day:
-            report.error(path, later.line, f"phase '{later.name}' (days {later.first_day}-{later.last_day}) overlaps "
-                         f"'{earlier.name}' (days {earlier.first_day}-{earlier.last_day})",
-                         "list phases in order, each starting after the previous one ends")
+            report.error(
+                path,
+                later.line,
+                f"phase '{later.name}' (days {later.first_day}-{later.last_day}) overlaps "
+                f"'{earlier.name}' (days {earlier.first_day}-{earlier.last_day})",
+                "list phases in order, each starting after the previous one ends",
+            )
 
     sop = slots_from(s, "sop", 0)
     _check_unique(report, path, [(slot.id, slot.line_of("id")) for slot in sop], "slot id")
@@ -198,12 +303,20 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
         if mix_section.has(kind_name):
             target = parse_share(mix_section.data[kind_name])
             if target is None:
-                mix_section.error(kind_name, f"'mix.{kind_name}' is '{mix_section.data[kind_name]}'",
-                                  "write a share such as \">=50%\" or \"<=20%\" (quoted)")
+                mix_section.error(
+                    kind_name,
+                    f"'mix.{kind_name}' is '{mix_section.data[kind_name]}'",
+                    'write a share such as ">=50%" or "<=20%" (quoted)',
+                )
             else:
-                mix.append(MixTarget(kind_name, target[0], target[1], mix_section.line_of(kind_name)))
+                mix.append(
+                    MixTarget(kind_name, target[0], target[1], mix_section.line_of(kind_name))
+                )
     if not s.has("mix") and model:
-        mix = [MixTarget(kind_name, op, share, s.line_of("model")) for kind_name, op, share in MODEL_MIX[model]]
+        mix = [
+            MixTarget(kind_name, op, share, s.line_of("model"))
+            for kind_name, op, share in MODEL_MIX[model]
+        ]
 
     posters = posters_from(s, root, layouts)
 
@@ -220,10 +333,26 @@ def playbook_from(slug: str, path: str, data: Any, body: str, body_line: int, ro
         m = s.section("metrics", ("north_star", "related", "review"))
         metrics = Metrics(m.text("north_star"), m.texts("related"), m.texts("review"))
 
-    playbook = Playbook(slug=slug, path=path, title=title, type=kind, model=model, summary=s.text("summary"),
-                        positioning=positioning, roles=tuple(roles), rules=rules, welcome=s.template("welcome"),
-                        phases=tuple(phases), sop=sop, mix=tuple(mix), posters=posters, faq=tuple(faq),
-                        metrics=metrics, body=body, body_line=body_line)
+    playbook = Playbook(
+        slug=slug,
+        path=path,
+        title=title,
+        type=kind,
+        model=model,
+        summary=s.text("summary"),
+        positioning=positioning,
+        roles=tuple(roles),
+        rules=rules,
+        welcome=s.template("welcome"),
+        phases=tuple(phases),
+        sop=sop,
+        mix=tuple(mix),
+        posters=posters,
+        faq=tuple(faq),
+        metrics=metrics,
+        body=body,
+        body_line=body_line,
+    )
     check_references(report, playbook, sop, path)
     return playbook
 
@@ -237,14 +366,28 @@ def parse_share(value: Any) -> tuple[str, float] | None:
     return (op, share) if 0 <= share <= 1 else None
 
 
-def check_references(report: Report, playbook: Playbook, slots: tuple[Slot, ...], path: str) -> None:
+def check_references(
+    report: Report, playbook: Playbook, slots: tuple[Slot, ...], path: str
+) -> None:
     """Slot owners are roles and slot posters are posters of the playbook."""
     role_ids = [r.id for r in playbook.roles]
     poster_ids = [p.id for p in playbook.posters]
     for slot in slots:
         if slot.owner not in role_ids:
-            report.error(path, slot.line_of("owner"), f"unknown role '{slot.owner}' as owner of slot '{slot.id}'",
-                         did_you_mean(slot.owner, role_ids) if role_ids else f"add a role '{slot.owner}' to the playbook's roles")
+            report.error(
+                path,
+                slot.line_of("owner"),
+                f"unknown role '{slot.owner}' as owner of slot '{slot.id}'",
+                did_you_mean(slot.owner, role_ids)
+                if role_ids
+                else f"add a role '{slot.owner}' to the playbook's roles",
+            )
         if slot.poster and slot.poster not in poster_ids:
-            report.error(path, slot.line_of("poster"), f"unknown poster '{slot.poster}' in slot '{slot.id}'",
-                         did_you_mean(slot.poster, poster_ids) if poster_ids else "add it to the playbook's posters")
+            report.error(
+                path,
+                slot.line_of("poster"),
+                f"unknown poster '{slot.poster}' in slot '{slot.id}'",
+                did_you_mean(slot.poster, poster_ids)
+                if poster_ids
+                else "add it to the playbook's posters",
+            )

@@ -48,23 +48,38 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
     stamp = files_stamp(root)  # validation checks that referenced files exist
     site = read_site(root, loaded)
     dirs = theme_dirs(root, site.theme)
-    if site.theme != "default" and not any(Path(d).name == site.theme and Path(d).is_dir() for d in dirs):
-        loaded.report.error(SITE_FILE, 1, f"theme '{site.theme}' not found",
-                            f"create themes/{site.theme}/ or use the built-in 'default'")
+    if site.theme != "default" and not any(
+        Path(d).name == site.theme and Path(d).is_dir() for d in dirs
+    ):
+        loaded.report.error(
+            SITE_FILE,
+            1,
+            f"theme '{site.theme}' not found",
+            f"create themes/{site.theme}/ or use the built-in 'default'",
+        )
     theme = read_theme(dirs, root, session, loaded.report)
     playbooks = read_playbooks(root, theme.poster_layouts, stamp, loaded, session)
     groups = read_groups(root, site, playbooks, stamp, loaded, session)
     if not scan(root, GROUPS_DIR) and not scan(root, PLAYBOOKS_DIR):
-        loaded.report.warning("", 0, f"no playbooks or groups found under {root}",
-                              "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root")
+        loaded.report.warning(
+            "",
+            0,
+            f"no playbooks or groups found under {root}",
+            "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root",
+        )
     project = Project(str(root), site, playbooks, groups, theme)
-    faulty = {d.path for d in loaded.report.errors}  # a file with mistakes: its follow-on problems would be noise
+    # a file with mistakes: its follow-on problems would be noise
+    faulty = {d.path for d in loaded.report.errors}
     for group in groups.values():  # checks of a group with its playbook, once per version of both
         playbook = project.playbook_of(group)
         if group.path in faulty or playbook.path in faulty:
             continue
-        _memo(session, ("check", site.fingerprint, group.fingerprint, playbook.fingerprint), loaded.report,
-              lambda report, group=group: check_group(project, group, session, report))
+        _memo(
+            session,
+            ("check", site.fingerprint, group.fingerprint, playbook.fingerprint),
+            loaded.report,
+            lambda report, group=group: check_group(project, group, session, report),
+        )
     for check in PROJECT_CHECKS:
         check(project, session, loaded.report)
     loaded.project = project
@@ -83,37 +98,81 @@ def read_site(root: Path, loaded: Loaded) -> Site:
     return dataclasses.replace(site, fingerprint=fingerprint(raw))
 
 
-def read_playbooks(root: Path, layouts: tuple[str, ...], stamp: str, loaded: Loaded,
-                   session: Session) -> dict[str, Playbook]:
+def read_playbooks(
+    root: Path, layouts: tuple[str, ...], stamp: str, loaded: Loaded, session: Session
+) -> dict[str, Playbook]:
     playbooks: dict[str, Playbook] = {}
     for slug, path, raw, source in markdown_files(root, PLAYBOOKS_DIR, loaded, session):
         key = ("playbook", str(root), path, raw, layouts, stamp)
-        playbook = _memo(session, key, loaded.report, lambda report, slug=slug, path=path, source=source, key=key:
-                         _fingerprinted(playbook_from(slug, path, source.meta, source.body, source.body_line,
-                                                      root, layouts, report), key))
+        playbook = _memo(
+            session,
+            key,
+            loaded.report,
+            lambda report, slug=slug, path=path, source=source, key=key: _fingerprinted(
+                playbook_from(
+                    slug, path, source.meta, source.body, source.body_line, root, layouts, report
+                ),
+                key,
+            ),
+        )
         if playbook is not None:
             playbooks[slug] = playbook
     return playbooks
 
 
-def read_groups(root: Path, site: Site, playbooks: dict[str, Playbook], stamp: str, loaded: Loaded,
-                session: Session) -> dict[str, Group]:
+def read_groups(
+    root: Path,
+    site: Site,
+    playbooks: dict[str, Playbook],
+    stamp: str,
+    loaded: Loaded,
+    session: Session,
+) -> dict[str, Group]:
     groups: dict[str, Group] = {}
     for slug, path, raw, source in markdown_files(root, GROUPS_DIR, loaded, session):
         # A group depends on its own playbook (and on which playbooks exist, for "did you mean").
-        named = playbooks.get(str(source.meta.get("playbook"))) if isinstance(source.meta, dict) else None
-        key = ("group", str(root), path, raw, site.fingerprint, stamp, named.fingerprint if named else "",
-               tuple(playbooks))
-        group = _memo(session, key, loaded.report, lambda report, slug=slug, path=path, source=source, key=key:
-                      _fingerprinted(group_from(slug, path, source.meta, source.body, source.body_line, root,
-                                                site, playbooks, report), key))
+        named = (
+            playbooks.get(str(source.meta.get("playbook")))
+            if isinstance(source.meta, dict)
+            else None
+        )
+        key = (
+            "group",
+            str(root),
+            path,
+            raw,
+            site.fingerprint,
+            stamp,
+            named.fingerprint if named else "",
+            tuple(playbooks),
+        )
+        group = _memo(
+            session,
+            key,
+            loaded.report,
+            lambda report, slug=slug, path=path, source=source, key=key: _fingerprinted(
+                group_from(
+                    slug,
+                    path,
+                    source.meta,
+                    source.body,
+                    source.body_line,
+                    root,
+                    site,
+                    playbooks,
+                    report,
+                ),
+                key,
+            ),
+        )
         if group is not None:
             groups[slug] = group
     return groups
 
 
 def _memo(session: Session, key: tuple, report: Report, compute: Callable[[Report], Any]) -> Any:
-    """compute(a_report) once per key in the session; on a hit its diagnostics are replayed into report."""
+    """compute(a_report) once per key in the session; on a hit its diagnostics are replayed into
+    report."""
     hit = session.validated.get(key)
     if hit is None:
         own = Report()
@@ -138,33 +197,48 @@ def _fingerprinted(value: Any, key: tuple) -> Any:
 
 def scan(root: Path, folder: str) -> list[str]:
     """The Markdown files of a folder, sorted (hidden files left out)."""
-    try:  # os.scandir: the kind of each entry without a stat per file (watch mode scans after every save)
+    # os.scandir: the kind of each entry without a stat per file (watch mode scans after every save)
+    try:
         with os.scandir(root / folder) as listing:
-            return sorted(f"{folder}/{entry.name}" for entry in listing
-                          if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file())
+            return sorted(
+                f"{folder}/{entry.name}"
+                for entry in listing
+                if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()
+            )
     except (FileNotFoundError, NotADirectoryError):
         return []
 
 
-def markdown_files(root: Path, folder: str, loaded: Loaded,
-                   session: Session) -> Iterator[tuple[str, str, bytes, SourceFile]]:
+def markdown_files(
+    root: Path, folder: str, loaded: Loaded, session: Session
+) -> Iterator[tuple[str, str, bytes, SourceFile]]:
     """The folder's Markdown files that could be read: (slug, path, bytes, front matter + body)."""
     for path in scan(root, folder):
         loaded.sources.append(path)
         slug = Path(path).stem
         if not IDENT.match(slug):
-            loaded.report.error(path, 1, f"file name '{slug}' cannot name an output folder",
-                                "rename the file with letters, digits, '-' and '_' only, e.g. shop-1.md")
+            loaded.report.error(
+                path,
+                1,
+                f"file name '{slug}' cannot name an output folder",
+                "rename the file with letters, digits, '-' and '_' only, e.g. shop-1.md",
+            )
             continue
         raw = (root / path).read_bytes()
-        source, problems = _memo(session, ("read", path, raw), Report(), lambda _report, path=path, raw=raw: read_markdown(path, raw))
+        source, problems = _memo(
+            session,
+            ("read", path, raw),
+            Report(),
+            lambda _report, path=path, raw=raw: read_markdown(path, raw),
+        )
         loaded.report.extend(problems)
         if source is not None and not problems:
             yield slug, path, raw, source
 
 
 def files_stamp(root: Path) -> str:
-    """Which files, folders and links exist in the project (output folders, marked by their build state, left out)."""
+    """Which files, folders and links exist in the project (output folders, marked by their build
+    state, left out)."""
     entries: list[str] = []
     pending = [root]
     while pending:
@@ -185,4 +259,3 @@ def files_stamp(root: Path) -> str:
             else:
                 entries.append(f"f {entry.path}")
     return hashlib.blake2b("\n".join(sorted(entries)).encode(), digest_size=16).hexdigest()
-

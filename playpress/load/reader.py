@@ -67,22 +67,29 @@ class TypedFloat(float):
 
 def _implicit(loader: type) -> None:
     """Plain values as an operator means them: only true/false are yes/no, only plain decimals are
-    numbers; 20:30 (YAML 1.1 sexagesimal, 1230), 0755 (octal, 493), 1_000, 1e3, yes/no/on/off stay text."""
+    numbers; 20:30 (YAML 1.1 sexagesimal, 1230), 0755 (octal, 493), 1_000, 1e3, yes/no/on/off stay
+    text."""
     loader.yaml_implicit_resolvers = {}
     for tag, pattern, first in (
-            ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-            ("int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
-            ("float", r"^[-+]?(?:0|[1-9][0-9]*)\.[0-9]+$", "-+0123456789"),
-            ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-            ("timestamp", r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-                          r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
-                          r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$", "0123456789"),
-            ("merge", r"^<<$", "<")):
+        ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("int", r"^[-+]?(?:0|[1-9][0-9]*)$", "-+0123456789"),
+        ("float", r"^[-+]?(?:0|[1-9][0-9]*)\.[0-9]+$", "-+0123456789"),
+        ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+        (
+            "timestamp",
+            r"^(?:[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+            r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+            r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?)$",
+            "0123456789",
+        ),
+        ("merge", r"^<<$", "<"),
+    ):
         loader.add_implicit_resolver(f"tag:yaml.org,2002:{tag}", re.compile(pattern), list(first))
 
 
 class _Lines:
-    """What both loaders add to PyYAML's: line numbers on every mapping and list, duplicate keys, limits."""
+    """What both loaders add to PyYAML's: line numbers on every mapping and list, duplicate keys,
+    limits."""
 
     offset = 1  # PyYAML marks are 0-based; the file line of the YAML's first line is added
     duplicates: list[tuple[int, int, str]]
@@ -104,9 +111,12 @@ class _Lines:
         return result
 
     def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> YamlList:
-        result = YamlList(self.construct_object(child, deep=True) for child in node.value)  # type: ignore[attr-defined]
+        # type: ignore[attr-defined]
+        result = YamlList(self.construct_object(child, deep=True) for child in node.value)
         result.line, result.col = node.start_mark.line + self.offset, node.start_mark.column + 1
-        result.item_marks = [(c.start_mark.line + self.offset, c.start_mark.column + 1) for c in node.value]
+        result.item_marks = [
+            (c.start_mark.line + self.offset, c.start_mark.column + 1) for c in node.value
+        ]
         return result
 
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
@@ -137,15 +147,28 @@ def _check_size(root: yaml.Node, offset: int) -> None:
     while stack:
         node, depth, done = stack.pop()
         if depth > MAX_YAML_DEPTH:
-            raise LimitError(None, None, f"lists and mappings nested more than {MAX_YAML_DEPTH} deep",
-                             node.start_mark)
-        children = [] if isinstance(node, yaml.ScalarNode) else \
-            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else list(node.value)
+            raise LimitError(
+                None,
+                None,
+                f"lists and mappings nested more than {MAX_YAML_DEPTH} deep",
+                node.start_mark,
+            )
+        children = (
+            []
+            if isinstance(node, yaml.ScalarNode)
+            else [n for pair in node.value for n in pair]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+        )
         if done or not children:
             sizes[id(node)] = 1 + sum(sizes.get(id(child), 1) for child in children)
             if sizes[id(node)] > MAX_YAML_NODES:
-                raise LimitError(None, None, f"more than {MAX_YAML_NODES:,} values once its aliases (*name) are "
-                                 "expanded", node.start_mark)
+                raise LimitError(
+                    None,
+                    None,
+                    f"more than {MAX_YAML_NODES:,} values once its aliases (*name) are expanded",
+                    node.start_mark,
+                )
             continue
         if id(node) in sizes:
             continue
@@ -179,9 +202,16 @@ def control_characters(text: str, path: str, first_line: int = 1) -> list[Diagno
         if match:
             char = match.group()
             name = unicodedata.name(char, "") or {"\x00": "NUL"}.get(char, "control character")
-            found.append(Diagnostic(path, number, match.start() + 1, ERROR,
-                                    f"invisible control character U+{ord(char):04X} {name}".rstrip(),
-                                    "delete it (pasted text often carries one); retype the text around it"))
+            found.append(
+                Diagnostic(
+                    path,
+                    number,
+                    match.start() + 1,
+                    ERROR,
+                    f"invisible control character U+{ord(char):04X} {name}".rstrip(),
+                    "delete it (pasted text often carries one); retype the text around it",
+                )
+            )
     return found
 
 
@@ -195,11 +225,21 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> tuple[Any, list[Dia
         match = COLOUR_AS_COMMENT.match(line)
         if match:
             key, value = match.group(1).strip(), match.group(2)
-            problems.append(Diagnostic(path, number, match.start(2) + 1, ERROR,
-                                       f"'{key}' is empty: YAML reads {value} as a comment",
-                                       f'quote the colour: {key}: "{value}"'))
-    return (None if any(p.severity == ERROR and not p.message.startswith("duplicate") for p in problems)
-            else data), problems
+            problems.append(
+                Diagnostic(
+                    path,
+                    number,
+                    match.start(2) + 1,
+                    ERROR,
+                    f"'{key}' is empty: YAML reads {value} as a comment",
+                    f'quote the colour: {key}: "{value}"',
+                )
+            )
+    return (
+        None
+        if any(p.severity == ERROR and not p.message.startswith("duplicate") for p in problems)
+        else data
+    ), problems
 
 
 def _parse(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic]]:
@@ -211,17 +251,32 @@ def _parse(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic]
             data = loader.get_single_data()
         except LimitError as exc:
             mark = exc.problem_mark
-            return None, [Diagnostic(path, mark.line + first_line if mark else first_line,
-                                     mark.column + 1 if mark else 0, ERROR, f"too much YAML: {exc.problem}",
-                                     "write the values out plainly; Playpress reads smaller files")]
+            return None, [
+                Diagnostic(
+                    path,
+                    mark.line + first_line if mark else first_line,
+                    mark.column + 1 if mark else 0,
+                    ERROR,
+                    f"too much YAML: {exc.problem}",
+                    "write the values out plainly; Playpress reads smaller files",
+                )
+            ]
         except yaml.YAMLError as exc:
             duplicates.clear()
             if number == 0 and loader_class is not SLOW_LOADER:
                 continue  # the pure-Python parser says it with the same words on every machine
             return None, [_syntax_error(exc, path, first_line)]
         except RecursionError:
-            return None, [Diagnostic(path, first_line, 0, ERROR, "too much YAML: nested too deep",
-                                     f"nest lists and mappings at most {MAX_YAML_DEPTH} deep")]
+            return None, [
+                Diagnostic(
+                    path,
+                    first_line,
+                    0,
+                    ERROR,
+                    "too much YAML: nested too deep",
+                    f"nest lists and mappings at most {MAX_YAML_DEPTH} deep",
+                )
+            ]
         finally:
             loader.dispose()
         return data, _duplicate_diagnostics(path, duplicates)
@@ -247,8 +302,17 @@ def _syntax_error(exc: yaml.YAMLError, path: str, first_line: int) -> Diagnostic
 
 
 def _duplicate_diagnostics(path: str, duplicates: list[tuple[int, int, str]]) -> list[Diagnostic]:
-    return [Diagnostic(path, line, col, ERROR, f"duplicate key '{key}'", "each key may appear once; remove or rename one")
-            for line, col, key in duplicates]
+    return [
+        Diagnostic(
+            path,
+            line,
+            col,
+            ERROR,
+            f"duplicate key '{key}'",
+            "each key may appear once; remove or rename one",
+        )
+        for line, col, key in duplicates
+    ]
 
 
 @dataclass(frozen=True)
@@ -269,8 +333,17 @@ def normalise_text(raw: bytes) -> str:
 def too_big(path: str, raw: bytes) -> list[Diagnostic]:
     if len(raw) <= MAX_FILE_BYTES:
         return []
-    return [Diagnostic(path, 1, 0, ERROR, f"the file is {len(raw) / (1 << 20):.1f} MB, more than Playpress reads "
-                       f"({MAX_FILE_BYTES >> 20} MB)", "split it, or move long texts out of it")]
+    return [
+        Diagnostic(
+            path,
+            1,
+            0,
+            ERROR,
+            f"the file is {len(raw) / (1 << 20):.1f} MB, more than Playpress reads "
+            f"({MAX_FILE_BYTES >> 20} MB)",
+            "split it, or move long texts out of it",
+        )
+    ]
 
 
 def read_markdown(path: str, raw: bytes) -> tuple[SourceFile | None, list[Diagnostic]]:
@@ -280,19 +353,43 @@ def read_markdown(path: str, raw: bytes) -> tuple[SourceFile | None, list[Diagno
     try:
         text = normalise_text(raw)
     except UnicodeDecodeError as exc:
-        return None, [Diagnostic(path, 1, 0, ERROR, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                 "save the file as UTF-8")]
+        return None, [
+            Diagnostic(
+                path,
+                1,
+                0,
+                ERROR,
+                f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                "save the file as UTF-8",
+            )
+        ]
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
-        return None, [Diagnostic(path, 1, 1, ERROR, "no front matter",
-                                 "start the file with a line '---', then the YAML keys, then a line '---'")]
+        return None, [
+            Diagnostic(
+                path,
+                1,
+                1,
+                ERROR,
+                "no front matter",
+                "start the file with a line '---', then the YAML keys, then a line '---'",
+            )
+        ]
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        return None, [Diagnostic(path, 1, 1, ERROR, "front matter is not closed",
-                                 "end the YAML keys with a line '---'")]
+        return None, [
+            Diagnostic(
+                path,
+                1,
+                1,
+                ERROR,
+                "front matter is not closed",
+                "end the YAML keys with a line '---'",
+            )
+        ]
     meta, diagnostics = parse_yaml("\n".join(lines[1:end]), path, first_line=2)
-    diagnostics += control_characters("\n".join(lines[end + 1:]), path, end + 2)
-    body = "\n".join(lines[end + 1:]).strip("\n")
+    diagnostics += control_characters("\n".join(lines[end + 1 :]), path, end + 2)
+    body = "\n".join(lines[end + 1 :]).strip("\n")
     body_line = end + 2
     while body_line - 1 < len(lines) and not lines[body_line - 1].strip() and body:
         body_line += 1
@@ -305,5 +402,9 @@ def read_yaml_file(path: str, raw: bytes) -> tuple[Any, list[Diagnostic]]:
     try:
         text = normalise_text(raw)
     except UnicodeDecodeError as exc:
-        return None, [Diagnostic(path, 1, 0, ERROR, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8")]
+        return None, [
+            Diagnostic(
+                path, 1, 0, ERROR, f"not UTF-8 text ({exc.reason})", "save the file as UTF-8"
+            )
+        ]
     return parse_yaml(text, path, first_line=1)

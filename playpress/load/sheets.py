@@ -35,6 +35,7 @@ Required = Sequence[str | tuple[str, ...]]  # a column name, or alternatives of 
 
 # --- what reading gives --------------------------------------------------------------------
 
+
 class SheetMap(YamlMap):
     """A row (or the dotted part of one) shaped as the YAML reader's mapping, naming its sheet."""
 
@@ -66,7 +67,8 @@ class Sheet:
     date1904: bool = False  # the workbook counts serial dates from 1904 (old Mac Excel)
     hidden: bool = False
     _shapes: dict[tuple, dict[str, tuple[int, tuple[str, ...], str, str]]] = field(
-        default_factory=dict, repr=False)
+        default_factory=dict, repr=False
+    )
 
     @property
     def label(self) -> str:
@@ -77,20 +79,27 @@ class Sheet:
         """The file, and the sheet when it has several: for 'fill the sheet ...' hints."""
         return f"{self.path}, sheet {self.name}" if self.several else self.path
 
-    def shapes(self, lists: Collection[str], dates: Collection[str]
-               ) -> dict[str, tuple[int, tuple[str, ...], str, str]]:
+    def shapes(
+        self, lists: Collection[str], dates: Collection[str]
+    ) -> dict[str, tuple[int, tuple[str, ...], str, str]]:
         """Per column: its number, the mappings its dots reach into, its key, list/date/''."""
         key = (tuple(sorted(lists)), tuple(sorted(dates)))
         shapes = self._shapes.get(key)
         if shapes is None:
             shapes = self._shapes[key] = {
-                name: (col, tuple(name.split(".")[:-1]), name.rsplit(".", 1)[-1],
-                       "list" if name in lists else "date" if name in dates else "")
-                for name, col in self.columns.items()}
+                name: (
+                    col,
+                    tuple(name.split(".")[:-1]),
+                    name.rsplit(".", 1)[-1],
+                    "list" if name in lists else "date" if name in dates else "",
+                )
+                for name, col in self.columns.items()
+            }
         return shapes
 
-    def diagnostic(self, row: int, col: int, severity: str, message: str,
-                   hint: str = "") -> Diagnostic:
+    def diagnostic(
+        self, row: int, col: int, severity: str, message: str, hint: str = ""
+    ) -> Diagnostic:
         if self.several:
             message = f"{message} in sheet {self.name}"
         return Diagnostic(self.path, row, col, severity, message, hint)
@@ -127,20 +136,29 @@ class Row:
             self.error(column, report, f"'{column}' is {exc.shown}, not a date", exc.hint)
             return None
 
-    def integer(self, column: str, report: Report, minimum: int = 1,
-                maximum: int = 100_000) -> int | None:
+    def integer(
+        self, column: str, report: Report, minimum: int = 1, maximum: int = 100_000
+    ) -> int | None:
         """The cell as a whole number from minimum to maximum (a campaign day, say)."""
         if column not in self.cells:
             return None
         try:
             number = as_integer(self.cells[column])
         except CellError as exc:
-            self.error(column, report, f"'{column}' is {exc.shown}, not a whole number",
-                       f"write a whole number from {minimum} to {maximum}")
+            self.error(
+                column,
+                report,
+                f"'{column}' is {exc.shown}, not a whole number",
+                f"write a whole number from {minimum} to {maximum}",
+            )
             return None
         if not minimum <= number <= maximum:
-            self.error(column, report, f"'{column}' is {number}",
-                       f"write a whole number from {minimum} to {maximum}")
+            self.error(
+                column,
+                report,
+                f"'{column}' is {number}",
+                f"write a whole number from {minimum} to {maximum}",
+            )
             return None
         return number
 
@@ -175,8 +193,9 @@ class Row:
         for name, value in self.cells.items():
             col, parents, key, kind = shapes[name]
             if kind == "list":
-                items = [item for item in map(str.strip, LIST_SEPARATORS.split(as_text(value)))
-                         if item]
+                items = [
+                    item for item in map(str.strip, LIST_SEPARATORS.split(as_text(value))) if item
+                ]
                 value = SheetList(items, label)
                 value.line, value.col = row, col
                 value.item_marks = [(row, col)] * len(items)
@@ -199,6 +218,7 @@ class Row:
 
 
 # --- cells ---------------------------------------------------------------------------------
+
 
 class CellError(ValueError):
     """A cell that is not what its column needs; `shown` is the value as the user sees it."""
@@ -327,8 +347,10 @@ def _csv_value(text: str) -> Any:
 
 # --- reading -------------------------------------------------------------------------------
 
-def read_sheets(path: str, raw: bytes, required: Required = ()
-                ) -> tuple[list[Sheet], list[Diagnostic]]:
+
+def read_sheets(
+    path: str, raw: bytes, required: Required = ()
+) -> tuple[list[Sheet], list[Diagnostic]]:
     """The sheets of a .csv or .xlsx file that have the required columns, with every problem.
 
     A CSV file is one sheet. Of a workbook, every worksheet whose first row has all the
@@ -336,16 +358,31 @@ def read_sheets(path: str, raw: bytes, required: Required = ()
     none is skipped (notes, lookups), and no sheet with them at all is an error.
     """
     if len(raw) > MAX_FILE_BYTES:
-        return [], [Diagnostic(path, 0, 0, ERROR,
-                               f"the file is {len(raw) / 2**20:.1f} MB, more than the "
-                               f"{MAX_FILE_BYTES // 2**20} MB a sheet may have",
-                               "split it into several sheets, or remove pictures from it")]
+        return [], [
+            Diagnostic(
+                path,
+                0,
+                0,
+                ERROR,
+                f"the file is {len(raw) / 2**20:.1f} MB, more than the "
+                f"{MAX_FILE_BYTES // 2**20} MB a sheet may have",
+                "split it into several sheets, or remove pictures from it",
+            )
+        ]
     if path.lower().endswith(XLSX_SUFFIXES):
         return _read_workbook(path, raw, required)
     if path.lower().endswith(".csv"):
         return _read_csv(path, raw, required)
-    return [], [Diagnostic(path, 0, 0, ERROR, "not a sheet: the name should end in .csv or .xlsx",
-                           "save the sheet from Excel as .xlsx, or as CSV")]
+    return [], [
+        Diagnostic(
+            path,
+            0,
+            0,
+            ERROR,
+            "not a sheet: the name should end in .csv or .xlsx",
+            "save the sheet from Excel as .xlsx, or as CSV",
+        )
+    ]
 
 
 def _decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
@@ -355,11 +392,27 @@ def _decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         except UnicodeDecodeError:
             pass
     if raw.startswith(b"PK\x03\x04") or raw.startswith(OLE2_MAGIC):
-        return None, [Diagnostic(path, 0, 0, ERROR, "not CSV text: this is an Excel workbook",
-                                 "name it .xlsx, or save it from Excel as CSV")]
+        return None, [
+            Diagnostic(
+                path,
+                0,
+                0,
+                ERROR,
+                "not CSV text: this is an Excel workbook",
+                "name it .xlsx, or save it from Excel as CSV",
+            )
+        ]
     if b"\0" in raw:
-        return None, [Diagnostic(path, 0, 0, ERROR, "not CSV text: the file holds binary data",
-                                 "save the sheet from Excel as CSV (UTF-8)")]
+        return None, [
+            Diagnostic(
+                path,
+                0,
+                0,
+                ERROR,
+                "not CSV text: the file holds binary data",
+                "save the sheet from Excel as CSV (UTF-8)",
+            )
+        ]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
@@ -368,9 +421,16 @@ def _decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
         return raw.decode("gb18030"), []
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return None, [Diagnostic(path, line, 0, ERROR,
-                                 f"neither UTF-8 nor GB18030 text (byte 0x{raw[exc.start]:02X} in "
-                                 f"line {line})", "save the sheet from Excel as CSV UTF-8")]
+        return None, [
+            Diagnostic(
+                path,
+                line,
+                0,
+                ERROR,
+                f"neither UTF-8 nor GB18030 text (byte 0x{raw[exc.start]:02X} in line {line})",
+                "save the sheet from Excel as CSV UTF-8",
+            )
+        ]
 
 
 def _delimiter(text: str) -> str:
@@ -395,28 +455,43 @@ def _read_csv(path: str, raw: bytes, required: Required) -> tuple[list[Sheet], l
             if len(grid) >= MAX_ROWS:
                 return [], [_too_many(sheet, f"more than {MAX_ROWS} rows")]
             if len(record) > MAX_COLUMNS:
-                return [], [_too_many(sheet, f"{len(record)} columns in row {len(grid) + 1}, more "
-                                             f"than {MAX_COLUMNS}")]
+                return [], [
+                    _too_many(
+                        sheet,
+                        f"{len(record)} columns in row {len(grid) + 1}, more than {MAX_COLUMNS}",
+                    )
+                ]
             cells += len(record)
             if cells > MAX_CELLS:
                 return [], [_too_many(sheet, f"more than {MAX_CELLS} cells")]
             grid.append(record)
     except csv.Error as exc:  # a cell longer than the csv module's field limit
-        return [], [Diagnostic(path, len(grid) + 1, 0, ERROR, f"unreadable CSV row: {exc}",
-                               "save the sheet from Excel as CSV again")]
+        return [], [
+            Diagnostic(
+                path,
+                len(grid) + 1,
+                0,
+                ERROR,
+                f"unreadable CSV row: {exc}",
+                "save the sheet from Excel as CSV again",
+            )
+        ]
     return _sheets_from(path, [(sheet, grid)], required, _csv_value, one_file=True)
 
 
-TOO_LARGE_HINT = (f"sheets are read up to {MAX_ROWS} rows, {MAX_COLUMNS} columns and {MAX_CELLS} "
-                  "cells; split it into several")
+TOO_LARGE_HINT = (
+    f"sheets are read up to {MAX_ROWS} rows, {MAX_COLUMNS} columns and {MAX_CELLS} "
+    "cells; split it into several"
+)
 
 
 def _too_many(sheet: Sheet, what: str) -> Diagnostic:
     return sheet.diagnostic(0, 0, ERROR, f"too large a sheet: {what}", TOO_LARGE_HINT)
 
 
-def _read_workbook(path: str, raw: bytes, required: Required
-                   ) -> tuple[list[Sheet], list[Diagnostic]]:
+def _read_workbook(
+    path: str, raw: bytes, required: Required
+) -> tuple[list[Sheet], list[Diagnostic]]:
     problem, date1904 = _open_zip(path, raw)
     if problem is not None:
         return [], [problem]
@@ -428,8 +503,14 @@ def _read_workbook(path: str, raw: bytes, required: Required
         for meta in book.sheets_metadata:
             if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
                 continue
-            sheet = Sheet(path, meta.name, several, {}, date1904=date1904,
-                          hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible)
+            sheet = Sheet(
+                path,
+                meta.name,
+                several,
+                {},
+                date1904=date1904,
+                hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible,
+            )
             table = book.get_sheet_by_name(meta.name)
             grid = table.to_python(skip_empty_area=False)
             _fill_merged(grid, table.merged_cell_ranges or ())
@@ -445,8 +526,14 @@ def _read_workbook(path: str, raw: bytes, required: Required
 
 def _damaged(path: str, exc: BaseException) -> Diagnostic:
     reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-    return Diagnostic(path, 0, 0, ERROR, f"the workbook is damaged and cannot be read ({reason})",
-                      "open it in Excel and save it again as .xlsx")
+    return Diagnostic(
+        path,
+        0,
+        0,
+        ERROR,
+        f"the workbook is damaged and cannot be read ({reason})",
+        "open it in Excel and save it again as .xlsx",
+    )
 
 
 def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, bool]:
@@ -459,11 +546,15 @@ def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, bool]:
 
     if raw.startswith(OLE2_MAGIC):
         if ENCRYPTED_STREAM in raw:
-            return problem("the workbook is protected by a password, so it cannot be read",
-                           "in Excel: File > Info > Protect Workbook > Encrypt with Password, "
-                           "clear the password and save")
-        return problem("an Excel 97-2003 workbook (.xls), not .xlsx",
-                       "open it in Excel and save it as Excel Workbook (.xlsx)")
+            return problem(
+                "the workbook is protected by a password, so it cannot be read",
+                "in Excel: File > Info > Protect Workbook > Encrypt with Password, "
+                "clear the password and save",
+            )
+        return problem(
+            "an Excel 97-2003 workbook (.xls), not .xlsx",
+            "open it in Excel and save it as Excel Workbook (.xlsx)",
+        )
     if not raw.startswith(b"PK\x03\x04"):
         start = raw[:4096]
         if b"\0" not in start and (b"," in start or b";" in start):
@@ -473,24 +564,37 @@ def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, bool]:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        return problem(f"the workbook is damaged and cannot be read ({exc})",
-                       "open it in Excel and save it again as .xlsx")
+        return problem(
+            f"the workbook is damaged and cannot be read ({exc})",
+            "open it in Excel and save it again as .xlsx",
+        )
     if len(infos) > MAX_ZIP_ENTRIES:
-        return problem(f"the workbook has {len(infos)} parts, more than {MAX_ZIP_ENTRIES}",
-                       "save it again from Excel; remove pictures and objects from it")
+        return problem(
+            f"the workbook has {len(infos)} parts, more than {MAX_ZIP_ENTRIES}",
+            "save it again from Excel; remove pictures and objects from it",
+        )
     unpacked = sum(info.file_size for info in infos)
     if unpacked > MAX_UNPACKED_BYTES:
-        return problem(f"the workbook unpacks to {unpacked / 2**20:.0f} MB, more than "
-                       f"{MAX_UNPACKED_BYTES // 2**20} MB", "split it into smaller workbooks")
+        return problem(
+            f"the workbook unpacks to {unpacked / 2**20:.0f} MB, more than "
+            f"{MAX_UNPACKED_BYTES // 2**20} MB",
+            "split it into smaller workbooks",
+        )
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
-        return problem("not an Excel workbook (no xl/workbook.xml: another Office file?)",
-                       "save the sheet from Excel as .xlsx")
+        return problem(
+            "not an Excel workbook (no xl/workbook.xml: another Office file?)",
+            "save the sheet from Excel as .xlsx",
+        )
     try:
         workbook = archive.read("xl/workbook.xml")
         date1904 = bool(re.search(rb'date1904\s*=\s*["\'](1|true)["\']', workbook))
-        targets = _sheet_parts(workbook, archive.read("xl/_rels/workbook.xml.rels")
-                               if "xl/_rels/workbook.xml.rels" in names else b"")
+        targets = _sheet_parts(
+            workbook,
+            archive.read("xl/_rels/workbook.xml.rels")
+            if "xl/_rels/workbook.xml.rels" in names
+            else b"",
+        )
         several = len(set(targets.values())) > 1
         for info in infos:
             # a sheet may be any part the workbook names, not only one in xl/worksheets/
@@ -507,10 +611,18 @@ def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, bool]:
                 sheet = targets.get(info.filename, "")
                 where = f" in sheet {sheet}" if sheet and several else ""
                 return problem(f"too large a sheet: {too_large}{where}", TOO_LARGE_HINT)
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, ElementTree.ParseError,
-            NotImplementedError) as exc:
-        return problem(f"the workbook is damaged and cannot be read ({exc})",
-                       "open it in Excel and save it again as .xlsx")
+    except (
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+        EOFError,
+        ElementTree.ParseError,
+        NotImplementedError,
+    ) as exc:
+        return problem(
+            f"the workbook is damaged and cannot be read ({exc})",
+            "open it in Excel and save it again as .xlsx",
+        )
     return None, date1904
 
 
@@ -549,8 +661,12 @@ def _extent(xml: bytes) -> tuple[int, int]:
     if b"&#" in xml and ESCAPED_REF.search(xml):  # a reference in entities, to slip past a count
         return 10**9, 10**9
     body = xml.find(b"<", 1)  # past the XML declaration and the line break after it
-    odd = (any(xml.find(space, body) != -1 for space in (b"\t", b"\n", b"\r"))
-           or b" =" in xml or b"= " in xml or b"='" in xml)
+    odd = (
+        any(xml.find(space, body) != -1 for space in (b"\t", b"\n", b"\r"))
+        or b" =" in xml
+        or b"= " in xml
+        or b"='" in xml
+    )
     digits = (ANY_ROW_REF if odd else ROW_REF).findall(xml)
     if not digits:
         return 0, 0
@@ -594,7 +710,7 @@ def _fill_merged(grid: list[list[Any]], ranges: Iterable[Any]) -> None:
         if top < 1 or bottom <= top or top >= len(grid) or left >= len(grid[top]):
             continue  # the header row, or a merge across columns only
         value = grid[top][left]
-        for row in grid[top + 1:bottom + 1]:
+        for row in grid[top + 1 : bottom + 1]:
             if left < len(row) and row[left] == "":
                 row[left] = value
 
@@ -611,16 +727,23 @@ def column_letter(col: int) -> str:
 COLUMN_NAME = re.compile(r"^[^.]+(\.[^.]+)*$")
 
 
-def _sheets_from(path: str, found: list[tuple[Sheet, list[list[Any]]]], required: Required,
-                 convert: Callable[[Any], Any], one_file: bool
-                 ) -> tuple[list[Sheet], list[Diagnostic]]:
+def _sheets_from(
+    path: str,
+    found: list[tuple[Sheet, list[list[Any]]]],
+    required: Required,
+    convert: Callable[[Any], Any],
+    one_file: bool,
+) -> tuple[list[Sheet], list[Diagnostic]]:
     """Header checks, the sheets that have the required columns, and their non-empty rows."""
     problems: list[Diagnostic] = []
     sheets: list[Sheet] = []
     skipped: list[tuple[Sheet, list[str]]] = []
     for sheet, grid in found:
-        header = [".".join(part.strip() for part in as_text(convert(v)).split("."))
-                  for v in grid[0]] if grid else []
+        header = (
+            [".".join(part.strip() for part in as_text(convert(v)).split(".")) for v in grid[0]]
+            if grid
+            else []
+        )
         names = [name for name in header if name]
         if not names and not one_file:  # an empty sheet (Excel's Sheet2)
             skipped.append((sheet, names))
@@ -632,31 +755,55 @@ def _sheets_from(path: str, found: list[tuple[Sheet, list[list[Any]]]], required
         if missing and not one_file:  # some of the columns: a notes sheet, or a typo in one
             wanted = ", ".join(_named(need) for need in required)
             for need in missing:
-                problems.append(Diagnostic(path, 1, 0, WARNING, f"sheet {sheet.name} is skipped: "
-                                           f"it has no column {_named(need)}",
-                                           f"a sheet is read when row 1 names {wanted}; "
-                                           + _column_hint(need, names)))
+                problems.append(
+                    Diagnostic(
+                        path,
+                        1,
+                        0,
+                        WARNING,
+                        f"sheet {sheet.name} is skipped: it has no column {_named(need)}",
+                        f"a sheet is read when row 1 names {wanted}; " + _column_hint(need, names),
+                    )
+                )
             continue
         if missing:
             for need in missing:
-                problems.append(sheet.diagnostic(1, 0, ERROR, f"missing column {_named(need)}",
-                                                 _column_hint(need, names)))
+                problems.append(
+                    sheet.diagnostic(
+                        1, 0, ERROR, f"missing column {_named(need)}", _column_hint(need, names)
+                    )
+                )
             continue
         problems.extend(_columns(sheet, header, grid, convert))
         sheet.rows = _rows(sheet, grid, convert)
         sheets.append(sheet)
-    if required and not sheets and not any(p.severity == ERROR for p in problems) and (
-            skipped or problems):
+    if (
+        required
+        and not sheets
+        and not any(p.severity == ERROR for p in problems)
+        and (skipped or problems)
+    ):
         wanted = " and ".join(_named(need) for need in required)
         shown = "; ".join(f"{s.name}: {', '.join(n[:6]) or 'empty'}" for s, n in skipped[:6])
-        problems.append(Diagnostic(path, 1, 0, ERROR, f"no sheet has the columns {wanted}",
-                                   f"row 1 of each sheet names its columns ({shown})"))
+        problems.append(
+            Diagnostic(
+                path,
+                1,
+                0,
+                ERROR,
+                f"no sheet has the columns {wanted}",
+                f"row 1 of each sheet names its columns ({shown})",
+            )
+        )
     return sheets, problems
 
 
 def _missing(names: set[str], required: Required) -> list[str | tuple[str, ...]]:
-    return [need for need in required
-            if not (names & set(need) if isinstance(need, tuple) else need in names)]
+    return [
+        need
+        for need in required
+        if not (names & set(need) if isinstance(need, tuple) else need in names)
+    ]
 
 
 def _named(need: str | tuple[str, ...]) -> str:
@@ -671,32 +818,66 @@ def _column_hint(need: str | tuple[str, ...], names: list[str]) -> str:
     return f"add a column '{first}'"
 
 
-def _columns(sheet: Sheet, header: list[str], grid: list[list[Any]],
-             convert: Callable[[Any], Any]) -> list[Diagnostic]:
+def _columns(
+    sheet: Sheet, header: list[str], grid: list[list[Any]], convert: Callable[[Any], Any]
+) -> list[Diagnostic]:
     """Column names: unique, not empty where the column has values, dots that nest cleanly."""
     problems: list[Diagnostic] = []
     for index, name in enumerate(header):
         col = index + 1
         if not name:
             if any(index < len(row) and convert(row[index]) is not None for row in grid[1:]):
-                problems.append(sheet.diagnostic(1, col, ERROR, f"column {column_letter(col)} has "
-                                                 "values but no name in row 1",
-                                                 "write the column's name in row 1, or clear it"))
+                problems.append(
+                    sheet.diagnostic(
+                        1,
+                        col,
+                        ERROR,
+                        f"column {column_letter(col)} has values but no name in row 1",
+                        "write the column's name in row 1, or clear it",
+                    )
+                )
             continue
         if name in sheet.columns:
             first = column_letter(sheet.columns[name])
-            problems.append(sheet.diagnostic(1, col, ERROR, f"duplicate column '{name}' (first in "
-                                             f"column {first})", "give each column its own name"))
+            problems.append(
+                sheet.diagnostic(
+                    1,
+                    col,
+                    ERROR,
+                    f"duplicate column '{name}' (first in column {first})",
+                    "give each column its own name",
+                )
+            )
             continue
         if not COLUMN_NAME.match(name):
-            problems.append(sheet.diagnostic(1, col, ERROR, f"column name '{name}' has an empty "
-                                             "part between dots", "write e.g. 'people.assistant'"))
+            problems.append(
+                sheet.diagnostic(
+                    1,
+                    col,
+                    ERROR,
+                    f"column name '{name}' has an empty part between dots",
+                    "write e.g. 'people.assistant'",
+                )
+            )
             continue
-        clash = next((other for other in sheet.columns
-                      if other.startswith(name + ".") or name.startswith(other + ".")), None)
+        clash = next(
+            (
+                other
+                for other in sheet.columns
+                if other.startswith(name + ".") or name.startswith(other + ".")
+            ),
+            None,
+        )
         if clash is not None:
-            problems.append(sheet.diagnostic(1, col, ERROR, f"column '{name}' and column '{clash}' "
-                                             "both set one key", "keep one of them"))
+            problems.append(
+                sheet.diagnostic(
+                    1,
+                    col,
+                    ERROR,
+                    f"column '{name}' and column '{clash}' both set one key",
+                    "keep one of them",
+                )
+            )
             continue
         sheet.columns[name] = col
     return problems

@@ -19,7 +19,11 @@ def site_from(data: Any, path: str, report: Report) -> Site:
     screen = limits.section("screen", ("columns", "lines"))
     base_url = s.text("base_url")
     if base_url and not re.match(r"^https?://", base_url):
-        s.error("base_url", f"'base_url' is '{base_url}'", "write the full address, e.g. https://ops.example.com/")
+        s.error(
+            "base_url",
+            f"'base_url' is '{base_url}'",
+            "write the full address, e.g. https://ops.example.com/",
+        )
         base_url = ""
     return Site(
         path=path,

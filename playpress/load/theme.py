@@ -1,4 +1,5 @@
-"""The theme's own files: theme.yml, labels/LANG.yml and posters/LAYOUT.yml, read and checked like playbooks.
+"""The theme's own files: theme.yml, labels/LANG.yml and posters/LAYOUT.yml, read and checked like
+playbooks.
 
 A project's theme folder overrides the built-in theme file by file (labels key by key), so a typo
 there is the operator's: it gets file:line, a did-you-mean for unknown keys, and exit status 1.
@@ -24,12 +25,35 @@ THEME_KEYS = ("poster_layouts", "fonts")
 LAYOUT_KEYS = ("background", "shapes", "elements", "wide", "without_qr")
 VARIANTS = ("wide", "without_qr")
 SHAPE_KEYS = ("box", "fill", "shape", "radius")
-TEXT_KEYS = ("box", "size", "bold", "color", "align", "valign", "max_lines", "line_height", "paragraph_gap",
-             "bullet", "pill", "join", "balance")
-ELEMENT_KEYS = {"title": TEXT_KEYS, "subtitle": TEXT_KEYS, "lines": TEXT_KEYS, "cta": TEXT_KEYS,
-                "logo": ("box", "plate"), "qr": ("box", "align", "logo", "frame")}
+TEXT_KEYS = (
+    "box",
+    "size",
+    "bold",
+    "color",
+    "align",
+    "valign",
+    "max_lines",
+    "line_height",
+    "paragraph_gap",
+    "bullet",
+    "pill",
+    "join",
+    "balance",
+)
+ELEMENT_KEYS = {
+    "title": TEXT_KEYS,
+    "subtitle": TEXT_KEYS,
+    "lines": TEXT_KEYS,
+    "cta": TEXT_KEYS,
+    "logo": ("box", "plate"),
+    "qr": ("box", "align", "logo", "frame"),
+}
 PALETTE = ("brand", "accent", "ink", "white", "paper")
-ALIGN, VALIGN, SHAPES = ("left", "center", "right"), ("top", "middle", "bottom"), ("rect", "ellipse")
+ALIGN, VALIGN, SHAPES = (
+    ("left", "center", "right"),
+    ("top", "middle", "bottom"),
+    ("rect", "ellipse"),
+)
 
 
 def read_theme(dirs: tuple[str, ...], root: Path, session: Session, report: Report) -> ThemeFiles:
@@ -49,12 +73,24 @@ def _read(dirs: tuple[str, ...], root: Path, report: Report) -> ThemeFiles:
     config = theme_settings(dirs, root, report)
     labels = {lang: theme_labels(dirs, lang, root, report) for lang in LANGUAGES}
     layouts: dict[str, dict[str, Any]] = {}
-    named: list[str] = []  # layouts with a file (one with mistakes is still a layout: no follow-on errors)
+    # layouts with a file (one with mistakes is still a layout: no follow-on errors)
+    named: list[str] = []
     for name, line, where in config["poster_layouts"]:
-        found = next((p for p in (os.path.join(d, "posters", f"{name}.yml") for d in dirs) if os.path.isfile(p)), None)
+        found = next(
+            (
+                p
+                for p in (os.path.join(d, "posters", f"{name}.yml") for d in dirs)
+                if os.path.isfile(p)
+            ),
+            None,
+        )
         if found is None:
-            report.error(where, line, f"poster layout '{name}' has no file posters/{name}.yml in the theme",
-                         "add the layout file, or remove the name from poster_layouts")
+            report.error(
+                where,
+                line,
+                f"poster layout '{name}' has no file posters/{name}.yml in the theme",
+                "add the layout file, or remove the name from poster_layouts",
+            )
             continue
         named.append(name)
         layout = poster_layout(found, root, report)
@@ -81,7 +117,8 @@ def _yaml(path: str, root: Path, report: Report) -> tuple[Any, str]:
 
 
 def theme_settings(dirs: tuple[str, ...], root: Path, report: Report) -> dict[str, Any]:
-    """theme.yml of every folder, the project's keys winning: poster_layouts (name, line, file), fonts."""
+    """theme.yml of every folder, the project's keys winning: poster_layouts (name, line, file),
+    fonts."""
     settings: dict[str, Any] = {"poster_layouts": [], "fonts": {}}
     for folder in reversed(dirs):
         path = os.path.join(folder, "theme.yml")
@@ -105,8 +142,11 @@ def _font_exists(fonts: Section, role: str, root: Path) -> bool:
     path = face.path if os.path.isabs(face.path) else os.path.join(root, face.path)
     if os.path.isfile(path):
         return True
-    fonts.error(role, f"fonts.{role}: font file '{face.path}' not found",
-                "give a path relative to the project root, with #N for a face of a collection")
+    fonts.error(
+        role,
+        f"fonts.{role}: font file '{face.path}' not found",
+        "give a path relative to the project root, with #N for a face of a collection",
+    )
     return False
 
 
@@ -138,14 +178,21 @@ def _label_fits(s: Section, key: str, builtin: Any) -> bool:
     value = s.data[key]
     if isinstance(builtin, dict):
         if not isinstance(value, dict):
-            s.error(key, f"label '{key}' should be a mapping like the built-in one", f"write '{key}: {{...}}'")
+            s.error(
+                key,
+                f"label '{key}' should be a mapping like the built-in one",
+                f"write '{key}: {{...}}'",
+            )
             return False
         inner = s.section(key, tuple(str(k) for k in builtin))
         return not [k for k in inner.data if k not in builtin]
     if isinstance(builtin, list):
         if not isinstance(value, list) or len(value) != len(builtin):
-            s.error(key, f"label '{key}' should be a list of {len(builtin)} words, like the built-in one",
-                    f"write '{key}: [{', '.join(str(v) for v in builtin[:3])}, ...]'")
+            s.error(
+                key,
+                f"label '{key}' should be a list of {len(builtin)} words, like the built-in one",
+                f"write '{key}: [{', '.join(str(v) for v in builtin[:3])}, ...]'",
+            )
             return False
         return True
     if isinstance(value, (dict, list)) or value is None:
@@ -154,9 +201,12 @@ def _label_fits(s: Section, key: str, builtin: Any) -> bool:
     wanted, used = _placeholders(str(builtin)), _placeholders(str(value))
     if used is None or not used <= (wanted or set()):
         extra = sorted((used or set()) - (wanted or set()))
-        s.error(key, f"label '{key}' uses {{{', '.join(extra) or '...'}}}, which is not filled in here",
-                f"use only {', '.join('{' + n + '}' for n in sorted(wanted or ())) or 'plain text'}"
-                " (write {{ and }} for braces)")
+        s.error(
+            key,
+            f"label '{key}' uses {{{', '.join(extra) or '...'}}}, which is not filled in here",
+            f"use only {', '.join('{' + n + '}' for n in sorted(wanted or ())) or 'plain text'}"
+            " (write {{ and }} for braces)",
+        )
         return False
     return True
 
@@ -164,8 +214,11 @@ def _label_fits(s: Section, key: str, builtin: Any) -> bool:
 def _placeholders(text: str) -> set[str] | None:
     """The {names} of a format string; None when it is not a valid one."""
     try:
-        return {name.split(".")[0].split("[")[0] for _lit, name, _spec, _conv in string.Formatter().parse(text)
-                if name is not None}
+        return {
+            name.split(".")[0].split("[")[0]
+            for _lit, name, _spec, _conv in string.Formatter().parse(text)
+            if name is not None
+        }
     except ValueError:
         return None
 
@@ -221,9 +274,13 @@ def _colour(s: Section, key: str, plain: bool = False) -> None:
     names = () if plain else PALETTE + tuple(f"on-{n}" for n in PALETTE)
     if value in names or COLOUR.match(value):
         return
-    s.error(key, f"'{s.name(key)}' is '{value}', not a colour",
-            f"write {'one of ' + ', '.join(names) + ', or ' if names else ''}#RRGGBB (quoted)"
-            if value.startswith("#") or plain else did_you_mean(value, names))
+    s.error(
+        key,
+        f"'{s.name(key)}' is '{value}', not a colour",
+        f"write {'one of ' + ', '.join(names) + ', or ' if names else ''}#RRGGBB (quoted)"
+        if value.startswith("#") or plain
+        else did_you_mean(value, names),
+    )
 
 
 def _numbers(value: Any, count: int) -> list[float] | None:
@@ -237,20 +294,36 @@ def _numbers(value: Any, count: int) -> list[float] | None:
 def _box(s: Section, key: str, required: bool = False) -> None:
     if not s.has(key):
         if required and s.ok:
-            s.report.error(s.path, s.line, f"missing required key '{s.name(key)}'",
-                           "add 'box: [x, y, width, height]' as fractions of the poster")
+            s.report.error(
+                s.path,
+                s.line,
+                f"missing required key '{s.name(key)}'",
+                "add 'box: [x, y, width, height]' as fractions of the poster",
+            )
         return
     box = _numbers(s.data[key], 4)
-    if box is None or not all(0 <= v <= 1 for v in box) or box[0] + box[2] > 1.0001 or box[1] + box[3] > 1.0001:
-        s.error(key, f"'{s.name(key)}' is {s.data[key]!r}",
-                "write [x, y, width, height] as fractions of the poster (0 to 1), inside it")
+    if (
+        box is None
+        or not all(0 <= v <= 1 for v in box)
+        or box[0] + box[2] > 1.0001
+        or box[1] + box[3] > 1.0001
+    ):
+        s.error(
+            key,
+            f"'{s.name(key)}' is {s.data[key]!r}",
+            "write [x, y, width, height] as fractions of the poster (0 to 1), inside it",
+        )
 
 
 def _pair(s: Section, key: str) -> None:
     pair = _numbers(s.data[key], 2)
     if pair is None or not all(0 < v <= 1 for v in pair):
-        s.error(key, f"'{s.name(key)}' is {s.data[key]!r}",
-                "write [largest, smallest] text sizes as fractions of the poster's short side, e.g. [0.06, 0.035]")
+        s.error(
+            key,
+            f"'{s.name(key)}' is {s.data[key]!r}",
+            "write [largest, smallest] text sizes as fractions of the poster's short side, e.g. "
+            "[0.06, 0.035]",
+        )
 
 
 def _number(s: Section, key: str, low: float, high: float) -> None:
@@ -262,7 +335,8 @@ def _number(s: Section, key: str, low: float, high: float) -> None:
 
 
 def _stamp(dirs: Iterable[str]) -> tuple:
-    """Which files the theme folders hold, with their sizes and times: a changed file reads the theme again."""
+    """Which files the theme folders hold, with their sizes and times: a changed file reads the
+    theme again."""
     stamp = []
     for folder in dirs:
         for sub in ("", "labels", "posters"):

@@ -1,4 +1,5 @@
-"""Fonts for PDFs: a face cut down to the characters one document uses, straight from its collection.
+"""Fonts for PDFs: a face cut down to the characters one document uses, straight from its
+collection.
 
 WeasyPrint takes the first face of a .ttc and spends seconds subsetting a full CJK
 face; handing it a small cut made here keeps a Chinese handbook PDF under a second.
@@ -24,7 +25,8 @@ from .fonts import FontFace
 
 FONT_CACHE = Path(".playpress") / "fonts"  # under the output folder
 CUT_VERSION = "3"
-FIXED_FONT_TIME = timestampFromString("Wed Jan  1 00:00:00 2025")  # part of every cut's name: bump when the cut options change
+# part of every cut's name: bump when the cut options change
+FIXED_FONT_TIME = timestampFromString("Wed Jan  1 00:00:00 2025")
 
 
 @lru_cache(maxsize=16)
@@ -51,8 +53,10 @@ def cut_face(face: FontFace, characters: str, cache: Path, layout: bool = True) 
     import uharfbuzz as hb
 
     wanted = "".join(sorted(set(characters)))
-    key = hashlib.blake2b(f"{CUT_VERSION}|{layout}|{file_hash(face.path)}|{face.index}|{wanted}".encode(),
-                          digest_size=12).hexdigest()
+    key = hashlib.blake2b(
+        f"{CUT_VERSION}|{layout}|{file_hash(face.path)}|{face.index}|{wanted}".encode(),
+        digest_size=12,
+    ).hexdigest()
     with open(face.path, "rb") as stream:
         head = stream.read(4)
     stem = Path(face.path).stem.split("-")[0]
@@ -100,7 +104,8 @@ def blank_face(characters: str, cache: Path) -> Path:
     builder.setupNameTable({"familyName": "Playpress Blank", "styleName": "Regular"})
     builder.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
     builder.setupPost()
-    builder.font["head"].created = builder.font["head"].modified = FIXED_FONT_TIME  # no clock in the bytes
+    # no clock in the bytes
+    builder.font["head"].created = builder.font["head"].modified = FIXED_FONT_TIME
     buffer = io.BytesIO()
     builder.font.recalcTimestamp = False
     builder.save(buffer)

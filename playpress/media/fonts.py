@@ -1,4 +1,5 @@
-"""Fonts: where the CJK and Latin faces come from (pip-installed Noto first, system fonts after), and what they cover."""
+"""Fonts: where the CJK and Latin faces come from (pip-installed Noto first, system fonts after),
+and what they cover."""
 
 from __future__ import annotations
 
@@ -40,8 +41,18 @@ SYSTEM_SYMBOLS = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0),
 )
 # Symbols a text face may lack and an emoji font would draw (posters leave them out with a warning).
-EMOJI_RANGES = ((0x1F000, 0x1FAFF), (0x2190, 0x21FF), (0x2300, 0x23FF), (0x2460, 0x24FF), (0x25A0, 0x27BF),
-                (0x2900, 0x297F), (0x2B00, 0x2BFF), (0x3030, 0x3030), (0x303D, 0x303D), (0x3297, 0x3299))
+EMOJI_RANGES = (
+    (0x1F000, 0x1FAFF),
+    (0x2190, 0x21FF),
+    (0x2300, 0x23FF),
+    (0x2460, 0x24FF),
+    (0x25A0, 0x27BF),
+    (0x2900, 0x297F),
+    (0x2B00, 0x2BFF),
+    (0x3030, 0x3030),
+    (0x303D, 0x303D),
+    (0x3297, 0x3299),
+)
 
 
 def is_emoji(char: str) -> bool:
@@ -49,7 +60,8 @@ def is_emoji(char: str) -> bool:
     return any(low <= code <= high for low, high in EMOJI_RANGES)
 
 
-# theme.yml `fonts:` keys an operator may set, e.g. fonts: {cjk: "fonts/SourceHanSans.ttc#2", latin: fonts/Inter.ttf}
+# theme.yml `fonts:` keys an operator may set, e.g. fonts: {cjk: "fonts/SourceHanSans.ttc#2", latin:
+# fonts/Inter.ttf}
 FONT_ROLES = ("cjk", "latin", "latin_bold", "symbols")
 
 
@@ -88,7 +100,8 @@ def _first_existing(candidates: tuple[tuple[str, int], ...]) -> FontFace | None:
 
 @cache
 def cjk_face(override: str = "") -> FontFace | None:
-    """The Simplified Chinese face: a theme's override, the pip-installed Noto, then system fonts."""
+    """The Simplified Chinese face: a theme's override, the pip-installed Noto, then system
+    fonts."""
     if override and os.path.isfile(parse_face(override).path):
         return parse_face(override)
     return _packaged_cjk() or _first_existing(SYSTEM_CJK)
@@ -96,7 +109,8 @@ def cjk_face(override: str = "") -> FontFace | None:
 
 @cache
 def latin_face(override: str = "") -> FontFace | None:
-    """A Latin face for English and Spanish; the CJK face covers Latin too when nothing else is there."""
+    """A Latin face for English and Spanish; the CJK face covers Latin too when nothing else is
+    there."""
     if override and os.path.isfile(parse_face(override).path):
         return parse_face(override)
     return _first_existing(SYSTEM_LATIN) or cjk_face()
@@ -104,7 +118,8 @@ def latin_face(override: str = "") -> FontFace | None:
 
 @cache
 def latin_bold_face(override: str = "") -> FontFace | None:
-    """A bold Latin face for titles; None when there is none (titles are then emboldened by a stroke)."""
+    """A bold Latin face for titles; None when there is none (titles are then emboldened by a
+    stroke)."""
     if override and os.path.isfile(parse_face(override).path):
         return parse_face(override)
     return _first_existing(SYSTEM_LATIN_BOLD)
@@ -123,10 +138,12 @@ class FontChain:
     """The faces a poster's text is set in, in order of preference per character."""
 
     regular: tuple[FontFace, ...]
-    bold: tuple[FontFace | None, ...]  # the bold face of each regular face; None: embolden with a stroke
+    # the bold face of each regular face; None: embolden with a stroke
+    bold: tuple[FontFace | None, ...]
 
     def face_for(self, char: str, bold: bool = False) -> tuple[FontFace, bool] | None:
-        """The face that draws char and whether it needs a stroke to look bold; None when none covers it."""
+        """The face that draws char and whether it needs a stroke to look bold; None when none
+        covers it."""
         for regular, heavy in zip(self.regular, self.bold, strict=True):
             if bold and heavy is not None and heavy.covers(char):
                 return heavy, False
@@ -144,8 +161,13 @@ def chain_for(lang: str, overrides: Mapping[str, str] | None = None) -> FontChai
     """Chinese first for zh; Latin first for en and es; symbols last. Missing faces are skipped."""
     given = dict(overrides or {})
     cjk, latin = cjk_face(given.get("cjk", "")), latin_face(given.get("latin", ""))
-    latin_bold, symbols = latin_bold_face(given.get("latin_bold", "")), symbol_face(given.get("symbols", ""))
-    pairs = [(cjk, None), (latin, latin_bold)] if lang == "zh" else [(latin, latin_bold), (cjk, None)]
+    latin_bold, symbols = (
+        latin_bold_face(given.get("latin_bold", "")),
+        symbol_face(given.get("symbols", "")),
+    )
+    pairs = (
+        [(cjk, None), (latin, latin_bold)] if lang == "zh" else [(latin, latin_bold), (cjk, None)]
+    )
     pairs.append((symbols, None))
     seen: list[tuple[FontFace, FontFace | None]] = []
     for regular, bold in pairs:
@@ -156,15 +178,19 @@ def chain_for(lang: str, overrides: Mapping[str, str] | None = None) -> FontChai
 
 @lru_cache(maxsize=256)
 def load(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
-    """A face at a pixel size; FreeType loads are cached per process (the Noto collection is 20 MB)."""
+    """A face at a pixel size; FreeType loads are cached per process (the Noto collection is 20
+    MB)."""
     from PIL import ImageFont  # here: reading a project (its theme's fonts) needs no Pillow
 
-    return ImageFont.truetype(face.path, size, index=face.index, layout_engine=ImageFont.Layout.BASIC)
+    return ImageFont.truetype(
+        face.path, size, index=face.index, layout_engine=ImageFont.Layout.BASIC
+    )
 
 
 @cache
 def _cmap_ranges(path: str, index: int) -> tuple[list[int], list[int]]:
-    """The code point ranges a face maps to glyphs, read straight from its cmap table (fontTools takes 0.4 s)."""
+    """The code point ranges a face maps to glyphs, read straight from its cmap table (fontTools
+    takes 0.4 s)."""
     with open(path, "rb") as handle:
         head = handle.read(12)
         base = 0
@@ -176,7 +202,7 @@ def _cmap_ranges(path: str, index: int) -> tuple[list[int], list[int]]:
         handle.seek(base + 12)
         records = handle.read(16 * count)
         for at in range(0, len(records), 16):
-            tag, _, offset, length = struct.unpack(">4sIII", records[at:at + 16])
+            tag, _, offset, length = struct.unpack(">4sIII", records[at : at + 16])
             if tag == b"cmap":
                 handle.seek(offset)
                 return _parse_cmap(handle.read(length))
@@ -184,7 +210,8 @@ def _cmap_ranges(path: str, index: int) -> tuple[list[int], list[int]]:
 
 
 def _big_endian_array(code: str, data: bytes) -> array:
-    """Unsigned big-endian integers (H: 16 bits, I: 32 bits) read in one go, not one struct call each."""
+    """Unsigned big-endian integers (H: 16 bits, I: 32 bits) read in one go, not one struct call
+    each."""
     numbers = array(code, data)
     if sys.byteorder == "little":
         numbers.byteswap()
@@ -195,24 +222,24 @@ def _parse_cmap(table: bytes) -> tuple[list[int], list[int]]:
     (_, count) = struct.unpack(">HH", table[:4])
     subtables = {}
     for at in range(4, 4 + 8 * count, 8):
-        platform, encoding, offset = struct.unpack(">HHI", table[at:at + 8])
+        platform, encoding, offset = struct.unpack(">HHI", table[at : at + 8])
         subtables[(platform, encoding)] = offset
     for key in ((3, 10), (0, 4), (0, 6), (3, 1), (0, 3), (0, 1), (0, 0)):
         if key not in subtables:
             continue
         offset = subtables[key]
-        (fmt,) = struct.unpack(">H", table[offset:offset + 2])
+        (fmt,) = struct.unpack(">H", table[offset : offset + 2])
         if fmt == 12:
-            (groups,) = struct.unpack(">I", table[offset + 12:offset + 16])
-            numbers = _big_endian_array("I", table[offset + 16:offset + 16 + 12 * groups])
+            (groups,) = struct.unpack(">I", table[offset + 12 : offset + 16])
+            numbers = _big_endian_array("I", table[offset + 16 : offset + 16 + 12 * groups])
             return numbers[0::3].tolist(), numbers[1::3].tolist()
         if fmt == 4:
-            (segments,) = struct.unpack(">H", table[offset + 6:offset + 8])
+            (segments,) = struct.unpack(">H", table[offset + 6 : offset + 8])
             segments //= 2
             ends_at = offset + 14
-            ends = _big_endian_array("H", table[ends_at:ends_at + 2 * segments])
+            ends = _big_endian_array("H", table[ends_at : ends_at + 2 * segments])
             starts_at = ends_at + 2 * segments + 2
-            starts = _big_endian_array("H", table[starts_at:starts_at + 2 * segments])
+            starts = _big_endian_array("H", table[starts_at : starts_at + 2 * segments])
             pairs = sorted((s, e) for s, e in zip(starts, ends, strict=True) if s != 0xFFFF)
             return [s for s, _ in pairs], [e for _, e in pairs]
     return [], []

@@ -24,17 +24,24 @@ def image_problem(path: str) -> str:
         return "is an SVG drawing, not a picture Playpress can place"
     try:
         with warnings.catch_warnings(), Image.open(path) as image:
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, with our words
+            # refused below, with our words
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             if image.format not in FORMATS:
                 return f"is a {image.format} file, not one of {', '.join(FORMATS)}"
             width, height = image.size
             if width * height > MAX_PIXELS:
-                return (f"is {width}x{height} pixels ({width * height / 1e6:.0f} million), more than "
-                        f"{MAX_PIXELS // 1_000_000} million")
+                return (
+                    f"is {width}x{height} pixels ({width * height / 1e6:.0f} million), more than "
+                    f"{MAX_PIXELS // 1_000_000} million"
+                )
             image.load()  # a truncated or corrupt file fails here, not halfway through a build
     except UnidentifiedImageError:
         size = os.path.getsize(path)
-        return "is not an image (empty file)" if size == 0 else "is not an image (it may be text renamed)"
+        return (
+            "is not an image (empty file)"
+            if size == 0
+            else "is not an image (it may be text renamed)"
+        )
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         return f"cannot be decoded ({exc})"
     return ""

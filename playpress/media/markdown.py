@@ -1,6 +1,8 @@
-"""Markdown chapters (a playbook's body, a group's notes) as handbook HTML: tables, heading anchors, task lists.
+"""Markdown chapters (a playbook's body, a group's notes) as handbook HTML: tables, heading
+anchors, task lists.
 
-Raw HTML in the Markdown is shown as text, never passed through: a playbook may come from someone else.
+Raw HTML in the Markdown is shown as text, never passed through: a playbook may come from someone
+else.
 HTML comments (`<!-- note to the editor -->`) are dropped, as in any Markdown tool.
 """
 
@@ -55,9 +57,12 @@ def _markdown(id_prefix: str) -> MarkdownIt:
     md.add_render_rule("raw_html_block", _raw_html_as_text)
     md.add_render_rule("raw_html_inline", _raw_html_as_text)
     md.enable(["table", "strikethrough"])
-    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=lambda title: slugify(title, id_prefix))
+    md.use(
+        anchors_plugin, min_level=1, max_level=6, slug_func=lambda title: slugify(title, id_prefix)
+    )
     md.use(tasklists_plugin)
-    # Runs before the task list rule, so only the author's raw HTML is marked, not the plugin's checkboxes.
+    # Runs before the task list rule, so only the author's raw HTML is marked, not the plugin's
+    # checkboxes.
     md.core.ruler.after("inline", "raw_html_as_text", _mark_raw_html)
     return md
 
@@ -88,7 +93,13 @@ def render_markdown(text: str, top_level: int = 2, id_prefix: str = "") -> Chapt
             token.tag = f"h{level}"
             if token.type == "heading_open":
                 inline = tokens[index + 1]
-                plain = "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
-                headings.append(Heading(level, str(token.attrs.get("id", "")), plain or inline.content))
+                plain = "".join(
+                    child.content
+                    for child in inline.children or ()
+                    if child.type in ("text", "code_inline")
+                )
+                headings.append(
+                    Heading(level, str(token.attrs.get("id", "")), plain or inline.content)
+                )
     opens = bool(tokens) and tokens[0].type == "heading_open"
     return Chapters(md.renderer.render(tokens, md.options, env), tuple(headings), opens)

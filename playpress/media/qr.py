@@ -1,4 +1,5 @@
-"""QR codes: generated with segno (crisp whole-pixel modules, quiet zone, contrast, SVG) or a given image placed as is."""
+"""QR codes: generated with segno (crisp whole-pixel modules, quiet zone, contrast, SVG) or a given
+image placed as is."""
 
 from __future__ import annotations
 
@@ -32,9 +33,11 @@ def rgb(colour: str) -> RGB:
 
 def luminance(colour: RGB) -> float:
     """WCAG relative luminance."""
+
     def channel(c: int) -> float:
         c8 = c / 255
         return c8 / 12.92 if c8 <= 0.03928 else ((c8 + 0.055) / 1.055) ** 2.4
+
     r, g, b = (channel(c) for c in colour)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
@@ -46,7 +49,8 @@ def contrast(a: RGB, b: RGB) -> float:
 
 
 def module_colour(brand: RGB) -> RGB:
-    """The brand colour when it is as dark as body text needs (7:1 against white), else near-black."""
+    """The brand colour when it is as dark as body text needs (7:1 against white), else
+    near-black."""
     return brand if contrast(brand, WHITE) >= BRAND_QR_CONTRAST else NEAR_BLACK
 
 
@@ -73,23 +77,37 @@ def _layout(width: int) -> tuple[tuple[int, ...], int, int]:
     enc.add_finder_patterns(function, width, width)
     enc.add_alignment_patterns(function, width, width)
     function[-8][8] = 0x1  # the dark module
-    flips = tuple(int.from_bytes(b"".join(bytes(1 if function[i][j] > 0x1 and pattern(i, j) else 0 for j in range(width))
-                                          + b"\x00" for i in range(width)), "big")
-                  for pattern in enc.get_data_mask_functions(False))
+    flips = tuple(
+        int.from_bytes(
+            b"".join(
+                bytes(1 if function[i][j] > 0x1 and pattern(i, j) else 0 for j in range(width))
+                + b"\x00"
+                for i in range(width)
+            ),
+            "big",
+        )
+        for pattern in enc.get_data_mask_functions(False)
+    )
     ones = int.from_bytes(b"\x01" * (width * (width + 1)), "big")
-    inner = int.from_bytes(bytes(width + 1) + (b"\x00" + b"\x01" * (width - 1) + b"\x00") * (width - 1), "big")
+    inner = int.from_bytes(
+        bytes(width + 1) + (b"\x00" + b"\x01" * (width - 1) + b"\x00") * (width - 1), "big"
+    )
     return flips, ones, inner
 
 
 def _finder_like(lines: bytes, width: int) -> int:
-    """N3, counted exactly as segno counts it: 1:1:3:1:1 with 4 light modules on one side, in each line."""
+    """N3, counted exactly as segno counts it: 1:1:3:1:1 with 4 light modules on one side, in each
+    line."""
     count, found, stride = 0, lines.find(_FINDER_LIKE), width + 1
     while found != -1:
         start = found - found % stride
         at = found - start
         after = at + 7
-        if (at in (0, width - 7) or not any(lines[start + max(at - 4, 0):start + at])
-                or not any(lines[start + after:start + min(after + 4, width)])):
+        if (
+            at in (0, width - 7)
+            or not any(lines[start + max(at - 4, 0) : start + at])
+            or not any(lines[start + after : start + min(after + 4, width)])
+        ):
             count += 40
         else:
             after = at + 4
@@ -105,18 +123,24 @@ def _penalty(symbol: int, width: int, ones: int, inner: int) -> int:
     score = 0
     for lines in (rows, columns):
         runs = _RUN.findall(lines)
-        score += sum(map(len, runs)) - 2 * len(runs)  # N1: 3 for 5 alike in a line, 1 more for each more
+        # N1: 3 for 5 alike in a line, 1 more for each more
+        score += sum(map(len, runs)) - 2 * len(runs)
         score += _finder_like(lines, width)
-    same_above = symbol ^ (symbol >> 8 * stride) ^ ones  # a 1 where a module equals the one above it
+    # a 1 where a module equals the one above it
+    same_above = symbol ^ (symbol >> 8 * stride) ^ ones
     same_left = symbol ^ (symbol >> 8) ^ ones
-    score += 3 * (same_above & (same_above >> 8) & same_left & inner).bit_count()  # N2: 2x2 blocks alike
+    # N2: 2x2 blocks alike
+    score += 3 * (same_above & (same_above >> 8) & same_left & inner).bit_count()
     dark = symbol.bit_count() - width  # each _END is one bit
-    return score + 10 * int(abs(float(dark) / (width ** 2) * 100 - 50) / 5)  # N4, as segno rounds it
+    # N4, as segno rounds it
+    return score + 10 * int(abs(float(dark) / (width**2) * 100 - 50) / 5)
 
 
-def _find_and_apply_best_mask(matrix: list[bytearray], width: int, height: int,
-                              proposed_mask: int | None = None) -> tuple[int, tuple[bytearray, ...]]:
-    """segno.encoder.find_and_apply_best_mask for QR codes; Micro QR and a given mask go to segno's own."""
+def _find_and_apply_best_mask(
+    matrix: list[bytearray], width: int, height: int, proposed_mask: int | None = None
+) -> tuple[int, tuple[bytearray, ...]]:
+    """segno.encoder.find_and_apply_best_mask for QR codes; Micro QR and a given mask go to segno's
+    own."""
     if proposed_mask is not None or width != height or width < 21:
         return _SEGNO_FIND_MASK(matrix, width, height, proposed_mask)
     flips, ones, inner = _layout(width)
@@ -124,12 +148,21 @@ def _find_and_apply_best_mask(matrix: list[bytearray], width: int, height: int,
     scores = [_penalty(symbol ^ flip, width, ones, inner) for flip in flips]
     best = scores.index(min(scores))  # the first of equals, as segno
     rows = (symbol ^ flips[best]).to_bytes(width * (width + 1), "big")
-    return best, tuple(bytearray(rows[i * (width + 1):i * (width + 1) + width]) for i in range(width))
+    return best, tuple(
+        bytearray(rows[i * (width + 1) : i * (width + 1) + width]) for i in range(width)
+    )
 
 
 _SEGNO_FIND_MASK = getattr(segno.encoder, "find_and_apply_best_mask", None)
-ROW_WISE_MASKS = _SEGNO_FIND_MASK is not None and all(hasattr(segno.encoder, name) for name in (
-    "make_matrix", "add_finder_patterns", "add_alignment_patterns", "get_data_mask_functions"))
+ROW_WISE_MASKS = _SEGNO_FIND_MASK is not None and all(
+    hasattr(segno.encoder, name)
+    for name in (
+        "make_matrix",
+        "add_finder_patterns",
+        "add_alignment_patterns",
+        "get_data_mask_functions",
+    )
+)
 
 
 @contextmanager
@@ -169,7 +202,9 @@ def fits_a_code(text: str, with_logo: bool) -> bool:
     return True
 
 
-def code_image(text: str, width: int, dark: RGB, logo: Image.Image | None = None, min_width: int = 0) -> Image.Image:
+def code_image(
+    text: str, width: int, dark: RGB, logo: Image.Image | None = None, min_width: int = 0
+) -> Image.Image:
     """The code as an RGB image at most `width` wide (at least `min_width`), quiet zone included.
 
     Each module is a whole number of pixels, so the edges stay sharp at any size.
@@ -181,10 +216,12 @@ def code_image(text: str, width: int, dark: RGB, logo: Image.Image | None = None
     bits = bytearray(modules * modules)
     for row, line in enumerate(code.matrix):
         at = (row + QUIET_ZONE) * modules + QUIET_ZONE
-        bits[at:at + side] = line
+        bits[at : at + side] = line
     small = Image.frombytes("P", (modules, modules), bytes(bits))
     small.putpalette([*WHITE, *dark])
-    image = small.convert("RGB").resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
+    image = small.convert("RGB").resize(
+        (modules * scale, modules * scale), Image.Resampling.NEAREST
+    )
     if logo is not None:
         _put_logo(image, logo, side, scale)
     return image
@@ -199,11 +236,18 @@ def svg_data_uri(text: str, dark: str = "#111", scale: int = 4) -> str:
     in a row, sharp at any size on paper and on screen."""
     matrix = make(text, with_logo=False).matrix
     size = len(matrix) + 2 * QUIET_ZONE
-    runs = [f"M{run.start() + QUIET_ZONE} {y + QUIET_ZONE}h{run.end() - run.start()}v1h-{run.end() - run.start()}z"
-            for y, row in enumerate(matrix) for run in _DARK.finditer(bytes(row))]
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size * scale}" height="{size * scale}" '
-           f'viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
-           f'<path fill="{dark}" d="{"".join(runs)}"/></svg>')
+    runs = [
+        f"M{run.start() + QUIET_ZONE} "
+        f"{y + QUIET_ZONE}h{run.end() - run.start()}v1h-{run.end() - run.start()}z"
+        for y, row in enumerate(matrix)
+        for run in _DARK.finditer(bytes(row))
+    ]
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size * scale}" height="{size * scale}" '
+        f'viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" '
+        f'height="{size}" fill="#fff"/>'
+        f'<path fill="{dark}" d="{"".join(runs)}"/></svg>'
+    )
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("ascii")).decode("ascii")
 
 
@@ -234,4 +278,7 @@ def placed_image(given: Image.Image, width: int) -> Image.Image:
         factor = width // longest
         return flat.resize((flat.width * factor, flat.height * factor), Image.Resampling.NEAREST)
     ratio = width / longest
-    return flat.resize((max(1, round(flat.width * ratio)), max(1, round(flat.height * ratio))), Image.Resampling.LANCZOS)
+    return flat.resize(
+        (max(1, round(flat.width * ratio)), max(1, round(flat.height * ratio))),
+        Image.Resampling.LANCZOS,
+    )

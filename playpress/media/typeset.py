@@ -1,4 +1,5 @@
-"""Typesetting: line breaking for Chinese and Latin scripts, fitting text into a box, phone-screen widths."""
+"""Typesetting: line breaking for Chinese and Latin scripts, fitting text into a box, phone-screen
+widths."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 # Kinsoku: characters that never start a line, and ones that never end a line.
-NO_START = frozenset("，。！？、；：）》」』】〕〉〗〙”’…‥・·～ー々ゝゞぁぃぅぇぉっゃゅょァィゥェォッャュョ"
-                     ",.!?;:)]}%‰℃°")
+NO_START = frozenset(
+    "，。！？、；：）》」』】〕〉〗〙”’…‥・·～ー々ゝゞぁぃぅぇぉっゃゅょァィゥェォッャュョ"
+    ",.!?;:)]}%‰℃°"
+)
 NO_END = frozenset("（《「『【〔〈〖〘“‘([{$¥￥£€#")
 ELLIPSIS = "…"
 
@@ -16,7 +19,8 @@ Advance = Callable[[str], float]  # width of one character at size 1 (in em)
 
 
 def is_wide(char: str) -> bool:
-    """Chinese, Japanese and Korean characters and full-width forms: a line may break around each one."""
+    """Chinese, Japanese and Korean characters and full-width forms: a line may break around each
+    one."""
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
@@ -33,9 +37,17 @@ def segments(text: str, phrases: bool = False) -> list[tuple[str, bool]]:
         if char.isspace():
             space = True
             continue
-        joins_previous = pieces and not space and (
-            phrases or char in NO_START or not is_wide(char) and not is_wide(pieces[-1][0][-1])
-            or pieces[-1][0][-1] in NO_END)
+        joins_previous = (
+            pieces
+            and not space
+            and (
+                phrases
+                or char in NO_START
+                or not is_wide(char)
+                and not is_wide(pieces[-1][0][-1])
+                or pieces[-1][0][-1] in NO_END
+            )
+        )
         if joins_previous:
             pieces[-1][0] += char
         else:
@@ -48,8 +60,11 @@ def measure(text: str, advance: Advance) -> float:
     return sum(advance(char) for char in text)
 
 
-def wrap(text: str, width: float, advance: Advance, force: bool = False, phrases: bool = False) -> list[str] | None:
-    """Lines of at most `width` (in em); None when a word is wider than a line, unless forced to split it."""
+def wrap(
+    text: str, width: float, advance: Advance, force: bool = False, phrases: bool = False
+) -> list[str] | None:
+    """Lines of at most `width` (in em); None when a word is wider than a line, unless forced to
+    split it."""
     lines: list[str] = []
     line = ""
     for piece, space_before in segments(text, phrases):
@@ -82,7 +97,8 @@ def _split_word(word: str, width: float, advance: Advance) -> list[str]:
 
 @dataclass(frozen=True)
 class Fitted:
-    """Text set in a box: the pixel size chosen, the lines of each paragraph, and whether it all fitted."""
+    """Text set in a box: the pixel size chosen, the lines of each paragraph, and whether it all
+    fitted."""
 
     size: int
     paragraphs: tuple[tuple[str, ...], ...]
@@ -142,7 +158,8 @@ def fit_at_sizes(paragraphs: list[str], box: Box, advance: Advance, phrases: boo
             lines = sum(len(w) for w in wrapped)  # type: ignore[arg-type]
             tall = block_height(lines, len(paragraphs), size, box)
             if tall <= box.height and (not box.max_lines or lines <= box.max_lines):
-                return Fitted(size, tuple(tuple(w) for w in wrapped), True, phrases)  # type: ignore[arg-type]
+                # type: ignore[arg-type]
+                return Fitted(size, tuple(tuple(w) for w in wrapped), True, phrases)
         if size <= box.min_size:
             return None
         size = max(box.min_size, min(size - 1, int(size * 0.94)))
@@ -152,11 +169,13 @@ def _cut(paragraphs: list[str], box: Box, advance: Advance) -> Fitted:
     size = box.min_size
     width = (box.width - box.extra_width * size) / size
     kept: list[tuple[str, ...]] = []
-    room = box.max_lines or 10 ** 6
+    room = box.max_lines or 10**6
     for paragraph in paragraphs:
         lines = wrap(paragraph, width, advance, force=True) or []
-        while lines and (block_height(sum(map(len, kept)) + len(lines), len(kept) + 1, size, box) > box.height
-                         or sum(map(len, kept)) + len(lines) > room):
+        while lines and (
+            block_height(sum(map(len, kept)) + len(lines), len(kept) + 1, size, box) > box.height
+            or sum(map(len, kept)) + len(lines) > room
+        ):
             lines = lines[:-1]
             if lines:
                 lines[-1] = _with_ellipsis(lines[-1], width, advance)
@@ -179,8 +198,14 @@ def _with_ellipsis(line: str, width: float, advance: Advance) -> str:
 
 def display_width(text: str) -> int:
     """Columns on a phone: CJK and other wide characters count double, combining marks nothing."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
+    return sum(
+        2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 0
+        if unicodedata.combining(ch)
+        else 1
+        for ch in text
+    )
 
 
 def screen_lines(text: str, columns: int) -> int:

@@ -26,7 +26,11 @@ MAX_EXACT = 10**15  # whole numbers past Excel's 15 significant digits are writt
 SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 DATE_FORMAT, DATETIME_FORMAT, TIME_FORMAT, DURATION_FORMAT = (
-    "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "hh:mm", "[h]:mm")
+    "yyyy-mm-dd",
+    "yyyy-mm-dd hh:mm",
+    "hh:mm",
+    "[h]:mm",
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,14 @@ class Table:
 
 def display_width(text: str) -> int:
     """Columns a text takes: CJK and other wide characters count double, combining marks none."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F")
-               else 0 if unicodedata.combining(ch) else 1 for ch in text)
+    return sum(
+        2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 0
+        if unicodedata.combining(ch)
+        else 1
+        for ch in text
+    )
 
 
 def sheet_name(name: str, taken: set[str]) -> str:
@@ -57,7 +67,7 @@ def sheet_name(name: str, taken: set[str]) -> str:
     while candidate.lower() in taken:
         number += 1
         suffix = f" ({number})"
-        candidate = base[:31 - len(suffix)] + suffix
+        candidate = base[: 31 - len(suffix)] + suffix
     taken.add(candidate.lower())
     return candidate
 
@@ -81,15 +91,21 @@ def shown(value: Cell) -> str:
     return str(value)
 
 
-def workbook_bytes(tables: Sequence[Table], title: str = "",
-                   created: dt.datetime = FIXED_TIME) -> bytes:
+def workbook_bytes(
+    tables: Sequence[Table], title: str = "", created: dt.datetime = FIXED_TIME
+) -> bytes:
     """The workbook as bytes: the same bytes for the same tables, title and time."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {
-        "in_memory": True,  # also fixes the zip entries' dates
-        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-        "remove_timezone": True,
-    })
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,  # also fixes the zip entries' dates
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "remove_timezone": True,
+        },
+    )
     book.set_properties({"title": title, "created": created})
     formats = {
         "header": book.add_format({"bold": True, "valign": "top", "bottom": 1}),
@@ -125,16 +141,24 @@ def _widths(table: Table) -> list[float]:
     return result
 
 
-def _write_table(sheet: xlsxwriter.worksheet.Worksheet, table: Table,
-                 formats: dict[str, xlsxwriter.format.Format]) -> None:
+def _write_table(
+    sheet: xlsxwriter.worksheet.Worksheet,
+    table: Table,
+    formats: dict[str, xlsxwriter.format.Format],
+) -> None:
     widths = _widths(table)
     for index, width in enumerate(widths):
         sheet.set_column(index, index, width)
     for col, name in enumerate(table.header):
         sheet.write_string(0, col, str(name), formats["header"])
     for number, row in enumerate(table.rows, start=1):
-        lines = max([_write_cell(sheet, number, col, value, widths[col], formats)
-                     for col, value in enumerate(row)] or [1])
+        lines = max(
+            [
+                _write_cell(sheet, number, col, value, widths[col], formats)
+                for col, value in enumerate(row)
+            ]
+            or [1]
+        )
         if lines > 1:  # LibreOffice keeps the default height for wrapped text: set it
             sheet.set_row(number, min(MAX_ROW_HEIGHT, LINE_HEIGHT * lines))
     sheet.freeze_panes(1, 0)
@@ -142,8 +166,14 @@ def _write_table(sheet: xlsxwriter.worksheet.Worksheet, table: Table,
         sheet.autofilter(0, 0, max(len(table.rows), 1), len(table.header) - 1)
 
 
-def _write_cell(sheet: xlsxwriter.worksheet.Worksheet, row: int, col: int, value: Cell,
-                width: float, formats: dict[str, xlsxwriter.format.Format]) -> int:
+def _write_cell(
+    sheet: xlsxwriter.worksheet.Worksheet,
+    row: int,
+    col: int,
+    value: Cell,
+    width: float,
+    formats: dict[str, xlsxwriter.format.Format],
+) -> int:
     """Writes the cell; returns the lines it takes at the column's width."""
     if value is None:
         return 1

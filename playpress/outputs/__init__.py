@@ -1,1 +1,2 @@
-"""One module per kind of output, the table of kinds (kinds.py), and what they share (job, posts, words)."""
+"""One module per kind of output, the table of kinds (kinds.py), and what they share (job, posts,
+words)."""

@@ -1,4 +1,5 @@
-"""handbook.html: the operator handbook of a group as one page; handbook_pdf prints the same source."""
+"""handbook.html: the operator handbook of a group as one page; handbook_pdf prints the same
+source."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "
 
 # --- the content, section by section ------------------------------------------------------------
 
+
 def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
@@ -37,12 +39,23 @@ def online_url(job: Job) -> str:
 
 def cover(job: Job) -> dict[str, Any]:
     group = job.group
-    join_qr = image_uri(job, group.qr_image) if group.qr_image else qr.svg_data_uri(group.join_url) if group.join_url else ""
+    join_qr = (
+        image_uri(job, group.qr_image)
+        if group.qr_image
+        else qr.svg_data_uri(group.join_url)
+        if group.join_url
+        else ""
+    )
     online = online_url(job)
-    return {"join_qr": join_qr, "join_url": group.join_url, "qr_expires": group.qr_expires,
-            "online_url": online, "online_qr": qr.svg_data_uri(online) if online else "",
-            "logo": image_uri(job, group.brand.logo) if group.brand.logo else "",
-            "people": people(job)}
+    return {
+        "join_qr": join_qr,
+        "join_url": group.join_url,
+        "qr_expires": group.qr_expires,
+        "online_url": online,
+        "online_qr": qr.svg_data_uri(online) if online else "",
+        "logo": image_uri(job, group.brand.logo) if group.brand.logo else "",
+        "people": people(job),
+    }
 
 
 def positioning(job: Job) -> list[tuple[str, Any]]:
@@ -55,8 +68,15 @@ def positioning(job: Job) -> list[tuple[str, Any]]:
 
 def roles(job: Job) -> list[dict[str, Any]]:
     persons = job.group.people
-    return [{"id": role.id, "title": role.title, "person": persons.get(role.id, ""), "duties": role.duties}
-            for role in job.playbook.roles]
+    return [
+        {
+            "id": role.id,
+            "title": role.title,
+            "person": persons.get(role.id, ""),
+            "duties": role.duties,
+        }
+        for role in job.playbook.roles
+    ]
 
 
 def rules(job: Job) -> list[tuple[str, str]]:
@@ -66,26 +86,49 @@ def rules(job: Job) -> list[tuple[str, str]]:
 
 def phases(job: Job) -> list[dict[str, Any]]:
     start, labels = job.group.start, job.labels()
-    return [{"name": phase.name, "goal": phase.goal,
-             "days": f"{day_label(labels, phase.first_day)} – {day_label(labels, phase.last_day)}",
-             "dates": f"{start + dt.timedelta(days=phase.first_day - 1)} – {start + dt.timedelta(days=phase.last_day - 1)}"}
-            for phase in job.playbook.phases]
+    return [
+        {
+            "name": phase.name,
+            "goal": phase.goal,
+            "days": f"{day_label(labels, phase.first_day)} – {day_label(labels, phase.last_day)}",
+            "dates": f"{start + dt.timedelta(days=phase.first_day - 1)} – "
+            f"{start + dt.timedelta(days=phase.last_day - 1)}",
+        }
+        for phase in job.playbook.phases
+    ]
 
 
-def slots(job: Job, facts: dict[tuple[str, int], SlotFacts], counts: dict[str, int]) -> list[dict[str, Any]]:
+def slots(
+    job: Job, facts: dict[tuple[str, int], SlotFacts], counts: dict[str, int]
+) -> list[dict[str, Any]]:
     """Each post of the SOP once, with the words to send: the calendar refers to these by number."""
     result = []
     for slot in group_slots(job.playbook, job.group):
         words, role, person, poster = facts[(slot.path, slot.order)]
-        result.append({"slot": slot, "words": words, "role": role, "person": person, "poster": poster,
-                       "count": counts.get(slot.id, 0)})
+        result.append(
+            {
+                "slot": slot,
+                "words": words,
+                "role": role,
+                "person": person,
+                "poster": poster,
+                "count": counts.get(slot.id, 0),
+            }
+        )
     return result
 
 
 def posters(job: Job) -> list[dict[str, Any]]:
-    return [{"id": poster.id, "src": f"posters/{poster.id}.png", "size": poster.size_name,
-             "pixels": f"{poster.width}×{poster.height}", "wide": poster.width > poster.height}
-            for poster in job.playbook.posters]
+    return [
+        {
+            "id": poster.id,
+            "src": f"posters/{poster.id}.png",
+            "size": poster.size_name,
+            "pixels": f"{poster.width}×{poster.height}",
+            "wide": poster.width > poster.height,
+        }
+        for poster in job.playbook.posters
+    ]
 
 
 def page_counter(template: str) -> str:
@@ -103,17 +146,24 @@ def page_counter(template: str) -> str:
     return " ".join(parts) or "counter(page)"
 
 
-def contents(sections: list[tuple[str, str]], chapters: tuple[Heading, ...]) -> list[dict[str, Any]]:
-    """The table of contents: the handbook's sections, the chapters' sections and their first sub-level."""
-    entries_: list[dict[str, Any]] = [{"id": anchor, "title": title, "level": 2} for anchor, title in sections]
+def contents(
+    sections: list[tuple[str, str]], chapters: tuple[Heading, ...]
+) -> list[dict[str, Any]]:
+    """The table of contents: the handbook's sections, the chapters' sections and their first
+    sub-level."""
+    entries_: list[dict[str, Any]] = [
+        {"id": anchor, "title": title, "level": 2} for anchor, title in sections
+    ]
     entries_ += [{"id": h.id, "title": h.text, "level": h.level} for h in chapters if h.level <= 3]
     return entries_
 
 
 def handbook_page(job: Job) -> str:
-    """The handbook as one HTML document: every section the playbook has, in the order operators need them."""
+    """The handbook as one HTML document: every section the playbook has, in the order operators
+    need them."""
     group, playbook, labels = job.group, job.playbook, job.labels()
-    facts, items = facts_and_entries(job)  # each slot's copy rendered once, for the post list and the calendar
+    # each slot's copy rendered once, for the post list and the calendar
+    facts, items = facts_and_entries(job)
     counts = Counter(item.slot.id for item in items)
     slot_list = slots(job, facts, counts)
     numbers = {entry["slot"].id: n for n, entry in enumerate(slot_list, 1)}
@@ -121,15 +171,31 @@ def handbook_page(job: Job) -> str:
     notes = render_markdown(group.body, top_level=3, id_prefix="notes-")
     metrics = playbook.metrics
     present = {
-        "positioning": positioning(job), "roles": roles(job), "rules": rules(job), "welcome": welcome_text(job),
-        "phases": phases(job), "sop": slot_list, "calendar": calendar_days(job, items), "posters": posters(job),
-        "faq": faq_blocks(job), "metrics": metrics if metrics and (metrics.north_star or metrics.related or metrics.review)
+        "positioning": positioning(job),
+        "roles": roles(job),
+        "rules": rules(job),
+        "welcome": welcome_text(job),
+        "phases": phases(job),
+        "sop": slot_list,
+        "calendar": calendar_days(job, items),
+        "posters": posters(job),
+        "faq": faq_blocks(job),
+        "metrics": metrics
+        if metrics and (metrics.north_star or metrics.related or metrics.review)
         else None,
     }
-    titles = {"positioning": labels["handbook_positioning"], "roles": labels["handbook_roles"],
-              "rules": labels["rules_title"], "welcome": labels["welcome"], "phases": labels["handbook_phases"],
-              "sop": labels["handbook_sop"], "calendar": labels["sop_calendar"], "posters": labels["posters"],
-              "faq": labels["faq"], "metrics": labels["handbook_metrics"]}
+    titles = {
+        "positioning": labels["handbook_positioning"],
+        "roles": labels["handbook_roles"],
+        "rules": labels["rules_title"],
+        "welcome": labels["welcome"],
+        "phases": labels["handbook_phases"],
+        "sop": labels["handbook_sop"],
+        "calendar": labels["sop_calendar"],
+        "posters": labels["posters"],
+        "faq": labels["faq"],
+        "metrics": labels["handbook_metrics"],
+    }
     sections = [(f"hb-{key}", titles[key]) for key, value in present.items() if value]
     toc = contents(sections, ())
     if chapters.html and not chapters.opens_with_heading:
@@ -137,12 +203,28 @@ def handbook_page(job: Job) -> str:
     toc += contents([], chapters.headings)
     if notes.html:
         toc.append({"id": "hb-notes", "title": labels["handbook_notes"], "level": 2})
-    start_end = str(labels["handbook_span"]).format(start=group.start, end=group.end, days=group.days)
+    start_end = str(labels["handbook_span"]).format(
+        start=group.start, end=group.end, days=group.days
+    )
     return job.theme.render(
-        "handbook.html", job.reads, lang=group.lang, labels=labels, colon=colon(group.lang), site=job.project.site,
-        group=group, playbook=playbook, span=start_end, cover=cover(job), toc=toc, titles=titles,
-        numbers=numbers, chapters=chapters, notes=notes, page_counter=page_counter(str(labels["handbook_page"])),
-        **present)
+        "handbook.html",
+        job.reads,
+        lang=group.lang,
+        labels=labels,
+        colon=colon(group.lang),
+        site=job.project.site,
+        group=group,
+        playbook=playbook,
+        span=start_end,
+        cover=cover(job),
+        toc=toc,
+        titles=titles,
+        numbers=numbers,
+        chapters=chapters,
+        notes=notes,
+        page_counter=page_counter(str(labels["handbook_page"])),
+        **present,
+    )
 
 
 def handbook_html(job: Job) -> bytes:

@@ -1,4 +1,5 @@
-"""The handbook printed: the same HTML as handbook.html, laid out in A4 pages by WeasyPrint (handbook.pdf)."""
+"""The handbook printed: the same HTML as handbook.html, laid out in A4 pages by WeasyPrint
+(handbook.pdf)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,19 @@ from .handbook import handbook_page
 from .job import Job
 
 PDF_FONT_FAMILY = "playpress-{n}"
-EMOJI_LIKE = re.compile(f"([{''.join(f'{chr(low)}-{chr(high)}' for low, high in EMOJI_RANGES)}])[\ufe0e\ufe0f]?")
-GENERATED = "0123456789.•◦▪"  # drawn by CSS, not written in the page: counters, leaders, list markers
+EMOJI_LIKE = re.compile(
+    f"([{''.join(f'{chr(low)}-{chr(high)}' for low, high in EMOJI_RANGES)}])[\ufe0e\ufe0f]?"
+)
+# drawn by CSS, not written in the page: counters, leaders, list markers
+GENERATED = "0123456789.•◦▪"
 
 
 def used_characters(page: str) -> str:
-    """Every character the PDF may draw: the page's text and attributes, its CSS strings, what CSS generates."""
-    return "".join(sorted((set(htmlmod.unescape(page)) | set(GENERATED)) - set("\n\r\t\ufe0e\ufe0f\u200d")))
+    """Every character the PDF may draw: the page's text and attributes, its CSS strings, what CSS
+    generates."""
+    return "".join(
+        sorted((set(htmlmod.unescape(page)) | set(GENERATED)) - set("\n\r\t\ufe0e\ufe0f\u200d"))
+    )
 
 
 def for_print(page: str) -> str:
@@ -70,11 +77,14 @@ def font_css(job: Job, page: str, font_file: FontFile | None = None) -> str:
         for face, weight in ((regular, "normal"), (bold, "bold")):
             if face is None:
                 continue
-            rules_.append(f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                          f'src: url("{font_file(face, share[n], cache).as_uri()}"); }}')
+            rules_.append(
+                f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
+                f'src: url("{font_file(face, share[n], cache).as_uri()}"); }}'
+            )
     if missing:
         families.append('"playpress-blank"')
-        rules_.append(f'@font-face {{ font-family: "playpress-blank"; src: url("{blank_face("".join(missing), cache).as_uri()}"); }}')
+        blank = blank_face("".join(missing), cache).as_uri()
+        rules_.append(f'@font-face {{ font-family: "playpress-blank"; src: url("{blank}"); }}')
     rules_.append(f":root {{ --pp-font: {', '.join(families)}; }}")
     return "\n".join(rules_)
 
@@ -90,12 +100,16 @@ def cut_font(face: FontFace, characters: list[str], cache: Path) -> Path:
 
 @contextmanager
 def fixed_clock(day: dt.date) -> Iterator[None]:
-    """fontTools stamps fonts it writes with the time: SOURCE_DATE_EPOCH makes that the group's start."""
+    """fontTools stamps fonts it writes with the time: SOURCE_DATE_EPOCH makes that the group's
+    start."""
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(
+        int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())
+    )
     logger = logging.getLogger("weasyprint")
     level = logger.level
-    logger.setLevel(logging.ERROR)  # a missing poster or the fontTools-subsetting notice is not the operator's concern
+    # a missing poster or the fontTools-subsetting notice is not the operator's concern
+    logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
@@ -106,28 +120,36 @@ def fixed_clock(day: dt.date) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-PDF_BASE = "https://playpress.invalid/"  # the group's folder, as the PDF sees it: no real path in image ids
+# the group's folder, as the PDF sees it: no real path in image ids
+PDF_BASE = "https://playpress.invalid/"
 
 
-THUMBNAIL_WIDTHS = (224, 354)  # px of a tall and a wide poster thumbnail: 38 mm and 60 mm at the PDF's 150 dpi
+# px of a tall and a wide poster thumbnail: 38 mm and 60 mm at the PDF's 150 dpi
+THUMBNAIL_WIDTHS = (224, 354)
 PDF_DPI = 150
 
 
 def poster_thumbnail(path: Path) -> bytes:
-    """A poster as the small JPEG the PDF shows: WeasyPrint would decode, shrink and re-encode the full PNG itself."""
+    """A poster as the small JPEG the PDF shows: WeasyPrint would decode, shrink and re-encode the
+    full PNG itself."""
     with Image.open(path) as image:
         image = image if image.mode == "RGB" else image.convert("RGB")
         width = THUMBNAIL_WIDTHS[image.width > image.height]
         if image.width > width:
-            image = image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS,
-                                 reducing_gap=2.0)
+            image = image.resize(
+                (width, max(1, round(image.height * width / image.width))),
+                Image.Resampling.LANCZOS,
+                reducing_gap=2.0,
+            )
         buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=88, subsampling=0)  # no EXIF, no clock: same pixels, same bytes
+        # no EXIF, no clock: same pixels, same bytes
+        image.save(buffer, format="JPEG", quality=88, subsampling=0)
         return buffer.getvalue()
 
 
 def local_fetcher(folder: Path, fonts: Path) -> Any:
-    """Fetch only the group's own output files, inline data and the font cache: a playbook cannot reach the network."""
+    """Fetch only the group's own output files, inline data and the font cache: a playbook cannot
+    reach the network."""
     posters = folder / "posters"
 
     class LocalFiles(URLFetcher):
@@ -135,12 +157,16 @@ def local_fetcher(folder: Path, fonts: Path) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             if url.startswith(PDF_BASE):
-                path = (folder / unquote(url[len(PDF_BASE):].split("?")[0].split("#")[0])).resolve()
+                path = (
+                    folder / unquote(url[len(PDF_BASE) :].split("?")[0].split("#")[0])
+                ).resolve()
                 if path.is_relative_to(folder) and path.is_file():
                     if path.parent == posters and path.suffix == ".png":
                         return URLFetcherResponse(url, poster_thumbnail(path))
                     return URLFetcherResponse(url, path.read_bytes())
-            elif url.startswith("file:") and Path(unquote(url[len("file://"):])).resolve().is_relative_to(fonts):
+            elif url.startswith("file:") and Path(
+                unquote(url[len("file://") :])
+            ).resolve().is_relative_to(fonts):
                 return super().fetch(url, headers)
             raise ValueError(f"not part of the handbook: {url}")
 
@@ -148,26 +174,39 @@ def local_fetcher(folder: Path, fonts: Path) -> Any:
 
 
 def laid_out(job: Job, font_file: FontFile | None = None) -> tuple[Any, dict[str, Any]]:
-    """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for the benchmark)."""
+    """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for
+    the benchmark)."""
     page = for_print(handbook_page(job))
     folder = (job.out_dir / job.group.slug).resolve()
     for poster in job.playbook.posters:
-        job.reads.add(str(folder / "posters" / f"{poster.id}.png"))  # shown as thumbnails: made in the stage before
-    fonts = FontConfiguration()  # @font-face rules of a stylesheet given here are loaded only through this
+        # shown as thumbnails: made in the stage before
+        job.reads.add(str(folder / "posters" / f"{poster.id}.png"))
+    # @font-face rules of a stylesheet given here are loaded only through this
+    fonts = FontConfiguration()
     fetcher = local_fetcher(folder, (job.out_dir / FONT_CACHE).resolve())
-    stylesheet = weasyprint.CSS(string=font_css(job, page, font_file), font_config=fonts, url_fetcher=fetcher)
-    # The cut faces are embedded as they are (WeasyPrint's own fontTools subsetting costs ~0.6 s a face);
+    stylesheet = weasyprint.CSS(
+        string=font_css(job, page, font_file), font_config=fonts, url_fetcher=fetcher
+    )
+    # The cut faces are embedded as they are (WeasyPrint's own fontTools subsetting costs ~0.6 s a
+    # face);
     # without the cut, WeasyPrint must subset the whole face, as it would by default.
-    options = {"pdf_identifier": hashlib.blake2b(page.encode("utf-8"), digest_size=16).hexdigest().encode("ascii"),
-               "dpi": PDF_DPI, "full_fonts": font_file is None}
+    options = {
+        "pdf_identifier": hashlib.blake2b(page.encode("utf-8"), digest_size=16)
+        .hexdigest()
+        .encode("ascii"),
+        "dpi": PDF_DPI,
+        "full_fonts": font_file is None,
+    }
     with fixed_clock(job.group.start):
         document = weasyprint.HTML(string=page, base_url=PDF_BASE, url_fetcher=fetcher).render(
-            stylesheets=[stylesheet], font_config=fonts, **options)
+            stylesheets=[stylesheet], font_config=fonts, **options
+        )
     return document, options
 
 
 def handbook_pdf(job: Job) -> bytes:
-    """The same HTML as handbook.html, printed: A4, running header, page numbers, bookmarks, embedded fonts."""
+    """The same HTML as handbook.html, printed: A4, running header, page numbers, bookmarks,
+    embedded fonts."""
     document, options = laid_out(job)
     with fixed_clock(job.group.start):
         return document.write_pdf(**options)

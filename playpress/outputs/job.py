@@ -15,7 +15,8 @@ from ..session import Session
 from ..templates import context
 from ..theme import Reads, Theme
 
-LIGHT, POSTERS, PDF = 0, 1, 2  # stages: texts and pages, then posters, then PDFs (which show the posters)
+# stages: texts and pages, then posters, then PDFs (which show the posters)
+LIGHT, POSTERS, PDF = 0, 1, 2
 
 
 @dataclass(frozen=True, order=True)
@@ -37,7 +38,8 @@ class Job:
     theme: Theme
     output: Output
     out_dir: Path
-    session: Session = field(default_factory=Session)  # the build's; a job made on its own gets its own
+    # the build's; a job made on its own gets its own
+    session: Session = field(default_factory=Session)
     reads: Reads = field(default_factory=Reads)
     warnings: list[Diagnostic] = field(default_factory=list)  # problems that do not stop the output
 
@@ -71,14 +73,16 @@ class Job:
         return self.root / relpath
 
     def base_inputs(self) -> set[str]:
-        """What every group output depends on: the site settings, the group, its playbook, theme.yml."""
+        """What every group output depends on: the site settings, the group, its playbook,
+        theme.yml."""
         inputs = {"content/site.yml"} | self.theme.config_inputs()
         if self.output.group:
             inputs |= {self.group.path, self.playbook.path}
         return inputs
 
     def font_chain(self) -> FontChain:
-        """The faces for the output's language, the theme's `fonts:` overrides first; every font file is an input."""
+        """The faces for the output's language, the theme's `fonts:` overrides first; every font
+        file is an input."""
         overrides: dict[str, str] = {}
         for role, value in self.theme.files.fonts.items():
             if role not in FONT_ROLES or not value:
@@ -86,13 +90,30 @@ class Job:
             face = parse_face(str(value))
             path = face.path if os.path.isabs(face.path) else str(self.asset(face.path))
             if not os.path.isfile(path):
-                raise UserError(Diagnostic("theme.yml", 0, 0, ERROR, f"fonts.{role}: font file '{face.path}' not found",
-                                           "give a path relative to the project root, with #N for a face of a collection"))
+                raise UserError(
+                    Diagnostic(
+                        "theme.yml",
+                        0,
+                        0,
+                        ERROR,
+                        f"fonts.{role}: font file '{face.path}' not found",
+                        "give a path relative to the project root, with #N for a face of a "
+                        "collection",
+                    )
+                )
             overrides[role] = f"{path}#{face.index}"
         chain = chain_for(self.lang, overrides)
         if not chain.regular:
-            raise UserError(Diagnostic("", 0, 0, ERROR, "no font found for posters",
-                                       "pip install noto-cjk-sans-otc, or set fonts: in the theme's theme.yml"))
+            raise UserError(
+                Diagnostic(
+                    "",
+                    0,
+                    0,
+                    ERROR,
+                    "no font found for posters",
+                    "pip install noto-cjk-sans-otc, or set fonts: in the theme's theme.yml",
+                )
+            )
         for path in chain.files:
             self.reads.add(path)
         return chain

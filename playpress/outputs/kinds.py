@@ -27,7 +27,10 @@ def per_group(name: str) -> Files:
 
 def per_poster(project: Project, group: Group) -> list[tuple[str, str]]:
     """One PNG per poster of the group's playbook."""
-    return [(f"{group.slug}/posters/{poster.id}.png", poster.id) for poster in project.playbook_of(group).posters]
+    return [
+        (f"{group.slug}/posters/{poster.id}.png", poster.id)
+        for poster in project.playbook_of(group).posters
+    ]
 
 
 @dataclass(frozen=True)
@@ -41,19 +44,48 @@ class Kind:
 
     def renderer(self) -> Renderer:
         module, _, function = self.render.partition(":")
-        return getattr(importlib.import_module(f"{__package__}.{module}"), function)  # type: ignore[no-any-return]
+        # type: ignore[no-any-return]
+        return getattr(importlib.import_module(f"{__package__}.{module}"), function)
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("welcome", LIGHT, per_group("welcome.txt"), "texts:welcome_txt", label="welcome", after_save=0),
-    Kind("rules", LIGHT, per_group("rules.txt"), "texts:rules_txt", label="rules_title", after_save=1),
+    Kind(
+        "welcome",
+        LIGHT,
+        per_group("welcome.txt"),
+        "texts:welcome_txt",
+        label="welcome",
+        after_save=0,
+    ),
+    Kind(
+        "rules", LIGHT, per_group("rules.txt"), "texts:rules_txt", label="rules_title", after_save=1
+    ),
     Kind("faq", LIGHT, per_group("faq.txt"), "texts:faq_txt", label="faq", after_save=2),
     Kind("ics", LIGHT, per_group("sop.ics"), "sop_ics:sop_ics", label="sop_ics", after_save=6),
     Kind("csv", LIGHT, per_group("sop.csv"), "sop_csv:sop_csv", label="sop_csv", after_save=5),
-    Kind("sop_html", LIGHT, per_group("sop.html"), "sop_page:sop_html", label="sop_calendar", after_save=4),
-    Kind("handbook_html", LIGHT, per_group("handbook.html"), "handbook:handbook_html", label="handbook",
-         after_save=3),
-    Kind("handbook_pdf", PDF, per_group("handbook.pdf"), "handbook_pdf:handbook_pdf", label="handbook_pdf"),
+    Kind(
+        "sop_html",
+        LIGHT,
+        per_group("sop.html"),
+        "sop_page:sop_html",
+        label="sop_calendar",
+        after_save=4,
+    ),
+    Kind(
+        "handbook_html",
+        LIGHT,
+        per_group("handbook.html"),
+        "handbook:handbook_html",
+        label="handbook",
+        after_save=3,
+    ),
+    Kind(
+        "handbook_pdf",
+        PDF,
+        per_group("handbook.pdf"),
+        "handbook_pdf:handbook_pdf",
+        label="handbook_pdf",
+    ),
     Kind("poster", POSTERS, per_poster, "posters:poster_png"),
     Kind("index", LIGHT, "index.html", "site_index:index_html"),
 )
@@ -61,7 +93,8 @@ BY_NAME = {kind.name: kind for kind in KINDS}
 
 
 class LazyRenderer:
-    """A kind's renderer, its module imported when first called (or by `load`, before workers fork)."""
+    """A kind's renderer, its module imported when first called (or by `load`, before workers
+    fork)."""
 
     def __init__(self, kind: Kind) -> None:
         self.kind = kind
@@ -83,17 +116,23 @@ def renderers() -> dict[str, LazyRenderer]:
 
 def group_outputs(project: Project, group: Group) -> list[Output]:
     """The files one group's outputs make, in the order of the kinds table."""
-    return [Output(kind.stage, path, kind.name, group.slug, poster)
-            for kind in KINDS if not isinstance(kind.files, str)
-            for path, poster in kind.files(project, group)]
+    return [
+        Output(kind.stage, path, kind.name, group.slug, poster)
+        for kind in KINDS
+        if not isinstance(kind.files, str)
+        for path, poster in kind.files(project, group)
+    ]
 
 
 def plan(project: Project, only: tuple[str, ...] = ()) -> list[Output]:
-    """Every output the project declares (the groups named by `only`, if given), sorted by stage then path."""
+    """Every output the project declares (the groups named by `only`, if given), sorted by stage
+    then path."""
     outputs: list[Output] = []
     for slug in sorted(project.groups):
         if only and slug not in only:
             continue
         outputs += group_outputs(project, project.groups[slug])
-    outputs += [Output(kind.stage, kind.files, kind.name) for kind in KINDS if isinstance(kind.files, str)]
+    outputs += [
+        Output(kind.stage, kind.files, kind.name) for kind in KINDS if isinstance(kind.files, str)
+    ]
     return sorted(outputs, key=lambda o: (o.stage, o.path, o.kind, o.group, o.poster))

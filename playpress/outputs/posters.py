@@ -1,4 +1,5 @@
-"""Posters: each poster of a group's playbook drawn with Pillow from a theme layout, QR included, as PNG."""
+"""Posters: each poster of a group's playbook drawn with Pillow from a theme layout, QR included,
+as PNG."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ WIDE_RATIO = 1.6  # posters this much wider than tall (cover) use the layout's `
 PRINT_QR_CM = 2.0  # a printed QR is at least this wide
 TEXT_ELEMENTS = ("title", "subtitle", "lines", "cta")
 # Invisible characters of emoji sequences (joiner, variation selectors, skin tones, tags): dropped.
-INVISIBLE = frozenset([0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)])
+INVISIBLE = frozenset(
+    [0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
+)
 
 
 def poster_png(job: Job) -> bytes:
@@ -39,7 +42,13 @@ def poster_png(job: Job) -> bytes:
     layout = poster_layout(job, poster)
     canvas = background(job, poster, layout)
     brand = job.group.brand
-    palette = {"brand": rgb(brand.color), "accent": rgb(brand.accent), "ink": INK, "white": WHITE, "paper": WHITE}
+    palette = {
+        "brand": rgb(brand.color),
+        "accent": rgb(brand.accent),
+        "ink": INK,
+        "white": WHITE,
+        "paper": WHITE,
+    }
     draw_shapes(canvas, layout.get("shapes", []), palette)
     elements: dict[str, Any] = layout.get("elements", {})
     if "logo" in elements and brand.logo:
@@ -54,21 +63,33 @@ def poster_png(job: Job) -> bytes:
             continue
         fitted = draw_text(canvas, texts[name], elements[name], palette, chain)
         if not fitted.fits:
-            warn(job, poster, f"the {name} does not fit its box even at the smallest size: it is cut short",
-                 "shorten the text")
+            warn(
+                job,
+                poster,
+                f"the {name} does not fit its box even at the smallest size: it is cut short",
+                "shorten the text",
+            )
     return encode_png(canvas, poster.dpi if poster.for_print else 0)
 
 
 # --- inputs: layout, fonts, texts ---------------------------------------------------------------
 
+
 def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
     """The theme's posters/LAYOUT.yml, with its `wide` boxes for posters much wider than tall."""
     layout = job.theme.poster_layout(poster.layout, job.reads)
     if layout is None:
-        raise UserError(Diagnostic(poster.path, poster.line, 0, ERROR,
-                                   f"poster '{poster.id}': layout '{poster.layout}' has no file "
-                                   f"posters/{poster.layout}.yml in the theme",
-                                   "add the layout file to the theme or pick another layout"))
+        raise UserError(
+            Diagnostic(
+                poster.path,
+                poster.line,
+                0,
+                ERROR,
+                f"poster '{poster.id}': layout '{poster.layout}' has no file "
+                f"posters/{poster.layout}.yml in the theme",
+                "add the layout file to the theme or pick another layout",
+            )
+        )
     if poster.width / poster.height >= WIDE_RATIO:
         layout = with_variant(layout, "wide")
     if not poster.has_qr:
@@ -103,34 +124,60 @@ def poster_texts(job: Job, poster: Poster, chain: FontChain) -> dict[str, list[s
         for paragraph in paragraphs:
             kept = []
             for char in paragraph:
-                if ord(char) in INVISIBLE or unicodedata.category(char) in ("Cc", "Cf") and char != "\n":
+                if (
+                    ord(char) in INVISIBLE
+                    or unicodedata.category(char) in ("Cc", "Cf")
+                    and char != "\n"
+                ):
                     continue
                 if char.isspace() or chain.face_for(char) is not None:
                     kept.append(char)
                 elif is_emoji(char):
                     missing_emoji.append(char)
                 else:
-                    raise UserError(Diagnostic(
-                        poster.path, poster.line, 0, ERROR,
-                        f"poster '{poster.id}' for group '{group.slug}': no font has the character '{char}' "
-                        f"(U+{ord(char):04X}, {unicodedata.name(char, 'unnamed')}) in its {name}",
-                        "remove the character, or name a font that has it in the theme's theme.yml `fonts:`"))
+                    raise UserError(
+                        Diagnostic(
+                            poster.path,
+                            poster.line,
+                            0,
+                            ERROR,
+                            f"poster '{poster.id}' for group '{group.slug}': no font has the "
+                            f"character '{char}' "
+                            f"(U+{ord(char):04X}, {unicodedata.name(char, 'unnamed')}) in its "
+                            f"{name}",
+                            "remove the character, or name a font that has it in the theme's "
+                            "theme.yml `fonts:`",
+                        )
+                    )
             cleaned += [part.strip() for part in "".join(kept).split("\n")]
         texts[name] = [p for p in cleaned if p]
     if missing_emoji:
         shown = " ".join(dict.fromkeys(missing_emoji))
-        warn(job, poster, f"no font here draws the emoji {shown}: left out of the poster",
-             "name an emoji font in the theme's theme.yml `fonts: {symbols: PATH}`, or remove them")
+        warn(
+            job,
+            poster,
+            f"no font here draws the emoji {shown}: left out of the poster",
+            "name an emoji font in the theme's theme.yml `fonts: {symbols: PATH}`, or remove them",
+        )
     return texts
 
 
 def warn(job: Job, poster: Poster, message: str, hint: str = "") -> None:
-    job.warnings.append(Diagnostic(poster.path, poster.line, 0, WARNING,
-                                   f"poster '{poster.id}' for group '{job.group.slug}': {message}", hint))
+    job.warnings.append(
+        Diagnostic(
+            poster.path,
+            poster.line,
+            0,
+            WARNING,
+            f"poster '{poster.id}' for group '{job.group.slug}': {message}",
+            hint,
+        )
+    )
 
 
 def background(job: Job, poster: Poster, layout: dict[str, Any]) -> Image.Image:
-    """The poster's background colour, or its image cropped to cover the poster, else the layout's."""
+    """The poster's background colour, or its image cropped to cover the poster, else the
+    layout's."""
     size = (poster.width, poster.height)
     if poster.background and not poster.background.startswith("#"):
         with Image.open(job.asset(poster.background)) as image:
@@ -139,7 +186,8 @@ def background(job: Job, poster: Poster, layout: dict[str, Any]) -> Image.Image:
 
 
 def draw_logo(canvas: Image.Image, job: Job, spec: dict[str, Any], palette: dict[str, RGB]) -> None:
-    """The group's logo centred in its box, on a round plate so it stands out from a coloured band."""
+    """The group's logo centred in its box, on a round plate so it stands out from a coloured
+    band."""
     rect = Rect.of(spec["box"], canvas)
     side = min(rect.w, rect.h)
     left = rect.x
@@ -153,7 +201,8 @@ def draw_logo(canvas: Image.Image, job: Job, spec: dict[str, Any], palette: dict
 
 
 def logo_image(job: Job, side: int = 0) -> Image.Image:
-    """The group's logo as RGBA, reduced to fit a square of `side` if given (shared: do not draw on it)."""
+    """The group's logo as RGBA, reduced to fit a square of `side` if given (shared: do not draw on
+    it)."""
     path = str(job.asset(job.group.brand.logo))
     stat = os.stat(path)
     images = job.session.images
@@ -171,11 +220,18 @@ def logo_image(job: Job, side: int = 0) -> Image.Image:
         small.thumbnail((side, side), Image.Resampling.LANCZOS)
         return small
 
-    return images.get_or_make(("logo", path, stat.st_mtime_ns, stat.st_size, side), reduced)  # type: ignore[no-any-return]
+    # type: ignore[no-any-return]
+    return images.get_or_make(("logo", path, stat.st_mtime_ns, stat.st_size, side), reduced)
 
 
-def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any], palette: dict[str, RGB],
-            chain: FontChain) -> None:
+def draw_qr(
+    canvas: Image.Image,
+    job: Job,
+    poster: Poster,
+    spec: dict[str, Any],
+    palette: dict[str, RGB],
+    chain: FontChain,
+) -> None:
     """The generated code (or the group's QR image, with its expiry date under it) in the QR box."""
     group = job.group
     rect = Rect.of(spec["box"], canvas)
@@ -191,11 +247,22 @@ def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any],
         with Image.open(job.asset(group.qr_image)) as given:
             code = qr.placed_image(given, max(side, min_side))
     else:
-        text = render(poster.qr, job.values, group).strip() if poster.qr is not None else group.join_url
+        text = (
+            render(poster.qr, job.values, group).strip()
+            if poster.qr is not None
+            else group.join_url
+        )
         if not text:
-            raise UserError(Diagnostic(poster.path, poster.line, 0, ERROR,
-                                       f"poster '{poster.id}' for group '{group.slug}': its qr text is empty",
-                                       "give the QR a link, or write qr: false"))
+            raise UserError(
+                Diagnostic(
+                    poster.path,
+                    poster.line,
+                    0,
+                    ERROR,
+                    f"poster '{poster.id}' for group '{group.slug}': its qr text is empty",
+                    "give the QR a link, or write qr: false",
+                )
+            )
         logo = logo_image(job) if spec.get("logo") and group.brand.logo else None
         code = qr.code_image(text, side, qr.module_colour(palette["brand"]), logo, min_side)
     align = spec.get("align", "center")
@@ -207,11 +274,18 @@ def draw_qr(canvas: Image.Image, job: Job, poster: Poster, spec: dict[str, Any],
         paint(canvas, frame, colour(spec["frame"], palette), radius=border * 3)
     canvas.paste(code, (x, y))
     if label:
-        label_rect = Rect(rect.x, y + code.height + label_size // 3, rect.w, round(label_size * 2.7))
+        label_rect = Rect(
+            rect.x, y + code.height + label_size // 3, rect.w, round(label_size * 2.7)
+        )
         left = {"left": x, "right": x + code.width - rect.w}.get(align, rect.x)
         label_rect = Rect(left, label_rect.y, rect.w, label_rect.h)
-        spec_label = {"size": [label_size / short_side(canvas)] * 2, "color": "ink", "align": align, "max_lines": 2,
-                      "line_height": 1.2}
+        spec_label = {
+            "size": [label_size / short_side(canvas)] * 2,
+            "color": "ink",
+            "align": align,
+            "max_lines": 2,
+            "line_height": 1.2,
+        }
         draw_text(canvas, [label], spec_label, palette, chain, label_rect)
 
 
@@ -221,8 +295,7 @@ def expiry_label(job: Job) -> str:
     when = job.group.qr_expires
     assert when is not None
     months = labels.get("poster_months") or [str(m) for m in range(1, 13)]
-    date = labels.get("poster_date", "{y}-{m:02d}-{d:02d}").format(y=when.year, m=when.month, d=when.day,
-                                                                  month=months[when.month - 1])
+    date = labels.get("poster_date", "{y}-{m:02d}-{d:02d}").format(
+        y=when.year, m=when.month, d=when.day, month=months[when.month - 1]
+    )
     return labels.get("poster_valid_until", "valid until {date}").format(date=date)
-
-

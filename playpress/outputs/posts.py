@@ -1,4 +1,5 @@
-"""The group's posts, worked out once and shared by every output that lists them (calendars, pages, handbook)."""
+"""The group's posts, worked out once and shared by every output that lists them (calendars, pages,
+handbook)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,20 @@ class Entry:
     post: str = field(init=False)  # the slot's
     phase: Phase | None = field(init=False)
     time: str = field(init=False)  # HH:MM as the calendar shows it
-    shifted: bool = field(init=False)  # the written time does not exist that day (a daylight-saving gap)
+    # the written time does not exist that day (a daylight-saving gap)
+    shifted: bool = field(init=False)
 
     def __post_init__(self) -> None:
         occurrence = self.occurrence
         slot = occurrence.slot
-        for name, value in (("slot", slot), ("kind", slot.kind), ("post", slot.post), ("phase", occurrence.phase),
-                            ("time", f"{occurrence.start:%H:%M}"), ("shifted", is_shifted(occurrence))):
+        for name, value in (
+            ("slot", slot),
+            ("kind", slot.kind),
+            ("post", slot.post),
+            ("phase", occurrence.phase),
+            ("time", f"{occurrence.start:%H:%M}"),
+            ("shifted", is_shifted(occurrence)),
+        ):
             object.__setattr__(self, name, value)
 
 
@@ -47,9 +55,12 @@ def slot_facts(job: Job) -> dict[tuple[str, int], SlotFacts]:
     facts: dict[tuple[str, int], SlotFacts] = {}
     for slot in group_slots(playbook, group):
         role = playbook.role(slot.owner)
-        facts[(slot.path, slot.order)] = (render(slot.copy, values, group).strip(), role.title if role else slot.owner,
-                                          group.people.get(slot.owner, ""),
-                                          f"posters/{slot.poster}.png" if slot.poster else "")
+        facts[(slot.path, slot.order)] = (
+            render(slot.copy, values, group).strip(),
+            role.title if role else slot.owner,
+            group.people.get(slot.owner, ""),
+            f"posters/{slot.poster}.png" if slot.poster else "",
+        )
     return facts
 
 
@@ -59,15 +70,25 @@ def entries(job: Job) -> list[Entry]:
 
 
 def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[Entry]]:
-    """slot_facts and entries of the job's group, worked out once per version of its files (do not change
-    them): sop.ics, sop.csv, sop.html and the handbook list the same posts, and a watch session keeps them
+    """slot_facts and entries of the job's group, worked out once per version of its files (do not
+    change
+    them): sop.ics, sop.csv, sop.html and the handbook list the same posts, and a watch session
+    keeps them
     for the files that did not change."""
     key = (job.project.site.fingerprint, job.playbook.fingerprint, job.group.fingerprint)
     hit = job.session.posts.get(key)
     if hit is None:
         facts = slot_facts(job)
-        hit = job.session.posts.put(key, (facts, [Entry(occurrence, *facts[(occurrence.slot.path, occurrence.slot.order)])
-                                                  for occurrence in expand(job.playbook, job.group)]))
+        hit = job.session.posts.put(
+            key,
+            (
+                facts,
+                [
+                    Entry(occurrence, *facts[(occurrence.slot.path, occurrence.slot.order)])
+                    for occurrence in expand(job.playbook, job.group)
+                ],
+            ),
+        )
     return hit  # type: ignore[no-any-return]
 
 
@@ -83,9 +104,21 @@ def calendar_days(job: Job, items: list[Entry]) -> list[dict[str, Any]]:
         phase = day_entries[0].phase
         band = None
         if phase is not None and phase != shown_phase:
-            band = {"name": phase.name, "goal": phase.goal,
-                    "days": f"{day_label(labels, phase.first_day)} – {day_label(labels, phase.last_day)}"}
+            band = {
+                "name": phase.name,
+                "goal": phase.goal,
+                "days": f"{day_label(labels, phase.first_day)} – "
+                f"{day_label(labels, phase.last_day)}",
+            }
         shown_phase = phase
-        days.append({"date": date, "weekday": labels["weekdays"][date.weekday()], "weekend": date.weekday() >= 5,
-                     "day": day_label(labels, day_entries[0].occurrence.day), "band": band, "entries": day_entries})
+        days.append(
+            {
+                "date": date,
+                "weekday": labels["weekdays"][date.weekday()],
+                "weekend": date.weekday() >= 5,
+                "day": day_label(labels, day_entries[0].occurrence.day),
+                "band": band,
+                "entries": day_entries,
+            }
+        )
     return days

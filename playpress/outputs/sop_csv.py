@@ -1,4 +1,5 @@
-"""sop.csv: one row per post, for Excel and SCRM imports (UTF-8 with a byte-order mark, RFC 4180)."""
+"""sop.csv: one row per post, for Excel and SCRM imports (UTF-8 with a byte-order mark, RFC
+4180)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,27 @@ import io
 from .job import Job
 from .posts import entries
 
-CSV_COLUMNS = ("date", "time", "weekday", "phase", "kind", "post", "owner", "person", "poster", "copy",
-               "day", "slot", "note", "timezone")
+CSV_COLUMNS = (
+    "date",
+    "time",
+    "weekday",
+    "phase",
+    "kind",
+    "post",
+    "owner",
+    "person",
+    "poster",
+    "copy",
+    "day",
+    "slot",
+    "note",
+    "timezone",
+)
 
 
 def sop_csv(job: Job) -> bytes:
-    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180 quoting."""
+    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180
+    quoting."""
     group = job.group
     weekdays = job.labels()["weekdays"]
     buffer = io.StringIO()
@@ -21,9 +37,22 @@ def sop_csv(job: Job) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for entry in entries(job):
         occurrence = entry.occurrence
-        writer.writerow([
-            occurrence.date.isoformat(), entry.time, weekdays[occurrence.date.weekday()],
-            entry.phase.name if entry.phase else "", entry.slot.kind, entry.slot.post, entry.role, entry.person,
-            entry.poster, entry.copy, occurrence.day, entry.slot.id, entry.slot.note, group.timezone,
-        ])
+        writer.writerow(
+            [
+                occurrence.date.isoformat(),
+                entry.time,
+                weekdays[occurrence.date.weekday()],
+                entry.phase.name if entry.phase else "",
+                entry.slot.kind,
+                entry.slot.post,
+                entry.role,
+                entry.person,
+                entry.poster,
+                entry.copy,
+                occurrence.day,
+                entry.slot.id,
+                entry.slot.note,
+                group.timezone,
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -72,7 +72,8 @@ def _offset_at(zone: ZoneInfo, instant: dt.datetime) -> dt.timedelta:
 
 
 def transitions(zone: ZoneInfo, first: dt.datetime, last: dt.datetime) -> list[dt.datetime]:
-    """UTC instants in [first, last] at which the zone's offset changes (found day by day, then bisected)."""
+    """UTC instants in [first, last] at which the zone's offset changes (found day by day, then
+    bisected)."""
     found: list[dt.datetime] = []
     step = dt.timedelta(days=1)
     before = first
@@ -92,18 +93,27 @@ def transitions(zone: ZoneInfo, first: dt.datetime, last: dt.datetime) -> list[d
 
 
 def vtimezone(name: str, first_day: dt.date, last_day: dt.date) -> list[str]:
-    """A VTIMEZONE covering the days given, built from the zone's transitions (one observance each)."""
+    """A VTIMEZONE covering the days given, built from the zone's transitions (one observance
+    each)."""
     zone = ZoneInfo(name)
-    begin = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    begin = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(), zone).astimezone(
+        dt.UTC
+    )
     end = dt.datetime.combine(last_day + dt.timedelta(days=2), dt.time(), zone).astimezone(dt.UTC)
 
     def observance(instant: dt.datetime, offset_from: dt.timedelta) -> list[str]:
         local = instant.astimezone(zone)
         kind = "DAYLIGHT" if local.dst() else "STANDARD"
-        onset = (instant + offset_from).replace(tzinfo=None)  # local time before the change (RFC 5545 3.6.5)
-        return [f"BEGIN:{kind}", f"DTSTART:{onset:%Y%m%dT%H%M%S}", f"TZOFFSETFROM:{utc_offset(offset_from)}",
-                f"TZOFFSETTO:{utc_offset(local.utcoffset() or dt.timedelta(0))}",
-                f"TZNAME:{ics_text(local.tzname() or name)}", f"END:{kind}"]
+        # local time before the change (RFC 5545 3.6.5)
+        onset = (instant + offset_from).replace(tzinfo=None)
+        return [
+            f"BEGIN:{kind}",
+            f"DTSTART:{onset:%Y%m%dT%H%M%S}",
+            f"TZOFFSETFROM:{utc_offset(offset_from)}",
+            f"TZOFFSETTO:{utc_offset(local.utcoffset() or dt.timedelta(0))}",
+            f"TZNAME:{ics_text(local.tzname() or name)}",
+            f"END:{kind}",
+        ]
 
     lines = ["BEGIN:VTIMEZONE", f"TZID:{name}"]
     lines += observance(begin, _offset_at(zone, begin))
@@ -146,7 +156,8 @@ def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.dateti
         f"DTSTART;TZID={group.timezone}:{start:%Y%m%dT%H%M%S}",
         f"DURATION:PT{EVENT_MINUTES}M",
         f"SUMMARY:{ics_text(entry.slot.post)}",
-        f"DESCRIPTION:{ics_text(description(entry, labels, group.lang, site.base_url, group.slug))}",
+        "DESCRIPTION:"
+        + ics_text(description(entry, labels, group.lang, site.base_url, group.slug)),
         f"CATEGORIES:{ics_text(entry.slot.kind)}",
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
@@ -163,10 +174,17 @@ def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.dateti
 def ics_lines(job: Job, items: Iterable[Entry]) -> list[str]:
     group = job.group
     labels = job.labels()
-    # DTSTAMPs fall on the day before the group starts: plausible, and a function of the content only.
+    # DTSTAMPs fall on the day before the group starts: plausible, and a function of the content
+    # only.
     stamp_base = dt.datetime.combine(group.start - dt.timedelta(days=1), dt.time(), dt.UTC)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             f"X-WR-CALNAME:{ics_text(group.name)}", f"X-WR-TIMEZONE:{group.timezone}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        f"X-WR-CALNAME:{ics_text(group.name)}",
+        f"X-WR-TIMEZONE:{group.timezone}",
+    ]
     lines += vtimezone(group.timezone, group.start, group.end)
     for entry in items:
         lines += vevent(entry, job, labels, stamp_base)

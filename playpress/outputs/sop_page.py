@@ -12,9 +12,18 @@ def sop_html(job: Job) -> bytes:
     group, playbook = job.group, job.playbook
     labels = job.labels()
     items = entries(job)
-    html = job.theme.render("sop.html", job.reads, lang=group.lang, labels=labels, colon=colon(group.lang),
-                            group=group, playbook=playbook,
-                            site=job.project.site, days=calendar_days(job, items), count=len(items),
-                            people=people(job),
-                            kinds=sorted({e.slot.kind for e in items}))
+    html = job.theme.render(
+        "sop.html",
+        job.reads,
+        lang=group.lang,
+        labels=labels,
+        colon=colon(group.lang),
+        group=group,
+        playbook=playbook,
+        site=job.project.site,
+        days=calendar_days(job, items),
+        count=len(items),
+        people=people(job),
+        kinds=sorted({e.slot.kind for e in items}),
+    )
     return html.encode("utf-8")

@@ -41,7 +41,9 @@ def rules_sections(job: Job) -> list[tuple[str, str]]:
     for key in ("never", "can"):
         items = [one(item) for item in getattr(rules, key)]
         if items:
-            sections.append((headings[key], "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))))
+            sections.append(
+                (headings[key], "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1)))
+            )
     penalty = one(rules.penalty)
     if penalty:
         sections.append((headings["penalty"], penalty))
@@ -50,13 +52,22 @@ def rules_sections(job: Job) -> list[tuple[str, str]]:
 
 def faq_blocks(job: Job) -> list[tuple[str, str]]:
     """Each quick reply: (question, answer to paste)."""
-    return [(render(answer.q, job.values, job.group).strip(), render(answer.a, job.values, job.group).strip())
-            for answer in job.playbook.faq]
+    return [
+        (
+            render(answer.q, job.values, job.group).strip(),
+            render(answer.a, job.values, job.group).strip(),
+        )
+        for answer in job.playbook.faq
+    ]
 
 
 def people(job: Job) -> list[tuple[str, str]]:
     """Who runs the group: (role title, person) for each role that has a person."""
-    return [(role.title, job.group.people[role.id]) for role in job.playbook.roles if role.id in job.group.people]
+    return [
+        (role.title, job.group.people[role.id])
+        for role in job.playbook.roles
+        if role.id in job.group.people
+    ]
 
 
 def colon(lang: str) -> str:
