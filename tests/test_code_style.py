@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
 import pytest
 from conftest import REPO
-
-RUFF = shutil.which("ruff") or str(REPO / ".venv" / "bin" / "ruff")
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["check", "format"])
