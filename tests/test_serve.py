@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from conftest import run_cli, write_project
 from test_incremental import PLAIN_PLAYBOOK, group_text
 from test_watch import wait_until
 
@@ -185,3 +185,35 @@ def test_serve_end_to_end_reloads_and_reports_a_broken_save(tmp_path: Path) -> N
         stop.set()
         thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_only_requests_addressed_to_this_machine_are_answered(
+    site: tuple[int, LiveState, Path],
+) -> None:
+    """DNS rebinding: a page elsewhere that points its name at 127.0.0.1 must not read dist/."""
+    port, _live, _out = site
+    for host, allowed in (
+        ("localhost", True),
+        (f"127.0.0.1:{port}", True),
+        (f"[::1]:{port}", True),
+        ("evil.example", False),
+        (f"evil.example:{port}", False),
+        ("", False),
+    ):
+        connection = socket.create_connection(("127.0.0.1", port), timeout=5)
+        header = f"Host: {host}\r\n" if host else ""
+        connection.sendall(
+            f"GET /index.html HTTP/1.1\r\n{header}Connection: close\r\n\r\n".encode()
+        )
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+        connection.close()
+        status = int(reply.split(b" ", 2)[1])
+        assert (status == 200) == allowed, (host, status)
+        assert allowed or b"<h1>Groups</h1>" not in reply
+
+
+def test_a_port_out_of_range_is_a_bad_command_line(tmp_path: Path) -> None:
+    result = run_cli("serve", "--root", str(tmp_path), "--port", "99999")
+    assert result.returncode == 2 and "99999" in result.stderr and "Traceback" not in result.stderr

@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     build_options(verbs.add_parser("watch", help="build, then rebuild what changed on every save"))
     serve = verbs.add_parser("serve", help="watch and preview in a browser that reloads itself")
     build_options(serve)
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=port_number, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
 
     new = verbs.add_parser("new", help="scaffold a playbook or a group")
@@ -71,6 +71,17 @@ def parser() -> argparse.ArgumentParser:
     new_group.add_argument("--playbook", required=True)
     new_group.add_argument("--root", default=".")
     return main
+
+
+def port_number(text: str) -> int:
+    """A TCP port: 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (0 to 65535)")
+    return value
 
 
 def print_diagnostics(report: Report) -> None:

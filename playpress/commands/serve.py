@@ -108,20 +108,47 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     out_dir: Path
     live: LiveState
+    hosts: frozenset[str] = frozenset()  # names this server answers to (DNS rebinding: no others)
     server_version = "playpress"
+
+    def host_allowed(self) -> bool:
+        """Only requests addressed to this machine: a page elsewhere must not read dist/ through a
+        name it points at 127.0.0.1 (DNS rebinding)."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        if host.startswith("["):  # [::1]:8000
+            name = host[1:].split("]")[0]
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        return name in self.hosts
 
     # quiet: the build prints what matters
     def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        if self.refuse_host(head=True):
+            return
         self.respond(head=True)
 
     def do_GET(self) -> None:  # noqa: N802
+        if self.refuse_host(head=False):
+            return
         if urlsplit(self.path).path == EVENTS_PATH:
             self.events()
         else:
             self.respond(head=False)
+
+    def refuse_host(self, head: bool) -> bool:
+        if self.host_allowed():
+            return False
+        body = b"This preview answers only to localhost, 127.0.0.1 and the address it listens on.\n"
+        self.send_response(HTTPStatus.MISDIRECTED_REQUEST)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+        return True
 
     def send_page(self, status: HTTPStatus, body: bytes, content_type: str, head: bool) -> None:
         self.send_response(status)
@@ -225,10 +252,32 @@ class PreviewHandler(BaseHTTPRequestHandler):
             pass
 
 
+def _own_addresses() -> frozenset[str]:
+    """This machine's name and the addresses it is reached at, for `serve --host 0.0.0.0`."""
+    import socket
+
+    names = {socket.gethostname().lower(), socket.getfqdn().lower()}
+    try:
+        names |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    except OSError:
+        pass
+    try:  # the address this machine leaves by (no packet is sent)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))
+            names.add(probe.getsockname()[0])
+    except OSError:
+        pass
+    return frozenset(name.lower() for name in names if name)
+
+
 def make_server(
     out_dir: Path, live: LiveState, host: str = "127.0.0.1", port: int = 8000
 ) -> ThreadingHTTPServer:
-    handler = type("Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live})
+    hosts = frozenset({"localhost", "127.0.0.1", "::1", host.lower()} - {"", "0.0.0.0", "::"})
+    if host in ("0.0.0.0", "::"):  # on the LAN (a phone): the machine's own names and addresses too
+        hosts |= _own_addresses()
+    handler = type("Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live,
+                                                   "hosts": hosts})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
