@@ -1,8 +1,9 @@
-"""Working days, days off and public holidays per country and year, and the named dates of `when`.
+"""Working days, days off and public holidays per country and year, and the named dates of
+`when`.
 
-China's official schedule (days off and 调休 make-up workdays) comes from chinese-calendar,
-other countries' public holidays from holidays (workdays are Monday to Friday less those),
-lunar festivals from lunar-python, promo dates from playpress/data/promo.yml; the project's
+China's official schedule (days off and 调休 make-up workdays) comes from chinese-calendar, other
+countries' public holidays from holidays (workdays are Monday to Friday less those), lunar
+festivals from lunar-python, promo dates from playpress/data/promo.yml; the project's
 content/calendars/*.yml years and names override or fill all of them.
 """
 
@@ -299,8 +300,8 @@ def shipped_display_names() -> tuple[str, ...]:
 class Almanac:
     """The calendar of one country (or of none) with a project's own years and names.
 
-    Without a country, workdays are Monday to Friday and there are no holidays. Every answer
-    is computed once per year and kept: an almanac is shared by all groups of its country.
+    Without a country, workdays are Monday to Friday and there are no holidays. Every answer is
+    computed once per year and kept: an almanac is shared by all groups of its country.
     """
 
     def __init__(self, country: str = "", calendars: Calendars | None = None):
@@ -618,8 +619,8 @@ def _makeup_days(
     days_off: Mapping[dt.date, HolidayName],
     workdays: Mapping[dt.date, HolidayName | None],
 ) -> dict[dt.date, tuple[HolidayName, bool]]:
-    """Which holiday each make-up workday serves (the given one, else the nearest day off),
-    and whether it comes after that holiday's days off."""
+    """Which holiday each make-up workday serves (the given one, else the nearest day off), and
+    whether it comes after that holiday's days off."""
     makeup: dict[dt.date, tuple[HolidayName, bool]] = {}
     for date, holiday in workdays.items():
         candidates = [d for d, h in days_off.items() if holiday is None or h == holiday]
@@ -657,8 +658,8 @@ DATES_HINT = "write dates as YYYY-MM-DD, a run of days as YYYY-MM-DD..YYYY-MM-DD
 def parse_dates(
     value: object, yearly: bool = False
 ) -> tuple[tuple[dt.date, ...], tuple[tuple[int, int], ...]]:
-    """Dates as YAML gives them: a date, 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD', a list of
-    those, and (with `yearly`) 'MM-DD' for every year. Raises ValueError saying what is wrong."""
+    """Dates as YAML gives them: a date, 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD', a list of those,
+    and (with `yearly`) 'MM-DD' for every year. Raises ValueError saying what is wrong."""
     items = value if isinstance(value, list | tuple) else [value]
     dates: list[dt.date] = []
     month_days: list[tuple[int, int]] = []

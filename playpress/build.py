@@ -1,25 +1,23 @@
-"""The build, stage by stage: load, plan, pick what is stale, render and write it, record, prune."""
+"""The build, stage by stage: load, plan, pick what is stale, render it, commit, record, prune."""
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-import signal
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import Diagnostic, Report, UserError
-from .files import remove_output, write_atomic
+from .diagnostics import ERROR, Diagnostic, Report
+from .files import DistLock, Staging, remove_output
 from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
 from .model import Project
-from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
-from .outputs.kinds import BY_NAME, LazyRenderer, plan, renderers
+from .outputs.job import LIGHT, PDF, POSTERS, Output
+from .outputs.kinds import plan, renderers
+from .render import Batch, Outcome, processes, render
 from .session import Session
 from .state import BuildState
 from .theme import Theme
@@ -28,10 +26,6 @@ STAGES = (LIGHT, POSTERS, PDF)
 STAGE_NAMES = {LIGHT: "texts, calendars and pages", POSTERS: "posters", PDF: "handbook PDFs"}
 # Outputs in one stage from which it is announced: below these it is over before a line would help.
 SHOW_PROGRESS_FROM = {LIGHT: 100, POSTERS: 20, PDF: 2}
-# Below these batch sizes a stage renders in this process: forked workers lose what they cache
-# (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
-# group's 3 posters, and one group's pages are done before two workers would have started.
-POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
 
 Progress = Callable[[str, int, int], None]
 
@@ -64,44 +58,62 @@ class Result:
 
 
 def build(
-    options: Options, session: Session | None = None, progress: Progress | None = None
+    options: Options,
+    session: Session | None = None,
+    progress: Progress | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> Result:
-    """Build the project: nothing is written unless every file validates.
+    """Build the project. Nothing in dist/ changes unless every file validates and every output
+    that is made renders: a build that fails leaves the last good outputs as they were.
 
     `session` holds what a watch session keeps between builds; `progress(what, count, processes)`
-    is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes).
+    is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes);
+    `waiting(message)` when another build holds this dist/.
     """
     started = time.perf_counter()
     session = session or Session()
     loaded = load_project(options.root, session)  # read and validate every file
     result = Result(loaded.report)
     if loaded.report.errors or loaded.project is None:
-        result.seconds = time.perf_counter() - started
-        return result
+        return finished(result, started)
     project = loaded.project
     outputs = plan(project, options.only)  # every output the project declares
-    state = open_state(options, project, loaded, session)  # what each output read when it was made
-    theme, table = Theme(project.theme, session), renderers()
-    try:
-        for stage in STAGES:  # a stage may read what the one before wrote (a PDF shows the posters)
-            batch = [o for o in outputs if o.stage == stage]
+    if not writable(options.out, result.report):
+        return finished(result, started)
+    with DistLock(options.out, waiting):  # one build at a time writes a dist/
+        state = open_state(options, project, loaded, session)  # what each output read when made
+        if groups_folder_lost(options, project, state, result.report):
+            return finished(result, started)
+        staging = Staging(options.out)  # this build's files, until all of them have rendered
+        batch = Batch(
+            project, Theme(project.theme, session), renderers(), options.out, session, staging
+        )
+        made: list[Outcome] = []
+        for stage in STAGES:  # a stage may read what the one before made (a PDF shows the posters)
+            todo = [o for o in outputs if o.stage == stage]
             if options.upto < stage < PDF:  # watch: posters come in a later pass, checked then
-                result.deferred += [o.path for o in batch]
+                result.deferred += [o.path for o in todo]
                 continue
-            stale = pick_stale(batch, state, result)  # outputs whose inputs or settings changed
+            stale = pick_stale(todo, state, result)  # outputs whose inputs or settings changed
             if stage > options.upto or (stage == PDF and not options.pdf):
-                withdraw(stale, state, options, result)  # a stale PDF never looks current
+                withdraw(stale, state, options, result)
                 continue
             announce(progress, stage, stale, options)
-            # each file atomically
-            outcomes = render_and_write(project, theme, stale, table, options, session)
-            record(outcomes, state, result)  # what each output read, for the next build
-            state.forget_hashes_under(options.out)
-        if not options.only:
-            prune(outputs, state, options, result)  # outputs that nothing declares any more
-    finally:
-        if state.changed:
-            state.save()
+            made += collect(render(batch, stale, options.jobs), staging, result)  # to staged files
+            if result.failed():
+                break
+        if result.failed():
+            staging.discard()  # dist/ stays as the last good build left it
+        else:
+            commit(made, staging, state, result)  # each file into place, with what it read
+            staging.discard()
+            if not options.only:
+                prune(outputs, state, options, result)  # outputs that nothing declares any more
+        save(state, result.report)
+    return finished(result, started)
+
+
+def finished(result: Result, started: float) -> Result:
     result.seconds = time.perf_counter() - started
     return result
 
@@ -109,16 +121,56 @@ def build(
 # --- the stages, in the order build() calls them -----------------------------------------------
 
 
+def writable(out: Path, report: Report) -> bool:
+    """The output folder exists (or can be made) and is a folder this build can write in."""
+    problem = ""
+    try:
+        (out / ".playpress").mkdir(parents=True, exist_ok=True)  # nothing changes when it exists
+    except OSError as exc:
+        problem = (exc.strerror or str(exc)).lower()
+    if out.exists() and not out.is_dir():
+        problem = "it is a file, not a folder"
+    elif not problem and not all(
+        os.access(p, os.W_OK | os.X_OK) for p in (out, out / ".playpress")
+    ):
+        problem = "permission denied"
+    if problem:
+        message = f"cannot write the output folder {out}: {problem}"
+        report.add(Diagnostic("", 0, 0, ERROR, message, "give --out a folder you can write to"))
+    return not problem
+
+
 def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:
     """The build state of dist/, with the folder listings the index depends on as inputs."""
     state = BuildState(options.out, Path(project.root), session)
-    state.set_virtual(
-        "listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR))
-    )
-    state.set_virtual(
-        "listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR))
-    )
+    for name, folder in (("listing:groups", GROUPS_DIR), ("listing:playbooks", PLAYBOOKS_DIR)):
+        state.set_virtual(name, "\n".join(p for p in loaded.sources if p.startswith(folder)))
     return state
+
+
+def groups_folder_lost(
+    options: Options, project: Project, state: BuildState, report: Report
+) -> bool:
+    """content/groups/ gone (an unmounted share, a wrong --root) while dist/ holds groups'
+    outputs: an error, not a reason to delete every group's files."""
+    if project.groups or (Path(project.root) / GROUPS_DIR).is_dir():
+        return False
+    made = {path.split("/")[0] for path in state.outputs if "/" in path}
+    if not made:
+        return False
+    report.add(
+        Diagnostic(
+            GROUPS_DIR,
+            0,
+            0,
+            ERROR,
+            f"the folder {GROUPS_DIR}/ is missing, but {options.out} holds the outputs "
+            f"of {len(made)} group(s); nothing was removed",
+            "restore or mount the folder (or check --root); to start over, delete "
+            "the output folder",
+        )
+    )
+    return True
 
 
 def pick_stale(outputs: list[Output], state: BuildState, result: Result) -> list[Output]:
@@ -134,67 +186,45 @@ def pick_stale(outputs: list[Output], state: BuildState, result: Result) -> list
 
 
 def withdraw(stale: list[Output], state: BuildState, options: Options, result: Result) -> None:
-    """Stale outputs of a stage not built now: left for a later pass, and a PDF removed
-    meanwhile."""
+    """Stale outputs of a stage not built now. Left for a later pass (watch), they stay in place
+    until their successors replace them, no longer counted current; with --no-pdf, a stale PDF is
+    removed rather than left looking current."""
     for output in stale:
+        state.forget(output.path)
         if output.stage != PDF or options.pdf:
             result.deferred.append(output.path)
-        if output.stage == PDF:
-            if remove_output(options.out, output.path):
-                result.removed.append(output.path)
-            state.forget(output.path)
+        elif remove_output(options.out, output.path):
+            result.removed.append(output.path)
 
 
 def announce(progress: Progress | None, stage: int, batch: list[Output], options: Options) -> None:
     if progress is not None and batch and len(batch) >= SHOW_PROGRESS_FROM[stage]:
-        progress(STAGE_NAMES[stage], len(batch), processes(options, batch))
+        progress(STAGE_NAMES[stage], len(batch), processes(options.jobs, batch))
 
 
-@dataclass
-class Outcome:
-    output: Output
-    inputs: set[str] = field(default_factory=set)
-    diagnostic: Diagnostic | None = None
-    bug: str = ""
-    warnings: list[Diagnostic] = field(default_factory=list)
-
-
-def render_and_write(
-    project: Project,
-    theme: Theme,
-    batch: list[Output],
-    table: dict[str, LazyRenderer],
-    options: Options,
-    session: Session,
-) -> Iterable[Outcome]:
-    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the
-    cores.
-
-    After a save, what a preview shows comes first (the kinds' `after_save` order)."""
-    batch = sorted(batch, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
-    jobs = processes(options, batch)
-    if jobs < 2:
-        return (render_one(project, theme, o, table, options.out, session) for o in batch)
-    for kind in {o.kind for o in batch}:
-        table[kind].load()  # imported once here, not in every worker
-    return render_in_pool(project, theme, batch, table, options.out, session, jobs)
-
-
-def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:
-    """Each output written, with what it read; a failed one forgotten, so the next build tries
-    again."""
+def collect(outcomes: Iterable[Outcome], staging: Staging, result: Result) -> list[Outcome]:
+    """Each outcome's warnings and problems into the report; the rendered ones known to the
+    staging area (so that the next stage reads them)."""
+    made: list[Outcome] = []
     for outcome in outcomes:
-        path = outcome.output.path
         result.report.extend(outcome.warnings)
         if outcome.diagnostic is not None:
             result.report.add(outcome.diagnostic)
-            state.forget(path)
         elif outcome.bug:
             result.bug += outcome.bug
-            state.forget(path)
         else:
-            state.record(path, outcome.inputs, settings_of(outcome.output), outcome.warnings)
-            result.written.append(path)
+            staging.add(outcome.output.path)
+            made.append(outcome)
+    return made
+
+
+def commit(made: list[Outcome], staging: Staging, state: BuildState, result: Result) -> None:
+    """Every rendered file into its place in dist/, and what it read recorded for the next build."""
+    for outcome in made:
+        path = outcome.output.path
+        staging.commit(path)
+        state.record(path, outcome.inputs, settings_of(outcome.output), outcome.warnings)
+        result.written.append(path)
 
 
 def prune(outputs: list[Output], state: BuildState, options: Options, result: Result) -> None:
@@ -207,101 +237,79 @@ def prune(outputs: list[Output], state: BuildState, options: Options, result: Re
         state.forget(path)
 
 
-# --- rendering -----------------------------------------------------------------------------------
-
-
-def render_one(
-    project: Project,
-    theme: Theme,
-    output: Output,
-    table: dict[str, LazyRenderer],
-    out_dir: Path,
-    session: Session,
-    write: bool = True,
-) -> Outcome:
-    """Render one output to memory, write it atomically, and say what it read."""
-    job = Job(project, theme, output, out_dir, session)
-    outcome = Outcome(output)
+def save(state: BuildState, report: Report) -> None:
+    """The build state, written atomically; a failure to write it is said, never a traceback."""
+    if not state.changed:
+        return
     try:
-        data = table[output.kind](job)
-        if write:
-            write_atomic(out_dir / output.path, data)
-        outcome.inputs = job.reads.paths | job.base_inputs()
-        outcome.warnings = job.warnings
-    except UserError as exc:
-        outcome.diagnostic = exc.diagnostic
-    except Exception:  # noqa: BLE001 - a bug in a renderer must not kill the other outputs
-        outcome.bug = f"while rendering {output.path}:\n{traceback.format_exc()}"
-    return outcome
+        state.save()
+    except OSError as exc:
+        report.add(
+            Diagnostic(
+                "",
+                0,
+                0,
+                ERROR,
+                f"cannot save the build state in {state.path.parent}: {exc.strerror or exc}",
+                "give --out a folder you can write to",
+            )
+        )
 
 
-def processes(options: Options, batch: list[Output]) -> int:
-    """How many processes render this batch: 1 (this one) below POOL_FROM, else up to every core."""
-    if not batch or len(batch) < POOL_FROM[batch[0].stage]:
-        return 1
-    return min(options.jobs or os.cpu_count() or 1, len(batch))
+# --- rendering without a build -------------------------------------------------------------------
 
 
-# What a pool worker renders with: inherited from the build when the worker forks, set once per
-# worker.
-_WORKER: tuple[Project, Theme, dict[str, LazyRenderer], Path, Session] | None = None
+Pick = Callable[[Project, list[Output]], list[Output]]
 
 
-def _start_worker(
-    project: Project, theme: Theme, table: dict[str, LazyRenderer], out_dir: Path, session: Session
-) -> None:
-    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had
-    set."""
-    global _WORKER
-    _WORKER = (project, theme, table, out_dir, session)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _render_in_worker(output: Output) -> Outcome:
-    assert _WORKER is not None
-    project, theme, table, out_dir, session = _WORKER
-    return render_one(project, theme, output, table, out_dir, session)
-
-
-def render_in_pool(
-    project: Project,
-    theme: Theme,
-    batch: list[Output],
-    table: dict[str, LazyRenderer],
-    out_dir: Path,
-    session: Session,
-    jobs: int,
-) -> Iterable[Outcome]:
-    """Fork workers that inherit the validated project (nothing is pickled); each writes its own
-    file."""
-    context = multiprocessing.get_context("fork")
-    with context.Pool(
-        min(jobs, len(batch)),
-        initializer=_start_worker,
-        initargs=(project, theme, table, out_dir, session),
-    ) as pool:
-        yield from pool.imap(_render_in_worker, batch, chunksize=1)
+def rehearse(options: Options, session: Session, pick: Pick) -> Result:
+    """Render the outputs `pick` chooses as build() does, to memory only (nothing written or
+    recorded), and report what only rendering finds (a mistake in a theme's template)."""
+    result = Result(Report())
+    report = result.report
+    project = load_project(options.root, session).project  # the build's own, from the session
+    if project is None:
+        return result
+    outputs = pick(project, plan(project, options.only))
+    batch = Batch(project, Theme(project.theme, session), renderers(), options.out, session, None)
+    for outcome in render(batch, outputs, 1):
+        report.extend(outcome.warnings)
+        if outcome.diagnostic is not None:
+            report.add(outcome.diagnostic)
+        result.bug += outcome.bug
+    return result
 
 
 def warm_up(options: Options, session: Session) -> None:
-    """Render one group's texts, pages and posters as build() does, to memory only (nothing written
-    or
-    recorded): modules imported, templates compiled, fonts opened, so that a watch session's first
-    save
-    is as quick as the next ones. The PDF engine is imported; a PDF is too long to make ahead."""
-    project = load_project(options.root, session).project  # the build's own, from the session
-    if project is None:
-        return
-    outputs = plan(project, options.only)
-    theme, table = Theme(project.theme, session), renderers()
+    """One group's texts, pages and posters rendered to memory while nothing waits: modules
+    imported, templates compiled, fonts opened, so that a watch session's first save is as quick
+    as the next ones. The PDF engine is imported too; a PDF is too long to make ahead."""
     if options.pdf:
-        for kind in {o.kind for o in outputs if o.stage == PDF}:
-            table[kind].load()
-    outputs = [o for o in outputs if o.stage < PDF]
-    first = outputs[0].group if outputs else ""
-    for output in [o for o in outputs if o.group == first] + [o for o in outputs if not o.group]:
-        # problems: the build's to tell
-        render_one(project, theme, output, table, options.out, session, write=False)
+        for renderer in renderers().values():
+            if renderer.kind.stage == PDF:
+                renderer.load()
+
+    def first_group(_project: Project, outputs: list[Output]) -> list[Output]:
+        first = next((o.group for o in outputs if o.group), "")
+        return [o for o in outputs if o.stage < PDF and o.group in (first, "")]
+
+    rehearse(options, session, first_group)
+
+
+def pages_of_each_kind(project: Project, outputs: list[Output]) -> list[Output]:
+    """For `check`: every site-wide page, and each group page of one group per playbook and
+    language (a theme template's mistake shows in any of them)."""
+    seen: set[tuple[str, str, str]] = set()
+    chosen: list[Output] = []
+    for output in outputs:
+        if output.stage != LIGHT:
+            continue
+        group = project.groups.get(output.group)
+        key = (output.kind, group.playbook, group.lang) if group else (output.kind, output.path, "")
+        if key not in seen:
+            seen.add(key)
+            chosen.append(output)
+    return chosen
 
 
 # --- what makes outputs current ------------------------------------------------------------------

@@ -1,9 +1,12 @@
-"""Writing outputs: atomic replace, so a reader never sees half a file."""
+"""Writing outputs: atomic replace, a staging area for a whole build, one build at a time."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -41,3 +44,86 @@ def remove_output(out_dir: Path, relpath: str) -> bool:
             break
         parent = parent.parent
     return True
+
+
+STAGING = Path(".playpress") / "staging"  # under the output folder: hidden, never served
+LOCK = Path(".playpress") / "lock"
+
+
+class Staging:
+    """Where a build's files wait until every output of the build has rendered.
+
+    A build that fails halfway (an image that will not decode, a bug) leaves dist/ exactly as it
+    was: the staged files are dropped. A build that succeeds moves each file into place with
+    os.replace, so a reader of dist/ sees the old file or the new one, never half of either.
+    Later outputs of the same build read earlier ones (a PDF shows the posters) through
+    `path_of`.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.folder = out_dir / STAGING
+        self.files: dict[str, Path] = {}  # output path -> its staged file
+        self.discard()  # a build killed halfway left these
+
+    def staged(self, relpath: str) -> Path:
+        return self.folder / relpath
+
+    def add(self, relpath: str) -> None:
+        self.files[relpath] = self.staged(relpath)
+
+    def path_of(self, relpath: str) -> Path:
+        """The file an output is in now: staged in this build, else in dist/."""
+        return self.files.get(relpath) or self.out_dir / relpath
+
+    def commit(self, relpath: str) -> None:
+        target = self.out_dir / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.files.pop(relpath), target)
+
+    def discard(self) -> None:
+        self.files.clear()
+        if self.folder.exists():  # a build that wrote nothing changes nothing, not even a folder
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class DistLock:
+    """One build at a time writes a dist/ (two terminals, watch and a build): the second waits."""
+
+    def __init__(
+        self, out_dir: Path, waiting: Callable[[str], None] | None = None, longest: float = 600.0
+    ):
+        self.path, self.waiting, self.longest = out_dir / LOCK, waiting, longest
+        self.handle: int | None = None
+
+    def __enter__(self) -> DistLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: no lock, as before
+            return self
+        started, told = time.monotonic(), False
+        while True:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told and self.waiting is not None:
+                    self.waiting(
+                        f"another build is writing {self.path.parent.parent}; waiting for it"
+                    )
+                    told = True
+                if time.monotonic() - started > self.longest:
+                    os.close(self.handle)
+                    self.handle = None
+                    raise TimeoutError(
+                        f"another build kept {self.path.parent.parent} for {self.longest:.0f} s"
+                    ) from None
+                time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handle is not None:
+            os.close(self.handle)  # closing releases the lock
+            self.handle = None

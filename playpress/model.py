@@ -340,6 +340,7 @@ class ThemeFiles:
     used)."""
 
     dirs: tuple[str, ...]  # absolute folders searched in order: project theme, then built-in
+    root: str = ""  # the project's folder: a theme file inside it is named relative to it
     poster_layouts: tuple[str, ...] = ()  # in order: the first is the default
     # role -> "path#face" (theme.yml `fonts:`)
     fonts: Mapping[str, str] = field(default_factory=dict)

@@ -1,9 +1,10 @@
 """The limits every template runs under, playbook texts and theme pages alike.
 
-Jinja's sandbox keeps templates away from Python's insides; these limits keep them from hanging or
-filling memory: loop iterations per render, repetition (`"x" * n`), powers (`7 ** n`), printf-style
-widths (`"%999999999d"`) and the size of what a template writes are bounded, each with its own
-message, so a mistake (or a hostile theme) is a diagnostic instead of a build that never ends.
+Jinja's sandbox keeps templates away from Python's insides; these limits keep them from hanging
+or filling memory: loop iterations per render, repetition (`"x" * n`), powers (`7 ** n`),
+printf-style widths (`"%999999999d"`) and the size of what a template writes are bounded, each
+with its own message, so a mistake (or a hostile theme) is a diagnostic instead of a build that
+never ends.
 """
 
 from __future__ import annotations
@@ -103,9 +104,9 @@ class BoundedEnvironment(SandboxedEnvironment):
         return _Bounded().visit(super()._parse(source, name, filename))
 
     def call(self, context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """Calls a template may make (a theme's `labels.x.format(n=3)`), none of them able to grow
-        a text
-        past the limits: widths, repeats and replacements are checked first, the result after."""
+        """Calls a template may make (a theme's `labels.x.format(n=3)`), none of them able to
+        grow a text past the limits: widths, repeats and replacements are checked first, the
+        result after."""
         owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
         numbers = [
             a for a in (*args, *kwargs.values()) if isinstance(a, int) and not isinstance(a, bool)

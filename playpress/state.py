@@ -48,6 +48,14 @@ class BuildState:
     def _absolute(self, path: str) -> str:
         return path if os.path.isabs(path) else os.path.join(self.root, path)
 
+    def _relative(self, path: str) -> str:
+        """Inputs inside the project are recorded relative to it: a project moved or renamed (or
+        checked out elsewhere) keeps its state, and an override added there is seen."""
+        root = str(self.root)
+        if os.path.isabs(path) and path.startswith(root.rstrip(os.sep) + os.sep):
+            return path[len(root.rstrip(os.sep)) + 1 :]
+        return path
+
     def hash_input(self, path: str) -> str:
         """The hash of one input as it is now ('-' when missing); listings hash their names."""
         if path in self._hashes:
@@ -107,11 +115,13 @@ class BuildState:
     def record(
         self, output: str, inputs: Iterable[str], settings: str, warnings: Iterable[Diagnostic] = ()
     ) -> None:
-        """An output just written: what it read, and the warnings it gave (repeated while it stays
-        current)."""
+        """An output just written: what it read, and the warnings it gave (repeated while it
+        stays current)."""
         stat = (self.out_dir / output).stat()
         entry: dict = {
-            "inputs": {path: self.hash_input(path) for path in sorted(set(inputs))},
+            "inputs": {
+                path: self.hash_input(path) for path in sorted({self._relative(p) for p in inputs})
+            },
             "settings": settings,
             "stat": [stat.st_size, stat.st_mtime_ns],
         }

@@ -69,8 +69,8 @@ class _Undefined(jinja2.StrictUndefined):
 
 
 def _printable(value: Any) -> Any:
-    """What `{{ }}` may print: text, numbers and plain data; never a Python object's repr ({{ self
-    }})."""
+    """What `{{ }}` may print: text, numbers and plain data; never a Python object's repr ({{
+    self }})."""
     if value is None or isinstance(value, (str, int, float, list, dict)):
         return value
     if isinstance(value, jinja2.Undefined):

@@ -1,8 +1,7 @@
 """Themes: templates, stylesheets, poster layouts and labels, found file by file.
 
-A project's `themes/NAME/` overrides the built-in theme one file at a time. Every
-lookup is recorded (found and missing paths alike) so that adding an override
-rebuilds what it affects.
+A project's `themes/NAME/` overrides the built-in theme one file at a time. Every lookup is
+recorded (found and missing paths alike) so that adding an override rebuilds what it affects.
 """
 
 from __future__ import annotations
@@ -10,12 +9,15 @@ from __future__ import annotations
 import os
 from functools import cached_property
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jinja2
 import jinja2.meta
 
+from .diagnostics import ERROR, Diagnostic, UserError
 from .model import ThemeFiles
+from .sandbox import BoundedEnvironment
 from .session import Session
 
 BUILTIN_THEMES = Path(__file__).parent / "themes"
@@ -36,7 +38,8 @@ class Reads:
 
 
 def theme_dirs(root: Path, name: str) -> tuple[str, ...]:
-    """Folders searched in order: the project's theme, a built-in theme of that name, the default.
+    """Folders searched in order: the project's theme, a built-in theme of that name, the
+    default.
 
     The project's folder is searched even before it exists, so that the paths looked for there
     are recorded and creating an override rebuilds what it affects.
@@ -52,12 +55,16 @@ def theme_dirs(root: Path, name: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-class ThemeEnvironment(jinja2.Environment):
-    """Jinja for theme templates. `labels.kinds` or `day.date` on a plain dict looks the key up
-    first:
-    Jinja's own order tries an attribute first, which a dict does not have, and pays for an
-    exception
-    every time (thousands of times in a handbook's calendar)."""
+class ThemeEnvironment(BoundedEnvironment):
+    """Jinja for theme templates: sandboxed and bounded like playbook texts (a theme shared
+    between teams has no more power than a playbook), autoescaped, strict about unknown names.
+
+    `labels.kinds` or `day.date` on a plain dict looks the key up first: Jinja's own order tries an
+    attribute first, which a dict does not have, and pays for an exception every time (thousands
+    of times in a handbook's calendar)."""
+
+    max_steps = 5_000_000  # a year's calendar of a busy group, or the index of thousands of groups
+    max_output = 64 << 20
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict:
@@ -66,6 +73,21 @@ class ThemeEnvironment(jinja2.Environment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+
+class ThemeLoader(jinja2.FileSystemLoader):
+    """Templates from the theme folders only: a file that is a link out of its theme is refused."""
+
+    def __init__(self, folders: list[str], allowed: list[str]):
+        super().__init__(folders)
+        self.allowed = [os.path.realpath(a) for a in allowed]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        if not any(real.startswith(a + os.sep) for a in self.allowed):
+            raise jinja2.TemplateNotFound(f"{template} (a link to a file outside the theme)")
+        return source, filename, uptodate
 
 
 def _files_stamp(folders: list[str]) -> tuple:
@@ -79,8 +101,8 @@ def _files_stamp(folders: list[str]) -> tuple:
 
 
 class Theme:
-    """The theme as renderers use it: its checked files (`ThemeFiles`) and its templates, every file
-    looked for recorded as an input of the output that looked."""
+    """The theme as renderers use it: its checked files (`ThemeFiles`) and its templates, every
+    file looked for recorded as an input of the output that looked."""
 
     def __init__(self, files: ThemeFiles, session: Session | None = None) -> None:
         self.files, self.dirs, self.session = files, files.dirs, session or Session()
@@ -126,7 +148,12 @@ class Theme:
         key = self._templates_key = (tuple(folders), _files_stamp(folders))
         env = self.session.environments.get(key)
         if env is None:
-            loader = jinja2.FileSystemLoader(folders)
+            root = self.files.root
+            allowed = [
+                root if root and folder.startswith(root + os.sep) else folder
+                for folder in self.dirs
+            ]
+            loader = ThemeLoader(folders, allowed)
             env = ThemeEnvironment(
                 loader=loader,
                 autoescape=True,
@@ -168,4 +195,72 @@ class Theme:
                     key, lambda: self._template_inputs(name, set())
                 )
             )
-        return env.get_template(name).render(**values)
+        try:
+            return env.render_bounded(env.get_template(name), values)
+        except jinja2.TemplateSyntaxError as exc:
+            raise self.mistake(
+                exc.filename or name, exc.lineno, f"template syntax: {exc.message}"
+            ) from None
+        except (
+            jinja2.TemplateError,
+            TypeError,
+            ValueError,
+            AttributeError,
+            KeyError,
+            IndexError,
+            OverflowError,
+            ArithmeticError,
+            RecursionError,
+        ) as exc:
+            where, ours = template_frame(exc.__traceback__, self.dirs)
+            theirs = isinstance(exc, jinja2.TemplateError)
+            if not theirs and (ours or where is None):
+                raise  # raised by Playpress's own code: a bug, reported as one
+            file, line = where or (name, 0)
+            raise self.mistake(
+                file, line, str(exc) if theirs else f"{type(exc).__name__}: {exc}"
+            ) from None
+
+    def mistake(self, file: str, line: int | None, message: str) -> UserError:
+        """A theme template's mistake as the operator sees it: the template's file and line."""
+        root = self.files.root
+        shown = (
+            os.path.relpath(file, root)
+            if root and file.startswith(root + os.sep)
+            else (
+                "<built-in theme>/" + os.path.relpath(file, BUILTIN_THEMES)
+                if file.startswith(str(BUILTIN_THEMES))
+                else file
+            )
+        )
+        return UserError(
+            Diagnostic(
+                shown,
+                line or 0,
+                0,
+                ERROR,
+                f"theme template: {message}",
+                "fix the template (the built-in one shows the names it can use)",
+            )
+        )
+
+
+PACKAGE = str(Path(__file__).parent)
+
+
+def template_frame(
+    traceback: TracebackType | None, dirs: tuple[str, ...]
+) -> tuple[tuple[str, int] | None, bool]:
+    """The innermost frame of a theme template in a traceback (Jinja maps its frames back to the
+    template's file and line), and whether Playpress's own code raised the error (a bug): the
+    innermost frame is then in this package, not in a template or in Jinja's sandbox."""
+    found: tuple[str, int] | None = None
+    ours = False
+    while traceback is not None:
+        filename = traceback.tb_frame.f_code.co_filename
+        if any(filename.startswith(folder + os.sep) for folder in dirs):
+            found, ours = (filename, traceback.tb_lineno), False
+        else:
+            ours = filename.startswith(PACKAGE + os.sep)
+        traceback = traceback.tb_next
+    return found, ours

@@ -86,7 +86,7 @@ def test_texts_record_exactly_their_group_playbook_settings_theme_and_labels(
 ) -> None:
     out = tmp_path / "dist"
     run(project, out)
-    theme = project.resolve() / "themes" / "default"  # looked for, missing: creating it rebuilds
+    theme = "themes/default"  # looked for, missing: creating it rebuilds (recorded relative)
     base = {
         "content/site.yml",
         "content/groups/g1.md",
@@ -108,7 +108,7 @@ def test_index_records_listings_every_group_and_playbook_and_its_templates(
 ) -> None:
     out = tmp_path / "dist"
     run(project, out)
-    theme = project.resolve() / "themes" / "default"
+    theme = "themes/default"
     templates = {
         f"{folder}/templates/{name}"
         for folder in (theme, BUILTIN)
@@ -289,23 +289,27 @@ def test_validation_cache_sees_a_deleted_asset(project: Path, tmp_path: Path) ->
     )
 
 
-def test_stage_limit_defers_later_outputs_and_removes_a_stale_pdf(
+def test_stage_limit_defers_later_outputs_and_keeps_a_stale_pdf_until_its_successor(
     tmp_path: Path, minimal_project: Path
 ) -> None:
+    """A stale PDF stays in place (never a 404 while it is made again) but is no longer current;
+    the pass that makes it replaces it atomically."""
     out = tmp_path / "dist"
     stale = out / "g1/handbook.pdf"
     stale.parent.mkdir(parents=True)
     stale.write_bytes(b"%PDF-1.7 old")
     result = build(Options(minimal_project.resolve(), out.resolve(), upto=LIGHT))
     assert not result.bug and "g1/welcome.txt" in result.written
-    # never a stale PDF beside new texts
-    assert "g1/handbook.pdf" in result.deferred and not stale.exists()
+    assert "g1/handbook.pdf" in result.deferred and stale.read_bytes() == b"%PDF-1.7 old"
+    assert "g1/handbook.pdf" not in BuildState(out, minimal_project).outputs  # not current
     if "g1/posters/preview.png" in result.deferred:
         assert not (out / "g1/posters/preview.png").exists()
         result = build(Options(minimal_project.resolve(), out.resolve(), upto=POSTERS))
-        assert result.written == ["g1/posters/preview.png"] and result.deferred == [
-            "g1/handbook.pdf"
-        ]
+        assert result.written == ["g1/posters/preview.png"]
+        assert result.deferred == ["g1/handbook.pdf"]
+    result = build(Options(minimal_project.resolve(), out.resolve()))
+    assert result.written == ["g1/handbook.pdf"] and stale.read_bytes().startswith(b"%PDF")
+    assert stale.read_bytes() != b"%PDF-1.7 old"
 
 
 def test_warnings_of_a_current_output_are_repeated(tmp_path: Path) -> None:

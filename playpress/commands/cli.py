@@ -160,9 +160,22 @@ def build_options(args: argparse.Namespace, root: Path) -> Options | None:
 
 
 def check(root: Path, strict: bool) -> int:
+    """Validate everything, and render one page of each kind to memory (a theme template's
+    mistake shows only then): what `build` would refuse, without writing anything."""
+    from ..build import Options, pages_of_each_kind, rehearse
     from ..load import load_project
+    from ..session import Session
 
-    loaded = load_project(root)
+    session = Session()
+    loaded = load_project(root, session)
+    if loaded.project is not None and not loaded.report.errors:
+        options = Options(root=root.resolve(), out=(root / "dist").resolve(), pdf=False)
+        rehearsed = rehearse(options, session, pages_of_each_kind)
+        loaded.report.extend(rehearsed.report.diagnostics)
+        if rehearsed.bug:
+            print_diagnostics(loaded.report)
+            print(f"playpress: {bug_report(rehearsed.bug)}", file=sys.stderr)
+            return EXIT_CONTENT
     print_diagnostics(loaded.report)
     failed = loaded.report.failed(strict)
     project = loaded.project
@@ -203,7 +216,11 @@ def run_build(options: Options, quiet: bool = False) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_USAGE
-    result = build(options, progress=None if quiet or not sys.stdout.isatty() else print_progress)
+    result = build(
+        options,
+        progress=None if quiet or not sys.stdout.isatty() else print_progress,
+        waiting=lambda message: print(f"playpress: {message}", file=sys.stderr, flush=True),
+    )
     print_diagnostics(result.report)
     if result.bug:
         print(f"playpress: {bug_report(result.bug)}", file=sys.stderr)

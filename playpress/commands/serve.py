@@ -112,8 +112,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
     server_version = "playpress"
 
     def host_allowed(self) -> bool:
-        """Only requests addressed to this machine: a page elsewhere must not read dist/ through a
-        name it points at 127.0.0.1 (DNS rebinding)."""
+        """Only requests addressed to this machine: a page elsewhere must not read dist/ through
+        a name it points at 127.0.0.1 (DNS rebinding)."""
         host = (self.headers.get("Host") or "").strip().lower()
         if host.startswith("["):  # [::1]:8000
             name = host[1:].split("]")[0]
@@ -276,8 +276,9 @@ def make_server(
     hosts = frozenset({"localhost", "127.0.0.1", "::1", host.lower()} - {"", "0.0.0.0", "::"})
     if host in ("0.0.0.0", "::"):  # on the LAN (a phone): the machine's own names and addresses too
         hosts |= _own_addresses()
-    handler = type("Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live,
-                                                   "hosts": hosts})
+    handler = type(
+        "Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live, "hosts": hosts}
+    )
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server

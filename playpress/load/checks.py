@@ -295,8 +295,7 @@ def check_group(project: Project, group: Group, session: Session, report: Report
 
 def images_decode(project: Project, session: Session, report: Report) -> None:
     """Every image a group or playbook names is a real picture (a broken logo is found now, not
-    halfway
-    through a build); each file is decoded once per version of it in a session."""
+    halfway through a build); each file is decoded once per version of it in a session."""
     root = project.root
     wanted: list[tuple[str, str, int, str]] = []  # image, file naming it, line, what it is
     for group in project.groups.values():

@@ -66,9 +66,9 @@ class TypedFloat(float):
 
 
 def _implicit(loader: type) -> None:
-    """Plain values as an operator means them: only true/false are yes/no, only plain decimals are
-    numbers; 20:30 (YAML 1.1 sexagesimal, 1230), 0755 (octal, 493), 1_000, 1e3, yes/no/on/off stay
-    text."""
+    """Plain values as an operator means them: only true/false are yes/no, only plain decimals
+    are numbers; 20:30 (YAML 1.1 sexagesimal, 1230), 0755 (octal, 493), 1_000, 1e3, yes/no/on/off
+    stay text."""
     loader.yaml_implicit_resolvers = {}
     for tag, pattern, first in (
         ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),

@@ -237,8 +237,8 @@ MAX_SERIAL = 2_958_465  # 9999-12-31
 
 
 def as_date(value: Any, date1904: bool = False) -> dt.date:
-    """A date cell, an Excel serial number (46357 is 2026-12-01) or text: 2026-12-01,
-    2026/12/1, 2026.12.1 or 2026年12月1日. Anything else raises CellError."""
+    """A date cell, an Excel serial number (46357 is 2026-12-01) or text: 2026-12-01, 2026/12/1,
+    2026.12.1 or 2026年12月1日. Anything else raises CellError."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -331,8 +331,8 @@ CSV_NUMBER = re.compile(r"^-?\d{1,15}(\.\d{1,15})?$")
 
 
 def _csv_value(text: str) -> Any:
-    """A CSV cell: numbers that print back exactly as typed become numbers ('16', '9.8'),
-    all else ('016', '9.80', '+3') stays the text it is."""
+    """A CSV cell: numbers that print back exactly as typed become numbers ('16', '9.8'), all
+    else ('016', '9.80', '+3') stays the text it is."""
     text = text.strip()
     if not text:
         return None
@@ -353,9 +353,9 @@ def read_sheets(
 ) -> tuple[list[Sheet], list[Diagnostic]]:
     """The sheets of a .csv or .xlsx file that have the required columns, with every problem.
 
-    A CSV file is one sheet. Of a workbook, every worksheet whose first row has all the
-    required columns is read; a sheet with some but not all of them is an error, one with
-    none is skipped (notes, lookups), and no sheet with them at all is an error.
+    A CSV file is one sheet. Of a workbook, every worksheet whose first row has all the required
+    columns is read; a sheet with some but not all of them is an error, one with none is skipped
+    (notes, lookups), and no sheet with them at all is an error.
     """
     if len(raw) > MAX_FILE_BYTES:
         return [], [
@@ -627,8 +627,8 @@ def _open_zip(path: str, raw: bytes) -> tuple[Diagnostic | None, bool]:
 
 
 def _sheet_parts(workbook: bytes, rels: bytes) -> dict[str, str]:
-    """Zip part name -> sheet name, from the workbook and its relationships (small parts).
-    A target is listed as a reader may resolve it ('/xl/a.xml', 'xl/a.xml', 'a.xml')."""
+    """Zip part name -> sheet name, from the workbook and its relationships (small parts). A
+    target is listed as a reader may resolve it ('/xl/a.xml', 'xl/a.xml', 'a.xml')."""
     targets: dict[str, list[str]] = {}
     for rel in ElementTree.fromstring(rels).iter() if rels else ():
         target = rel.get("Target", "")

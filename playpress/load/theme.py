@@ -1,5 +1,5 @@
-"""The theme's own files: theme.yml, labels/LANG.yml and posters/LAYOUT.yml, read and checked like
-playbooks.
+"""The theme's own files: theme.yml, labels/LANG.yml and posters/LAYOUT.yml, read and checked
+like playbooks.
 
 A project's theme folder overrides the built-in theme file by file (labels key by key), so a typo
 there is the operator's: it gets file:line, a did-you-mean for unknown keys, and exit status 1.
@@ -57,9 +57,11 @@ ALIGN, VALIGN, SHAPES = (
 
 
 def read_theme(dirs: tuple[str, ...], root: Path, session: Session, report: Report) -> ThemeFiles:
-    """The theme of a project: its settings, labels of every language and poster layouts, checked.
+    """The theme of a project: its settings, labels of every language and poster layouts,
+    checked.
 
-    Read again only when a file of the theme folders changed (a watch session keeps the result)."""
+    Read again only when a file of the theme folders changed (a watch session keeps the result).
+    """
     key = ("theme", dirs, _stamp(dirs))
     hit = session.validated.get(key)
     if hit is None:
@@ -96,7 +98,8 @@ def _read(dirs: tuple[str, ...], root: Path, report: Report) -> ThemeFiles:
         layout = poster_layout(found, root, report)
         if layout is not None:
             layouts[name] = layout
-    return ThemeFiles(dirs, tuple(named), config["fonts"], labels, layouts)
+    template_problems(dirs, root, report)
+    return ThemeFiles(dirs, str(root), tuple(named), config["fonts"], labels, layouts)
 
 
 def shown(path: str, root: Path) -> str:
@@ -111,6 +114,14 @@ def shown(path: str, root: Path) -> str:
 
 def _yaml(path: str, root: Path, report: Report) -> tuple[Any, str]:
     where = shown(path, root)
+    if _inside(path, str(root)) and not _inside(os.path.realpath(path), os.path.realpath(root)):
+        report.error(
+            where,
+            0,
+            "this theme file is a link to a file outside the project",
+            "copy the file into the theme instead of linking it",
+        )
+        return None, where
     data, problems = read_yaml_file(where, Path(path).read_bytes())
     report.extend(problems)
     return (None if problems else data), where
@@ -153,8 +164,8 @@ def _font_exists(fonts: Section, role: str, root: Path) -> bool:
 def theme_labels(dirs: tuple[str, ...], lang: str, root: Path, report: Report) -> dict[str, Any]:
     """Built-in words in one language, a project's labels file overriding them key by key.
 
-    An override must keep each word's shape: text stays text (with the same {placeholders}), a list
-    keeps its length (seven weekdays), a mapping is merged key by key."""
+    An override must keep each word's shape: text stays text (with the same {placeholders}), a
+    list keeps its length (seven weekdays), a mapping is merged key by key."""
     merged: dict[str, Any] = {}
     for folder in reversed(dirs):
         path = os.path.join(folder, "labels", f"{lang}.yml")
@@ -349,3 +360,65 @@ def _stamp(dirs: Iterable[str]) -> tuple:
             except OSError:
                 continue
     return tuple(sorted(stamp))
+
+
+TEMPLATE_SUFFIXES = (".html", ".css", ".typ", ".js", ".svg", ".txt")
+
+
+def template_problems(dirs: tuple[str, ...], root: Path, report: Report) -> None:
+    """The project's own theme templates: their syntax, the templates they include, and that none
+    is a link out of the project (a shared theme must not read the operator's other files)."""
+    import jinja2
+    import jinja2.meta
+
+    env = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    real_root = os.path.realpath(root)
+    for folder in dirs:
+        templates = os.path.join(folder, "templates")
+        if not _inside(folder, str(root)) or not os.path.isdir(templates):
+            continue  # the built-in theme is checked by Playpress's own tests
+        for dirpath, _dirs, files in os.walk(templates):
+            for name in sorted(files):
+                path = os.path.join(dirpath, name)
+                where = shown(path, root)
+                if not _inside(os.path.realpath(path), real_root):
+                    report.error(
+                        where,
+                        0,
+                        "this theme file is a link to a file outside the project",
+                        "copy the file into the theme instead of linking it",
+                    )
+                    continue
+                if not name.endswith(TEMPLATE_SUFFIXES):
+                    continue
+                try:
+                    source = Path(path).read_text(encoding="utf-8")
+                    tree = env.parse(source, name, path)
+                except UnicodeDecodeError:
+                    report.error(where, 0, "not UTF-8 text", "save the file as UTF-8")
+                    continue
+                except jinja2.TemplateSyntaxError as exc:
+                    report.error(
+                        where,
+                        exc.lineno or 0,
+                        f"template syntax: {exc.message}",
+                        "fix the template; see the built-in one beside it for its tags",
+                    )
+                    continue
+                for child in jinja2.meta.find_referenced_templates(tree):
+                    if child and not any(
+                        os.path.isfile(os.path.join(d, "templates", child)) for d in dirs
+                    ):
+                        line = next(
+                            (n for n, text in enumerate(source.split("\n"), 1) if child in text), 0
+                        )
+                        report.error(
+                            where,
+                            line,
+                            f"the template it includes, '{child}', is in no theme folder",
+                            "fix the name or add the template to the theme's templates/",
+                        )
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

@@ -96,9 +96,9 @@ def paint(
 def _paint_rounded(canvas: Image.Image, rect: Rect, fill: RGB, radius: float) -> None:
     """A rounded rectangle: only its four corners go through a mask, the rest is a plain fill.
 
-    The mask is that of a small rectangle with the same corners; its quarters go to the corners of
-    the big one, whose straight edges and inside are filled directly. A QR frame on A4 blended two
-    megapixels through a mask before.
+    The mask is that of a small rectangle with the same corners; its quarters go to the corners
+    of the big one, whose straight edges and inside are filled directly. A QR frame on A4 blended
+    two megapixels through a mask before.
     """
     corner = math.ceil(radius) + 1  # past the arc: the straight part of the edges
     small = (min(rect.w, 2 * corner), min(rect.h, 2 * corner))

@@ -1,11 +1,11 @@
 """Fonts for PDFs: a face cut down to the characters one document uses, straight from its
 collection.
 
-WeasyPrint takes the first face of a .ttc and spends seconds subsetting a full CJK
-face; handing it a small cut made here keeps a Chinese handbook PDF under a second.
-Both files are caches under the output folder, named by what they are made from
-(the source font's content hash, the face index, the characters), so a cut is a
-pure function of its inputs and is made again only when those change.
+WeasyPrint takes the first face of a .ttc and spends seconds subsetting a full CJK face; handing
+it a small cut made here keeps a Chinese handbook PDF under a second. Both files are caches under
+the output folder, named by what they are made from (the source font's content hash, the face
+index, the characters), so a cut is a pure function of its inputs and is made again only when
+those change.
 """
 
 from __future__ import annotations
@@ -44,11 +44,12 @@ def file_hash(path: str) -> str:
 
 
 def cut_face(face: FontFace, characters: str, cache: Path, layout: bool = True) -> Path:
-    """The face cut down to `characters` (plus what they need), cached by font, face and characters.
+    """The face cut down to `characters` (plus what they need), cached by font, face and
+    characters.
 
-    HarfBuzz's subsetter reads the face straight from its collection and cuts a CJK face in
-    tens of milliseconds (fontTools needs about half a second just to load one), so every
-    handbook gets a cut of its own and each PDF depends only on its own text.
+    HarfBuzz's subsetter reads the face straight from its collection and cuts a CJK face in tens
+    of milliseconds (fontTools needs about half a second just to load one), so every handbook
+    gets a cut of its own and each PDF depends only on its own text.
     """
     import uharfbuzz as hb
 
@@ -86,8 +87,8 @@ def _blob(path: str) -> object:
 def blank_face(characters: str, cache: Path) -> Path:
     """A font that has every given character as an empty glyph, put last in the PDF's font list.
 
-    Characters no real face draws (emoji, with no emoji font installed) are then left out
-    quietly instead of sending WeasyPrint to a system font that it would embed whole.
+    Characters no real face draws (emoji, with no emoji font installed) are then left out quietly
+    instead of sending WeasyPrint to a system font that it would embed whole.
     """
     wanted = sorted({ord(c) for c in characters})
     key = hashlib.blake2b(f"{CUT_VERSION}|{wanted}".encode(), digest_size=12).hexdigest()

@@ -1,5 +1,5 @@
-"""Images a project gives (logos, backgrounds, QR exports, product photos): opened only if they are
-real raster images of a sane size, decoded in full once so that a broken file is found before
+"""Images a project gives (logos, backgrounds, QR exports, product photos): opened only if they
+are real raster images of a sane size, decoded in full once so that a broken file is found before
 anything is drawn."""
 
 from __future__ import annotations

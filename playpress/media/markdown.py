@@ -2,8 +2,7 @@
 anchors, task lists.
 
 Raw HTML in the Markdown is shown as text, never passed through: a playbook may come from someone
-else.
-HTML comments (`<!-- note to the editor -->`) are dropped, as in any Markdown tool.
+else. HTML comments (`<!-- note to the editor -->`) are dropped, as in any Markdown tool.
 """
 
 from __future__ import annotations
@@ -51,11 +50,24 @@ def _raw_html_as_text(self: object, tokens: list, index: int, options: object, e
     return f"<p>{escaped.strip()}</p>\n" if token.type == "raw_html_block" else escaped
 
 
+def _image_as_link(self: object, tokens: list, index: int, options: object, env: object) -> str:
+    """An image in the Markdown is shown as a link to it, never fetched by the page: a handbook
+    opened anywhere makes no request to a server the playbook names (and leaks no reader)."""
+    token = tokens[index]
+    src = str(token.attrGet("src") or "")
+    alt = "".join(child.content for child in token.children or ()) or src
+    label = escapeHtml(alt)
+    if src.startswith(("http://", "https://")):
+        return f'<a class="image-link" href="{escapeHtml(src)}" rel="noreferrer">🖼 {label}</a>'
+    return f'<span class="image-link">🖼 {label}</span>'
+
+
 @lru_cache(maxsize=8)
 def _markdown(id_prefix: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.add_render_rule("raw_html_block", _raw_html_as_text)
     md.add_render_rule("raw_html_inline", _raw_html_as_text)
+    md.add_render_rule("image", _image_as_link)
     md.enable(["table", "strikethrough"])
     md.use(
         anchors_plugin, min_level=1, max_level=6, slug_func=lambda title: slugify(title, id_prefix)

@@ -18,12 +18,12 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def encode_png(canvas: Image.Image, dpi: int = 0) -> bytes:
-    """PNG bytes that depend on the pixels only: an sRGB chunk, the dpi when given (print), no time
-    stamp.
+    """PNG bytes that depend on the pixels only: an sRGB chunk, the dpi when given (print), no
+    time stamp.
 
-    Written here rather than by Pillow: Pillow tries the five PNG filters on every row, which took
-    longer than compressing (bench/results/posters.md). Rows are stored unfiltered and zlib level 1
-    compresses them; flat colour and anti-aliased text compress well that way.
+    Written here rather than by Pillow: Pillow tries the five PNG filters on every row, which
+    took longer than compressing (bench/results/posters.md). Rows are stored unfiltered and zlib
+    level 1 compresses them; flat colour and anti-aliased text compress well that way.
     """
     width, height = canvas.size
     # 8 bits per channel, RGB, no interlace

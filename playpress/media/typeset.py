@@ -1,5 +1,5 @@
-"""Typesetting: line breaking for Chinese and Latin scripts, fitting text into a box, phone-screen
-widths."""
+"""Typesetting: line breaking for Chinese and Latin scripts, fitting text into a box,
+phone-screen widths."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def segments(text: str, phrases: bool = False) -> list[tuple[str, bool]]:
     """Unbreakable pieces of one paragraph, each with whether a space stood before it.
 
     A wide character is a piece of its own; a run of other characters up to a space is a word.
-    Closing punctuation is glued to the piece before it and opening brackets to the piece after it.
-    With `phrases`, Chinese breaks only where the text has spaces, as Latin does.
+    Closing punctuation is glued to the piece before it and opening brackets to the piece after
+    it. With `phrases`, Chinese breaks only where the text has spaces, as Latin does.
     """
     pieces: list[list] = []  # [text, space_before]
     space = False
@@ -131,10 +131,10 @@ def block_height(lines: int, paragraphs: int, size: int, box: Box) -> float:
 def fit(paragraphs: list[str], box: Box, advance: Advance) -> Fitted:
     """The largest size from max_size down to min_size at which every paragraph fits the box.
 
-    Chinese text that has spaces is broken at them, as a designer would break a slogan, unless that
-    costs more than a fifth of the size. When nothing fits, the text is set at min_size, long words
-    are split and the lines that do not fit are cut, the last one ending in an ellipsis: `fits` is
-    then False so the caller can warn.
+    Chinese text that has spaces is broken at them, as a designer would break a slogan, unless
+    that costs more than a fifth of the size. When nothing fits, the text is set at min_size,
+    long words are split and the lines that do not fit are cut, the last one ending in an
+    ellipsis: `fits` is then False so the caller can warn.
     """
     paragraphs = [p for p in paragraphs if p.strip()]
     if not paragraphs:

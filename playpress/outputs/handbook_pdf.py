@@ -35,8 +35,8 @@ GENERATED = "0123456789.•◦▪"
 
 
 def used_characters(page: str) -> str:
-    """Every character the PDF may draw: the page's text and attributes, its CSS strings, what CSS
-    generates."""
+    """Every character the PDF may draw: the page's text and attributes, its CSS strings, what
+    CSS generates."""
     return "".join(
         sorted((set(htmlmod.unescape(page)) | set(GENERATED)) - set("\n\r\t\ufe0e\ufe0f\u200d"))
     )
@@ -45,16 +45,17 @@ def used_characters(page: str) -> str:
 def for_print(page: str) -> str:
     """The page as WeasyPrint gets it: symbols that may be emoji asked for in their text form.
 
-    Pango looks a symbol such as ✍ or ☕ up as an emoji (in system fonts, past the page's
-    font list) unless U+FE0E follows it; the face it finds then goes into the PDF whole
-    (DejaVu Sans: +0.3 s, +380 KB). With U+FE0E the page's own cut faces draw it.
+    Pango looks a symbol such as ✍ or ☕ up as an emoji (in system fonts, past the page's font
+    list) unless U+FE0E follows it; the face it finds then goes into the PDF whole (DejaVu Sans:
+    +0.3 s, +380 KB). With U+FE0E the page's own cut faces draw it.
     """
     return EMOJI_LIKE.sub(lambda found: found.group(1) + "\ufe0e", page)
 
 
 def font_css(job: Job, page: str, font_file: FontFile | None = None) -> str:
-    """@font-face rules for the faces the page needs, each cut down to the characters it draws there
-    (`font_file` makes the file of a face for those characters: the benchmark hands whole faces)."""
+    """@font-face rules for the faces the page needs, each cut down to the characters it draws
+    there (`font_file` makes the file of a face for those characters: the benchmark hands whole
+    faces)."""
     font_file = font_file or cut_font
     chain = job.font_chain()
     cache = job.out_dir / FONT_CACHE
@@ -130,8 +131,8 @@ PDF_DPI = 150
 
 
 def poster_thumbnail(path: Path) -> bytes:
-    """A poster as the small JPEG the PDF shows: WeasyPrint would decode, shrink and re-encode the
-    full PNG itself."""
+    """A poster as the small JPEG the PDF shows: WeasyPrint would decode, shrink and re-encode
+    the full PNG itself."""
     with Image.open(path) as image:
         image = image if image.mode == "RGB" else image.convert("RGB")
         width = THUMBNAIL_WIDTHS[image.width > image.height]
@@ -147,23 +148,21 @@ def poster_thumbnail(path: Path) -> bytes:
         return buffer.getvalue()
 
 
-def local_fetcher(folder: Path, fonts: Path) -> Any:
-    """Fetch only the group's own output files, inline data and the font cache: a playbook cannot
-    reach the network."""
-    posters = folder / "posters"
+def local_fetcher(job: Job, fonts: Path) -> Any:
+    """Fetch only the group's own posters, inline data and the font cache: a playbook cannot
+    reach the network or another file."""
+    posters = {f"posters/{poster.id}.png" for poster in job.playbook.posters}
 
     class LocalFiles(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             if url.startswith(PDF_BASE):
-                path = (
-                    folder / unquote(url[len(PDF_BASE) :].split("?")[0].split("#")[0])
-                ).resolve()
-                if path.is_relative_to(folder) and path.is_file():
-                    if path.parent == posters and path.suffix == ".png":
+                name = unquote(url[len(PDF_BASE) :].split("?")[0].split("#")[0])
+                if name in posters:  # made in the stage before: staged in this build, or in dist/
+                    path = job.output_file(f"{job.group.slug}/{name}")
+                    if path.is_file():
                         return URLFetcherResponse(url, poster_thumbnail(path))
-                    return URLFetcherResponse(url, path.read_bytes())
             elif url.startswith("file:") and Path(
                 unquote(url[len("file://") :])
             ).resolve().is_relative_to(fonts):
@@ -177,13 +176,11 @@ def laid_out(job: Job, font_file: FontFile | None = None) -> tuple[Any, dict[str
     """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for
     the benchmark)."""
     page = for_print(handbook_page(job))
-    folder = (job.out_dir / job.group.slug).resolve()
-    for poster in job.playbook.posters:
-        # shown as thumbnails: made in the stage before
-        job.reads.add(str(folder / "posters" / f"{poster.id}.png"))
+    for poster in job.playbook.posters:  # shown as thumbnails: an input even when it is missing
+        job.output_file(f"{job.group.slug}/posters/{poster.id}.png")
     # @font-face rules of a stylesheet given here are loaded only through this
     fonts = FontConfiguration()
-    fetcher = local_fetcher(folder, (job.out_dir / FONT_CACHE).resolve())
+    fetcher = local_fetcher(job, (job.out_dir / FONT_CACHE).resolve())
     stylesheet = weasyprint.CSS(
         string=font_css(job, page, font_file), font_config=fonts, url_fetcher=fetcher
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import ERROR, Diagnostic, UserError
+from ..files import Staging
 from ..media.fonts import FONT_ROLES, FontChain, chain_for, parse_face
 from ..model import Group, Playbook, Project
 from ..session import Session
@@ -42,6 +43,7 @@ class Job:
     session: Session = field(default_factory=Session)
     reads: Reads = field(default_factory=Reads)
     warnings: list[Diagnostic] = field(default_factory=list)  # problems that do not stop the output
+    staging: Staging | None = None  # the build's files not yet in dist/ (see output_file)
 
     @property
     def root(self) -> Path:
@@ -71,6 +73,13 @@ class Job:
         """A project file (already checked to stay in the project); recorded as an input."""
         self.reads.add(relpath)
         return self.root / relpath
+
+    def output_file(self, relpath: str) -> Path:
+        """An output of dist/ as this build has it (a poster a PDF shows, made in the stage
+        before): staged if this build made it, else in dist/. Recorded as an input under its
+        dist/ path."""
+        self.reads.add(str((self.out_dir / relpath).resolve()))
+        return self.staging.path_of(relpath) if self.staging is not None else self.out_dir / relpath
 
     def base_inputs(self) -> set[str]:
         """What every group output depends on: the site settings, the group, its playbook,

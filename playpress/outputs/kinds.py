@@ -2,10 +2,10 @@
 
 A row says everything about a kind in one place: its name, its stage, the files it makes, the
 function that renders it (imported only when something is rendered: a build with nothing to do
-imports neither Pillow nor the PDF engine), its label on the index, and its place after a save.
-A new output kind is one module in this folder and one row here, for example:
+imports neither Pillow nor the PDF engine), its label on the index, and its place after a save. A
+new output kind is one module in this folder and one row here, for example:
 
-    Kind("faq", LIGHT, per_group("faq.txt"), "texts:faq_txt", label="faq", after_save=2),
+Kind("faq", LIGHT, per_group("faq.txt"), "texts:faq_txt", label="faq", after_save=2),
 """
 
 from __future__ import annotations

@@ -201,8 +201,8 @@ def draw_logo(canvas: Image.Image, job: Job, spec: dict[str, Any], palette: dict
 
 
 def logo_image(job: Job, side: int = 0) -> Image.Image:
-    """The group's logo as RGBA, reduced to fit a square of `side` if given (shared: do not draw on
-    it)."""
+    """The group's logo as RGBA, reduced to fit a square of `side` if given (shared: do not draw
+    on it)."""
     path = str(job.asset(job.group.brand.logo))
     stat = os.stat(path)
     images = job.session.images

@@ -1,5 +1,5 @@
-"""The group's posts, worked out once and shared by every output that lists them (calendars, pages,
-handbook)."""
+"""The group's posts, worked out once and shared by every output that lists them (calendars,
+pages, handbook)."""
 
 from __future__ import annotations
 
@@ -70,11 +70,9 @@ def entries(job: Job) -> list[Entry]:
 
 
 def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[Entry]]:
-    """slot_facts and entries of the job's group, worked out once per version of its files (do not
-    change
-    them): sop.ics, sop.csv, sop.html and the handbook list the same posts, and a watch session
-    keeps them
-    for the files that did not change."""
+    """slot_facts and entries of the job's group, worked out once per version of its files (do
+    not change them): sop.ics, sop.csv, sop.html and the handbook list the same posts, and a
+    watch session keeps them for the files that did not change."""
     key = (job.project.site.fingerprint, job.playbook.fingerprint, job.group.fingerprint)
     hit = job.session.posts.get(key)
     if hit is None:

@@ -1,11 +1,15 @@
 """sop.csv: one row per post, for Excel and SCRM imports (UTF-8 with a byte-order mark, RFC
-4180)."""
+4180).
+
+Cells a spreadsheet would run as a formula are neutralised by the OWASP rule (a leading "'");
+sop.xlsx writes every text as text instead, for imports that must see the copy exactly."""
 
 from __future__ import annotations
 
 import csv
 import io
 
+from ..media.csvcell import csv_cell
 from .job import Job
 from .posts import entries
 
@@ -28,8 +32,7 @@ CSV_COLUMNS = (
 
 
 def sop_csv(job: Job) -> bytes:
-    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180
-    quoting."""
+    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese."""
     group = job.group
     weekdays = job.labels()["weekdays"]
     buffer = io.StringIO()
@@ -38,7 +41,8 @@ def sop_csv(job: Job) -> bytes:
     for entry in entries(job):
         occurrence = entry.occurrence
         writer.writerow(
-            [
+            csv_cell(cell)
+            for cell in [
                 occurrence.date.isoformat(),
                 entry.time,
                 weekdays[occurrence.date.weekday()],

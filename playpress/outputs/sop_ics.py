@@ -1,9 +1,8 @@
 """sop.ics: the group's SOP as an iCalendar file (RFC 5545), one event per post, with a reminder.
 
-The .ics text is written here rather than with the icalendar library: every byte
-is ours (escaping, 75-octet folding, CRLF), it is about 12 times faster (see
-bench/results/calendar.md), and the tests read it back with icalendar. Choices a
-reader of the file may wonder about:
+The .ics text is written here rather than with the icalendar library: every byte is ours
+(escaping, 75-octet folding, CRLF), it is about 12 times faster (see bench/results/calendar.md),
+and the tests read it back with icalendar. Choices a reader of the file may wonder about:
 
 - DTSTART is the local time calendar apps show: a time in a spring-forward gap is
   written as the moment it resolves to (02:30 -> 03:30, RFC 5545 3.3.5); a time in

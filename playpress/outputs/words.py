@@ -1,6 +1,6 @@
-"""What a group's texts say, as data: the welcome message, the rules by aspect, the quick replies,
-who runs the group, and the small words of its language. texts.py writes them as .txt files; the
-pages and the handbook show the same values."""
+"""What a group's texts say, as data: the welcome message, the rules by aspect, the quick
+replies, who runs the group, and the small words of its language. texts.py writes them as .txt
+files; the pages and the handbook show the same values."""
 
 from __future__ import annotations
 

@@ -1,0 +1,123 @@
+"""Rendering outputs: each to memory, then to its staged file, here or over the cores."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diagnostics import ERROR, Diagnostic, UserError
+from .files import Staging, write_atomic
+from .model import Project
+from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
+from .outputs.kinds import BY_NAME, LazyRenderer
+from .session import Session
+from .theme import Theme
+
+# Below these batch sizes a stage renders in this process: forked workers lose what they cache
+# (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
+# group's 3 posters, and one group's pages are done before two workers would have started.
+POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
+
+
+@dataclass
+class Outcome:
+    """What rendering one output gave: its inputs, or the problem that stopped it."""
+
+    output: Output
+    inputs: set[str] = field(default_factory=set)
+    diagnostic: Diagnostic | None = None
+    bug: str = ""
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.diagnostic is None and not self.bug
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What every output of a batch is rendered with (workers inherit it when they fork)."""
+
+    project: Project
+    theme: Theme
+    table: dict[str, LazyRenderer]
+    out_dir: Path
+    session: Session
+    staging: Staging | None  # None: to memory only (a warm-up), nothing written
+
+
+def render(batch: Batch, outputs: list[Output], jobs: int) -> Iterable[Outcome]:
+    """A small batch in this process; a big one (a playbook's groups, a cold build) spread over
+    the cores. After a save, what a preview shows comes first (the kinds' `after_save` order)."""
+    outputs = sorted(outputs, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
+    jobs = processes(jobs, outputs)
+    if jobs < 2:
+        return (render_one(batch, output) for output in outputs)
+    for kind in {o.kind for o in outputs}:
+        batch.table[kind].load()  # imported once here, not in every worker
+    return render_in_pool(batch, outputs, jobs)
+
+
+def render_one(batch: Batch, output: Output) -> Outcome:
+    """Render one output to memory, write it to its staged file, and say what it read."""
+    job = Job(
+        batch.project, batch.theme, output, batch.out_dir, batch.session, staging=batch.staging
+    )
+    outcome = Outcome(output)
+    try:
+        data = batch.table[output.kind](job)
+        if batch.staging is not None:
+            write_atomic(batch.staging.staged(output.path), data)
+        outcome.inputs = job.reads.paths | job.base_inputs()
+        outcome.warnings = job.warnings
+    except UserError as exc:
+        outcome.diagnostic = exc.diagnostic
+    except OSError as exc:  # the output folder: full, read-only, a file where a folder should be
+        outcome.diagnostic = Diagnostic(
+            "",
+            0,
+            0,
+            ERROR,
+            f"cannot write {output.path} in {batch.out_dir}: {exc.strerror or exc}",
+            "give --out a folder you can write to, with room on its disk",
+        )
+    except Exception:  # noqa: BLE001 - a bug in a renderer must not kill the other outputs
+        outcome.bug = f"while rendering {output.path}:\n{traceback.format_exc()}"
+    return outcome
+
+
+def processes(jobs: int, outputs: list[Output]) -> int:
+    """How many processes render this batch: 1 (this one) below POOL_FROM, else up to every core."""
+    if not outputs or len(outputs) < POOL_FROM[outputs[0].stage]:
+        return 1
+    return min(jobs or os.cpu_count() or 1, len(outputs))
+
+
+_WORKER: Batch | None = None  # a pool worker's batch: inherited when it forks, set once per worker
+
+
+def _start_worker(batch: Batch) -> None:
+    """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent set."""
+    global _WORKER
+    _WORKER = batch
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _render_in_worker(output: Output) -> Outcome:
+    assert _WORKER is not None
+    return render_one(_WORKER, output)
+
+
+def render_in_pool(batch: Batch, outputs: list[Output], jobs: int) -> Iterator[Outcome]:
+    """Fork workers that inherit the validated project (nothing is pickled); each writes its own
+    staged file."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(
+        min(jobs, len(outputs)), initializer=_start_worker, initargs=(batch,)
+    ) as pool:
+        yield from pool.imap(_render_in_worker, outputs, chunksize=1)
