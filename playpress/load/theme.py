@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Report, did_you_mean
-from ..media.fonts import FONT_ROLES, parse_face
+from ..media.fonts import FONT_ROLES, FontFace, font_problem, parse_face
 from ..model import LANGUAGES, ThemeFiles
 from ..session import Session
 from ..theme import BUILTIN_THEMES
@@ -151,12 +151,17 @@ def theme_settings(dirs: tuple[str, ...], root: Path, report: Report) -> dict[st
 def _font_exists(fonts: Section, role: str, root: Path) -> bool:
     face = parse_face(fonts.text(role))
     path = face.path if os.path.isabs(face.path) else os.path.join(root, face.path)
-    if os.path.isfile(path):
-        return True
+    if not os.path.isfile(path):
+        problem = "not found"
+    else:
+        problem = font_problem(FontFace(path, face.index))
+        if not problem:
+            return True
     fonts.error(
         role,
-        f"fonts.{role}: font file '{face.path}' not found",
-        "give a path relative to the project root, with #N for a face of a collection",
+        f"fonts.{role}: font file '{face.path}' {problem}",
+        "give a TrueType or OpenType font (.ttf, .otf, .ttc) relative to the project root, "
+        "with #N for a face of a collection",
     )
     return False
 

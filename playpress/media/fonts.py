@@ -187,6 +187,27 @@ def load(face: FontFace, size: int) -> ImageFont.FreeTypeFont:
     )
 
 
+FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf")
+
+
+def font_problem(face: FontFace) -> str:
+    """What is wrong with a font file given as a face ('' when it is a font with that face)."""
+    try:
+        with open(face.path, "rb") as stream:
+            head = stream.read(12)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if head[:4] not in FONT_MAGIC:
+        return "is not a font (TrueType or OpenType)"
+    if head[:4] == b"ttcf" and face.index >= int.from_bytes(head[8:12], "big"):
+        return f"has no face #{face.index} (it has {int.from_bytes(head[8:12], 'big')})"
+    try:
+        starts, _ends = _cmap_ranges(face.path, face.index)
+    except (OSError, ValueError, IndexError, struct.error):
+        starts = []
+    return "" if starts else "is damaged (it maps no characters)"
+
+
 @cache
 def _cmap_ranges(path: str, index: int) -> tuple[list[int], list[int]]:
     """The code point ranges a face maps to glyphs, read straight from its cmap table (fontTools
