@@ -15,6 +15,12 @@ GAP = 3
 PLOT = 96  # height of the bars' area
 LEFT, TOP, BOTTOM = 22, 14, 30
 ZOOM = 1.25  # shown a little larger than its units: labels at 12.5 px
+# The labels' faces: the pages' own stack (a PDF maker swaps in its embedded faces, see FONTS).
+FONTS = (
+    'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", '
+    '"Microsoft YaHei", sans-serif'
+)
+FONT_ATTRIBUTE = f"font-family='{FONTS}'"
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def stacked_bars(chart: Chart) -> str:
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width * ZOOM:g}" '
         f'height="{height * ZOOM:g}" '
         f'role="img" aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg" '
-        'font-size="10">',
+        f'font-size="10" {FONT_ATTRIBUTE}>',
         f"<title>{escape(chart.title)}</title>",
     ]
     for index, column in enumerate(columns):

@@ -21,10 +21,13 @@ from PIL import Image
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..media.chart import FONT_ATTRIBUTE
 from ..media.fontcut import FONT_CACHE, blank_face, cut_face
 from ..media.fonts import EMOJI_RANGES, FontFace
 from .handbook import handbook_page
+from .handbook import posters as handbook_posters
 from .job import Job
+from .posts import entries
 
 PDF_FONT_FAMILY = "playpress-{n}"
 EMOJI_LIKE = re.compile(
@@ -87,6 +90,13 @@ def font_css(job: Job, page: str, font_file: FontFile | None = None) -> str:
         rules_.append(f'@font-face {{ font-family: "playpress-blank"; src: url("{blank}"); }}')
     rules_.append(f":root {{ --pp-font: {', '.join(families)}; }}")
     return "\n".join(rules_)
+
+
+def chart_fonts(page: str, css: str) -> str:
+    """The page with its charts' labels in the embedded faces: an inline SVG does not inherit
+    the page's fonts, and would pull whole system faces into the PDF."""
+    families = css.rpartition("--pp-font: ")[2].partition(";")[0]
+    return page.replace(FONT_ATTRIBUTE, f"font-family='{families}'") if families else page
 
 
 FontFile = Callable[[FontFace, list[str], Path], Path]
@@ -161,7 +171,7 @@ def local_fetcher(folder: Path, fonts: Path) -> Any:
                     folder / unquote(url[len(PDF_BASE) :].split("?")[0].split("#")[0])
                 ).resolve()
                 if path.is_relative_to(folder) and path.is_file():
-                    if path.parent == posters and path.suffix == ".png":
+                    if posters in (path.parent, path.parent.parent) and path.suffix == ".png":
                         return URLFetcherResponse(url, poster_thumbnail(path))
                     return URLFetcherResponse(url, path.read_bytes())
             elif url.startswith("file:") and Path(
@@ -178,15 +188,15 @@ def laid_out(job: Job, font_file: FontFile | None = None) -> tuple[Any, dict[str
     the benchmark)."""
     page = for_print(handbook_page(job))
     folder = (job.out_dir / job.group.slug).resolve()
-    for poster in job.playbook.posters:
+    for poster in handbook_posters(job, entries(job)):
         # shown as thumbnails: made in the stage before
-        job.reads.add(str(folder / "posters" / f"{poster.id}.png"))
+        job.reads.add(str(folder / poster["src"]))
     # @font-face rules of a stylesheet given here are loaded only through this
     fonts = FontConfiguration()
     fetcher = local_fetcher(folder, (job.out_dir / FONT_CACHE).resolve())
-    stylesheet = weasyprint.CSS(
-        string=font_css(job, page, font_file), font_config=fonts, url_fetcher=fetcher
-    )
+    css = font_css(job, page, font_file)
+    stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
+    page = chart_fonts(page, css)
     # The cut faces are embedded as they are (WeasyPrint's own fontTools subsetting costs ~0.6 s a
     # face);
     # without the cut, WeasyPrint must subset the whole face, as it would by default.

@@ -74,12 +74,10 @@ class Job:
 
     def base_inputs(self) -> set[str]:
         """What every group output depends on: the site settings, the group, its playbook,
-        theme.yml, content/calendars/*.yml."""
+        theme.yml."""
         inputs = {"content/site.yml"} | self.theme.config_inputs()
         if self.output.group:
             inputs |= {self.group.path, self.playbook.path}
-            # named dates and holiday years: which files there are, and what they say
-            inputs |= {"listing:calendars", *self.project.calendars.files}
         return inputs
 
     def font_chain(self) -> FontChain:

@@ -20,7 +20,7 @@ from ..model import Poster
 from ..schedule import group_expansion
 from ..templates import occurrence_context, poster_per_occurrence, render
 from .job import Job
-from .posts import occurrence_posters
+from .posts import occurrence_posters, read_calendars
 
 # Pillow imports its image readers at the first Image.open: here instead, on import, which the
 # build does once before it forks its workers (not once per worker, in its first poster).
@@ -113,6 +113,7 @@ def poster_values(job: Job, poster: Poster) -> dict[str, Any]:
     if not poster_per_occurrence(poster):
         return job.values
     group = job.group
+    read_calendars(job)
     occurrences = group_expansion(job.project, group, job.session.expansions).occurrences
     files = occurrence_posters(job.project, group, occurrences)
     wanted = job.output.path.removeprefix(f"{group.slug}/")

@@ -115,6 +115,11 @@ def occurrence_posters(
     return files
 
 
+def read_calendars(job: Job) -> None:
+    """Outputs that show dates read content/calendars: which files there are, and what they say."""
+    job.reads.update({"listing:calendars", *job.project.calendars.files})
+
+
 def entries(job: Job) -> list[Entry]:
     """The group's occurrences with what each says (see facts_and_entries)."""
     return facts_and_entries(job)[1]
@@ -125,6 +130,7 @@ def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[
     change them): sop.ics, sop.csv, sop.html and the handbook list the same posts, and a watch
     session keeps them for the files that did not change."""
     project, group = job.project, job.group
+    read_calendars(job)
     weekdays = list(job.labels()["weekdays"])
     key = (
         project.site.fingerprint,
