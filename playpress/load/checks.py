@@ -466,8 +466,8 @@ def named_dates_someone_knows(project: Project, session: Session, report: Report
     names: dict[str, str] = {name_key(n): n for n in shipped_display_names()}
     names.update({name_key(n.name): n.name for n in project.calendars.names})
     names.update({name_key(e): e for e in project.event_names})
-    countries = {project.site.holidays} | {g.holidays for g in groups}
-    for country in sorted(countries - {"", "CN"}):
+    calendars = []  # other countries' holidays, over the spans of the groups that use them
+    for country in sorted(({project.site.holidays} | {g.holidays for g in groups}) - {"", "CN"}):
         spans = [(g.start, g.end) for g in groups if g.holidays == country] or [
             (g.start, g.end) for g in groups
         ]
@@ -476,11 +476,14 @@ def named_dates_someone_knows(project: Project, session: Session, report: Report
         almanac = almanac_for(country, project.calendars)
         low, high = min(a for a, _ in spans), max(b for _, b in spans)
         names.update({name_key(n): n for n in almanac.names(low, high)})
+        calendars.append((almanac, low, high))
     said = {(d.path, d.line) for d in report.errors}
     for slot in named:
         when = slot.when
         if name_key(when.name) in names or (slot.path, slot.line_of("when")) in said:
             continue
+        if any(almanac.knows(when.name, low, high) for almanac, low, high in calendars):
+            continue  # another spelling of a holiday ('Thanksgiving' for 'Thanksgiving Day')
         report.error(
             slot.path,
             slot.line_of("when"),
