@@ -995,6 +995,14 @@ def _suggest(read: str) -> str:
     glued = re.match(r"^(?P<days>.*?[^\d\s:：])(?P<time>\d{1,2}:\d{2})$", text)
     if glued:
         text = f"{glued.group('days')} {glued.group('time')}"
+    elif " " not in text:  # '每天20点': the days and a clock word typed as one
+        for cut in range(1, len(text)):
+            clock = _clock(text[cut:])
+            days_text = text[:cut]
+            for pattern, replacement in _DAY_WORDS:
+                days_text = pattern.sub(replacement, days_text)
+            if clock and _parses(f"{days_text} {clock}", None):
+                return f"write '{days_text} {clock}'"
     days_text, _, time_text = text.rpartition(" ")
     if not days_text:
         return ""
