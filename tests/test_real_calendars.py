@@ -288,8 +288,11 @@ def test_the_2027_group_warns_once_and_a_calendars_file_moves_its_dates(built, t
             """
         },
     )
+    welcome = (out / "cn-2027" / "welcome.txt").stat().st_mtime_ns
     result = run_cli("build", "--root", str(root), "--out", str(out), "--no-pdf")
     assert result.returncode == 0 and "is not known" not in result.stderr, result.stderr
+    # a calendars file is an input of what shows dates, not of the texts
+    assert (out / "cn-2027" / "welcome.txt").stat().st_mtime_ns == welcome
     after = occurrences(out, "cn-2027")
     given = {
         **days_off,
@@ -361,6 +364,30 @@ MISTAKES = [
         None,
         "names:\n  店庆: [2026-12-18]\n  开业: [2026-13-01]\n",
         r"content/calendars/shop\.yml:3: error: names\.开业: '2026-13-01' is not a date",
+    ),
+    (
+        "occurrence where it is not known",
+        "playbooks/office.md",
+        "roles: [{id: host, title: 店长}]\n",
+        'roles: [{id: host, title: 店长}]\nwelcome: "今天是{{ occurrence.date }}"\n',
+        r"playbooks/office\.md:\d+: error: unknown name 'occurrence' in 'welcome'.*known in a "
+        r"slot's copy and post",
+    ),
+    (
+        "a misspelt on_holiday",
+        "playbooks/office.md",
+        "on_holiday: skip}",
+        "on_holiday: skipp}",
+        r"playbooks/office\.md:\d+:\d+: error: 'sop\[3\]\.on_holiday' is 'skipp'.*did you mean "
+        r"'skip'",
+    ),
+    (
+        "a change that skips and moves",
+        "content/groups/us.md",
+        "slot: daily, date: 2026-12-31, skip: true",
+        'slot: daily, date: 2026-12-31, skip: true, time: "09:00"',
+        r"content/groups/us\.md:13:\d+: error: 'sop_change\[1\]' skips the occurrence and also "
+        r"changes it",
     ),
     (
         "an event that is not a date",

@@ -38,7 +38,7 @@ SOP_CHANGE_KEYS = ("slot", "date", "time", "copy", "post", "skip")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _EVENT_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]+(\d{1,2}:\d{2}))?$")
 # a name `when` could not read back: a comma, a trailing offset or time of day
-_NOT_A_NAME = re.compile(r"\s[+-]?\d+$|[,，、]|\s\d{1,2}:\d{2}$|^[+-]?\d+$")
+_NOT_A_NAME = re.compile(r"\s[+-]?\d+$|[,，、]|\s\d{1,2}:\d{2}$")
 DEFAULT_DAYS = 28
 MAX_SPAN_DAYS = 3660  # ten years: a longer calendar is a mistake (9999-12-31 for "open-ended", say)
 
