@@ -6,12 +6,14 @@ the same numbers (a library would add fonts, scripts or timestamps). Text is esc
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-BAR = 12  # width of a column, in the chart's units (px when shown at its natural size)
-GAP = 3
+STEP = 15.0  # room of a column, in the chart's units (px at its natural size): a bar and a gap
+PLOT_WIDTH = 640  # a longer span gets narrower columns, down to MIN_STEP, so labels stay readable
+MIN_STEP = 4.0
 PLOT = 96  # height of the bars' area
 LEFT, TOP, BOTTOM = 22, 14, 30
 ZOOM = 1.25  # shown a little larger than its units: labels at 12.5 px
@@ -32,11 +34,10 @@ class Series:
 
 @dataclass(frozen=True)
 class Column:
-    label: str  # shown under every `tick`-th column (e.g. "12-07")
+    label: str  # shown under a column every week or so (e.g. "12-07")
     values: dict[str, int]  # series key -> count
     tip: str  # the column's tooltip
     band: str = ""  # "" | a key of `bands`: a shaded background (a holiday, a make-up workday)
-    tick: bool = False  # show the label
     mark: str = ""  # one short word over the column (休, 班)
 
 
@@ -60,7 +61,11 @@ def stacked_bars(chart: Chart) -> str:
     legend = sum(24 + _text_width(name) for name, _ in items)
     if chart.limit and chart.limit_label:
         legend += 18 + _text_width(chart.limit_label)
-    width = max(LEFT + len(columns) * (BAR + GAP) + 8, LEFT + legend + 8)
+    step = max(MIN_STEP, min(STEP, PLOT_WIDTH / max(len(columns), 1)))
+    bar = step * 0.8
+    gap = step - bar
+    every = 7 * math.ceil(40 / (7 * step))  # a label every week (or weeks), 40 units apart at least
+    width = round(max(LEFT + len(columns) * step + 8, LEFT + legend + 8))
     height = TOP + PLOT + BOTTOM
     base = TOP + PLOT
     out: list[str] = [
@@ -71,26 +76,26 @@ def stacked_bars(chart: Chart) -> str:
         f"<title>{escape(chart.title)}</title>",
     ]
     for index, column in enumerate(columns):
-        x = LEFT + index * (BAR + GAP)
+        x = LEFT + index * step
         if column.band and column.band in chart.bands:
             colour = chart.bands[column.band][1]
             out.append(
-                f'<rect class="band-{column.band}" x="{x - GAP / 2:g}" y="{TOP}" '
-                f'width="{BAR + GAP}" height="{PLOT}" fill="{colour}"/>'
+                f'<rect class="band-{column.band}" x="{x - gap / 2:.1f}" y="{TOP}" '
+                f'width="{step:.1f}" height="{PLOT}" fill="{colour}"/>'
             )
     for value in _gridlines(top_value):
-        y = base - value * scale
+        y = round(base - value * scale, 1)
         out.append(
             f'<line x1="{LEFT - 3}" x2="{width - 6}" y1="{y:g}" y2="{y:g}" stroke="#d0d4da" '
             'stroke-width="0.5"/>'
             f'<text x="{LEFT - 5}" y="{y + 3.5:g}" text-anchor="end" fill="#6b7280">{value}</text>'
         )
     for index, column in enumerate(columns):
-        x = LEFT + index * (BAR + GAP)
+        x = LEFT + index * step
         y = float(base)
         out.append(f"<g><title>{escape(column.tip)}</title>")
         out.append(
-            f'<rect x="{x}" y="{TOP}" width="{BAR}" height="{PLOT}" fill="transparent"/>'
+            f'<rect x="{x:.1f}" y="{TOP}" width="{bar:.1f}" height="{PLOT}" fill="transparent"/>'
         )  # the whole column answers the pointer, not only its bars
         for series in chart.series:
             count = column.values.get(series.key, 0)
@@ -98,21 +103,21 @@ def stacked_bars(chart: Chart) -> str:
                 h = count * scale
                 y -= h
                 out.append(
-                    f'<rect class="bar-{series.key}" x="{x}" y="{y:g}" width="{BAR}" '
-                    f'height="{h:g}" fill="{series.colour}"/>'
+                    f'<rect class="bar-{series.key}" x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" '
+                    f'height="{h:.1f}" fill="{series.colour}"/>'
                 )
-        if column.mark:
+        if column.mark and step >= 9:  # one character over the column, where it fits
             out.append(
-                f'<text x="{x + BAR / 2:g}" y="{TOP - 3}" text-anchor="middle" font-size="9" '
+                f'<text x="{x + bar / 2:.1f}" y="{TOP - 3}" text-anchor="middle" font-size="9" '
                 f'fill="#6b7280">{escape(column.mark)}</text>'
             )
         out.append("</g>")
-        if column.tick:
+        if index % every == 0:
             out.append(
-                f'<text x="{x:g}" y="{base + 12}" fill="#6b7280">{escape(column.label)}</text>'
+                f'<text x="{x:.1f}" y="{base + 12}" fill="#6b7280">{escape(column.label)}</text>'
             )
     if chart.limit:
-        y = base - chart.limit * scale
+        y = round(base - chart.limit * scale, 1)
         out.append(
             f'<line x1="{LEFT}" x2="{width - 6}" y1="{y:g}" y2="{y:g}" stroke="#b3261e" '
             'stroke-width="1" stroke-dasharray="4 3"/>'

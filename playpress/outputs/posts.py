@@ -279,9 +279,7 @@ def day_chart(job: Job, items: list[Entry]) -> str:
         parts = ", ".join(f"{names.get(k, k)} {values[k]}" for k in kinds_shown if values.get(k))
         when = f"{date} {labels['weekdays'][date.weekday()]}" if step == 1 else f"{date} –"
         tip = f"{when}{' · ' + text if text else ''}: {total}" + (f" ({parts})" if parts else "")
-        columns.append(
-            Column(f"{date:%m-%d}", values, tip, band, tick=(first // step) % 7 == 0, mark=mark)
-        )
+        columns.append(Column(f"{date:%m-%d}", values, tip, band, mark=mark))
     limit = job.project.site.limits.max_posts_per_day * step
     chart = Chart(
         title=str(labels["sop_chart"] if step == 1 else labels["sop_chart_weekly"]),
