@@ -10,6 +10,11 @@ today's on the same groups and slots, interleaved, so both see the same machine 
   weekday, every 2 weeks, named dates (国庆 -1, 中秋 -1..0, an event countdown), and a
   `sop_change` per group.
 
+- now, loaded project: the calendar slots again, but the playbook and the 2,000 groups are
+  files on disk (`holidays: CN` in site.yml, each group's `events` and `sop_change`, the slot's
+  `on_holiday: skip`) read by `load_project`, and each group expanded by `group_expansion`, the
+  one function the checks and the outputs call (without a session: no cached expansion).
+
 Groups start on every day from 2026-08-01 (CN, Asia/Shanghai), so spans cross 中秋, 国庆 and
 元旦 with their make-up workdays. Each run starts cold: the time-zone and span caches are
 cleared, and a new almanac is made (its year tables are built inside the timed run).
@@ -22,6 +27,7 @@ import importlib.util
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +36,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from playpress import almanac, schedule  # noqa: E402
-from playpress.model import Group, Playbook, Slot, SopChange  # noqa: E402
+from playpress.load import load_project  # noqa: E402
+from playpress.model import Group, Playbook, Project, Slot, SopChange  # noqa: E402
 
 BASELINE = "eb2f0a1"  # the last commit with the version-1 expansion
 GROUPS, DAYS = 2000, 30
@@ -107,6 +114,39 @@ def groups() -> list[Group]:
     return found
 
 
+def project_on_disk(folder: Path, changes: dict[str, tuple[SopChange, ...]]) -> Project:
+    """The calendar slots and the 2,000 groups as files, read by the real loader."""
+    slots = "\n".join(
+        f'  - {{id: s{n}, when: "{w}", post: p{n}, kind: content, owner: host'
+        + (", on_holiday: skip" if n == 1 else "")
+        + "}"
+        for n, w in enumerate(CALENDAR_WHENS)
+    )
+    (folder / "playbooks").mkdir(parents=True)
+    (folder / "content" / "groups").mkdir(parents=True)
+    (folder / "content" / "site.yml").write_text("title: B\nholidays: CN\n", encoding="utf-8")
+    (folder / "playbooks" / "p.md").write_text(
+        f"---\ntitle: P\ntype: interest\nroles: [{{id: host, title: H}}]\nsop:\n{slots}\n---\n",
+        encoding="utf-8",
+    )
+    for g in groups():
+        (change,) = changes[g.slug]
+        (folder / "content" / "groups" / f"{g.slug}.md").write_text(
+            f"---\nname: {g.name}\nplaybook: p\nstart: {g.start}\nend: {g.end}\n"
+            f"people: {{host: A}}\nevents: {{meetup: {g.start + dt.timedelta(days=20)}}}\n"
+            f'sop_change: [{{slot: s0, date: {change.date}, time: "10:00"}}]\n---\n',
+            encoding="utf-8",
+        )
+    started = time.perf_counter()
+    loaded = load_project(folder)
+    print(
+        f"load_project of 2,000 groups (with their checks): {time.perf_counter() - started:.2f} s"
+    )
+    errors = [str(d) for d in loaded.report.errors]
+    assert loaded.project is not None and not errors, errors[:3]
+    return loaded.project
+
+
 def cold() -> None:
     schedule.local_start.cache_clear()
     schedule._span.cache_clear()
@@ -159,6 +199,26 @@ def main() -> None:
             problems += sum(d.severity == "error" for d in found.diagnostics)
         return count, problems
 
+    with tempfile.TemporaryDirectory() as folder:
+        project = project_on_disk(Path(folder), changes)
+    loaded_groups = [project.groups[g.slug] for g in every]
+
+    def run_loaded() -> int:
+        cold()
+        return sum(len(schedule.group_expansion(project, g).occurrences) for g in loaded_groups)
+
+    # The loaded project expands as the hand-made groups do, occurrence by occurrence.
+    for g, loaded in list(zip(every, loaded_groups, strict=True))[:200]:
+        direct = schedule.expand_group(
+            new_book,
+            g,
+            almanac=almanac.almanac_for("CN"),
+            events=meetups[g.slug],
+            changes=changes[g.slug],
+            skip_on_holiday={"s1"},
+        ).occurrences
+        via = schedule.group_expansion(project, loaded).occurrences
+        assert [(o.slot.id, o.start) for o in direct] == [(o.slot.id, o.start) for o in via]
     # Same occurrences from both engines on version-1 slots, date by date (no holidays there).
     for g in every[:200]:
         old = [(o.slot.id, o.start) for o in v1.expand(old_book, g)]
@@ -167,6 +227,7 @@ def main() -> None:
         "v1": run_v1(),
         "now, same slots": run_same(),
         "now, calendar slots": run_calendar()[0],
+        "now, loaded project": run_loaded(),
     }
     print(
         f"{GROUPS} groups x {DAYS} days; occurrences: "
@@ -179,6 +240,7 @@ def main() -> None:
         ("v1", run_v1),
         ("now, same slots", run_same),
         ("now, calendar slots", run_calendar),
+        ("now, loaded project", run_loaded),
     ]
     for _ in range(rounds):  # interleaved: a burst of load hits all three alike
         for name, work in works:

@@ -1,10 +1,9 @@
-"""Working days, days off and public holidays per country and year, and the named dates of
-`when`.
+"""Working days, days off and public holidays per country and year, and the named dates of `when`.
 
-China's official schedule (days off and 调休 make-up workdays) comes from chinese-calendar, other
-countries' public holidays from holidays (workdays are Monday to Friday less those), lunar
-festivals from lunar-python, promo dates from playpress/data/promo.yml; the project's
-content/calendars/*.yml years and names override or fill all of them.
+China's official schedule (days off and 调休 make-up workdays) comes from chinese-calendar,
+other countries' public holidays from holidays (workdays are Monday to Friday less those),
+lunar festivals from lunar-python, promo dates from playpress/data/promo.yml; the project's
+content/calendars/*.yml years and names (read by load/calendars.py) override or fill all of them.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib.resources import files
@@ -20,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .model import Calendars, CalendarYear, NamedDate
+from .model import Calendars
 
 LANGS = ("zh", "en", "es")
 _LUNAR_YEARS = range(1901, 2100)  # where lunar-python and the solar-term formula are checked
@@ -94,15 +93,15 @@ def name_key(name: str) -> str:
     return " ".join(text.split())
 
 
-def _month_day(text: object) -> tuple[int, int]:
+def month_day(text: object) -> tuple[int, int]:
     month, day = (int(part) for part in str(text).split("-"))
     dt.date(2000, month, day)  # a real month-day (2000 has a 29 February)
     return month, day
 
 
-def _on(year: int, month_day: tuple[int, int]) -> dt.date | None:
+def _on(year: int, day_of_year: tuple[int, int]) -> dt.date | None:
     try:
-        return dt.date(year, *month_day)
+        return dt.date(year, *day_of_year)
     except ValueError:  # 29 February of a common year
         return None
 
@@ -253,11 +252,11 @@ def _shipped_specs(data: str, kind: str) -> dict[str, _Spec]:
         elif "from" in day:
             spec = _Spec(name, kind, base=name_key(day["from"]), offset=int(day.get("offset", 0)))
         elif "lunar" in day:
-            spec = _Spec(name, kind, lunar=_month_day(day["lunar"]))
+            spec = _Spec(name, kind, lunar=month_day(day["lunar"]))
         elif "term" in day:
             spec = _Spec(name, kind, term=str(day["term"]))
         else:
-            spec = _Spec(name, kind, yearly=(_month_day(day["date"]),))
+            spec = _Spec(name, kind, yearly=(month_day(day["date"]),))
         for alias in (key, name.en, name.es, *entry.get("aliases", ())):
             specs.setdefault(name_key(alias), spec)
     return specs
@@ -300,8 +299,8 @@ def shipped_display_names() -> tuple[str, ...]:
 class Almanac:
     """The calendar of one country (or of none) with a project's own years and names.
 
-    Without a country, workdays are Monday to Friday and there are no holidays. Every answer is
-    computed once per year and kept: an almanac is shared by all groups of its country.
+    Without a country, workdays are Monday to Friday and there are no holidays. Every answer
+    is computed once per year and kept: an almanac is shared by all groups of its country.
     """
 
     def __init__(self, country: str = "", calendars: Calendars | None = None):
@@ -466,8 +465,8 @@ class Almanac:
             by_key = _cn_names()[0]
             fixed = {}
             for key, spec in shipped("cn").items():
-                for month_day in spec.get("fixed", ()):
-                    date = _on(year, _month_day(month_day))
+                for fixed_day in spec.get("fixed", ()):
+                    date = _on(year, month_day(fixed_day))
                     if date:
                         fixed[date] = by_key[key]
             # Not known: Monday to Friday are workdays (the contract), holidays the fixed ones.
@@ -619,8 +618,8 @@ def _makeup_days(
     days_off: Mapping[dt.date, HolidayName],
     workdays: Mapping[dt.date, HolidayName | None],
 ) -> dict[dt.date, tuple[HolidayName, bool]]:
-    """Which holiday each make-up workday serves (the given one, else the nearest day off), and
-    whether it comes after that holiday's days off."""
+    """Which holiday each make-up workday serves (the given one, else the nearest day off),
+    and whether it comes after that holiday's days off."""
     makeup: dict[dt.date, tuple[HolidayName, bool]] = {}
     for date, holiday in workdays.items():
         candidates = [d for d, h in days_off.items() if holiday is None or h == holiday]
@@ -646,270 +645,3 @@ def _flipped(
 def almanac_for(country: str, calendars: Calendars | None = None) -> Almanac:
     """The shared almanac of a country and a project's calendars (one per build and country)."""
     return Almanac(country, calendars)
-
-
-# ---------------------------------------------------------------------------- content/calendars
-
-_RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*$")
-_MONTH_DAY = re.compile(r"^\s*(\d{1,2})-(\d{1,2})\s*$")
-DATES_HINT = "write dates as YYYY-MM-DD, a run of days as YYYY-MM-DD..YYYY-MM-DD"
-
-
-def parse_dates(
-    value: object, yearly: bool = False
-) -> tuple[tuple[dt.date, ...], tuple[tuple[int, int], ...]]:
-    """Dates as YAML gives them: a date, 'YYYY-MM-DD', 'YYYY-MM-DD..YYYY-MM-DD', a list of those,
-    and (with `yearly`) 'MM-DD' for every year. Raises ValueError saying what is wrong."""
-    items = value if isinstance(value, list | tuple) else [value]
-    dates: list[dt.date] = []
-    month_days: list[tuple[int, int]] = []
-    for item in items:
-        if isinstance(item, dt.datetime):
-            dates.append(item.date())
-        elif isinstance(item, dt.date):
-            dates.append(item)
-        elif isinstance(item, str) and (run := _RANGE.match(item)):
-            first, last = (_iso(run.group(1)), _iso(run.group(2)))
-            if last < first:
-                raise ValueError(f"'{item}' runs backwards")
-            if (last - first).days > 366:
-                raise ValueError(f"'{item}' is longer than a year")
-            dates += [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-        elif isinstance(item, str) and yearly and (month_day := _MONTH_DAY.match(item)):
-            try:
-                month_days.append(_month_day(f"{month_day.group(1)}-{month_day.group(2)}"))
-            except ValueError:
-                raise ValueError(f"'{item}' is not a day of the year") from None
-        elif isinstance(item, str):
-            dates.append(_iso(item.strip()))
-        else:
-            raise ValueError(f"{item!r} is not a date")
-    return tuple(sorted(set(dates))), tuple(sorted(set(month_days)))
-
-
-def _iso(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date") from None
-
-
-def read_calendars(
-    files_data: Iterable[tuple[str, object]],
-) -> tuple[Calendars, list[CalendarProblem]]:
-    """content/calendars/*.yml as YAML gives them (path, data), merged into one Calendars.
-
-    A name or a country-year given twice is a problem naming both files; the first one wins.
-    """
-    names: dict[str, NamedDate] = {}
-    years: dict[tuple[str, int], CalendarYear] = {}
-    problems: list[CalendarProblem] = []
-    for path, data in sorted(files_data, key=lambda item: item[0]):
-        if data is None:
-            continue
-        if not isinstance(data, dict):
-            problems.append(
-                CalendarProblem(
-                    path,
-                    "",
-                    "a calendars file is a mapping",
-                    "write 'names:' and/or 'years:' at the top",
-                )
-            )
-            continue
-        for key in data:
-            if key not in ("names", "years"):
-                problems.append(
-                    CalendarProblem(
-                        path,
-                        str(key),
-                        f"unknown key '{key}'",
-                        "a calendars file has 'names:' and 'years:'",
-                    )
-                )
-        for named in _read_names(path, data.get("names"), problems):
-            if name_key(named.name) in names:
-                first = names[name_key(named.name)]
-                problems.append(
-                    CalendarProblem(
-                        path,
-                        f"names.{named.name}",
-                        f"name '{named.name}' is also given in {first.path}",
-                        "give each name once",
-                    )
-                )
-            else:
-                names[name_key(named.name)] = named
-        for index, year in _read_years(path, data.get("years"), problems):
-            where = (year.country, year.year)
-            if where in years:
-                problems.append(
-                    CalendarProblem(
-                        path,
-                        f"years[{index}]",
-                        f"{year.country} {year.year} is also given in {years[where].path}",
-                        "give each year once",
-                    )
-                )
-            else:
-                years[where] = year
-    return Calendars(tuple(names.values()), tuple(years.values())), problems
-
-
-def _read_names(path: str, data: object, problems: list[CalendarProblem]) -> list[NamedDate]:
-    if data is None:
-        return []
-    if not isinstance(data, dict):
-        problems.append(
-            CalendarProblem(
-                path,
-                "names",
-                "'names' is a mapping of name -> dates",
-                "e.g. names: {店庆: [2026-12-18, 2027-12-18]}",
-            )
-        )
-        return []
-    found = []
-    for name, value in data.items():
-        name = unicodedata.normalize("NFKC", str(name)).strip()
-        try:
-            dates, yearly = parse_dates(value, yearly=True)
-        except ValueError as exc:
-            problems.append(
-                CalendarProblem(
-                    path,
-                    f"names.{name}",
-                    f"names.{name}: {exc}",
-                    DATES_HINT + ", or MM-DD for every year",
-                )
-            )
-            continue
-        if not name or re.search(r"\s[+-]?\d+$|,|\s\d{1,2}:\d{2}$", name):
-            problems.append(
-                CalendarProblem(
-                    path,
-                    f"names.{name}",
-                    f"'{name}' cannot be a name in 'when'",
-                    "use a name without commas, a trailing number or time",
-                )
-            )
-            continue
-        found.append(NamedDate(name, dates, yearly, path))
-    return found
-
-
-def _read_years(
-    path: str, data: object, problems: list[CalendarProblem]
-) -> list[tuple[int, CalendarYear]]:
-    if data is None:
-        return []
-    if not isinstance(data, list):
-        problems.append(
-            CalendarProblem(
-                path,
-                "years",
-                "'years' is a list",
-                "e.g. years: [{country: CN, year: 2027, holidays: {...}}]",
-            )
-        )
-        return []
-    found = []
-    for index, entry in enumerate(data):
-        where = f"years[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(
-                CalendarProblem(
-                    path,
-                    where,
-                    f"{where} is not a mapping",
-                    "write {country: CN, year: 2027, holidays: {...}, workdays: [...]}",
-                )
-            )
-            continue
-        unknown = [k for k in entry if k not in ("country", "year", "holidays", "workdays")]
-        for key in unknown:
-            problems.append(
-                CalendarProblem(
-                    path,
-                    f"{where}.{key}",
-                    f"unknown key '{key}' in {where}",
-                    "a year has country, year, holidays and workdays",
-                )
-            )
-        country = str(entry.get("country", "")).strip().upper()
-        problem = country_problem(country) if country else f"{where} has no 'country'"
-        year = entry.get("year")
-        if problem:
-            problems.append(
-                CalendarProblem(
-                    path,
-                    f"{where}.country",
-                    problem,
-                    "use an ISO country code such as CN, US, MX, ES",
-                )
-            )
-            continue
-        if not isinstance(year, int) or isinstance(year, bool) or not 1900 < year < 2200:
-            problems.append(
-                CalendarProblem(
-                    path,
-                    f"{where}.year",
-                    f"{where}.year is not a year",
-                    "write the year as a number, e.g. year: 2027",
-                )
-            )
-            continue
-        holidays: list[tuple[str, tuple[dt.date, ...]]] = []
-        given = entry.get("holidays") or {}
-        if not isinstance(given, dict):
-            problems.append(
-                CalendarProblem(
-                    path,
-                    f"{where}.holidays",
-                    "'holidays' is a mapping of holiday name -> days off",
-                    "e.g. holidays: {春节: [2027-02-06..2027-02-13]}",
-                )
-            )
-            given = {}
-        ok = True
-        for name, value in given.items():
-            try:
-                dates = parse_dates(value)[0]
-            except ValueError as exc:
-                problems.append(
-                    CalendarProblem(path, f"{where}.holidays.{name}", str(exc), DATES_HINT)
-                )
-                ok = False
-                continue
-            holidays.append((str(name), dates))
-        try:
-            workdays = parse_dates(entry.get("workdays") or [])[0]
-        except ValueError as exc:
-            problems.append(CalendarProblem(path, f"{where}.workdays", f"{exc}", DATES_HINT))
-            continue
-        off = {d for _, dates in holidays for d in dates}
-        for date in workdays:
-            if date in off:
-                problems.append(
-                    CalendarProblem(
-                        path,
-                        f"{where}.workdays",
-                        f"{date} is both a day off and a workday",
-                        "list it under holidays or workdays, not both",
-                    )
-                )
-                ok = False
-        outside = sorted(d for d in off | set(workdays) if abs(d.year - year) > 1)
-        if outside:
-            problems.append(
-                CalendarProblem(
-                    path,
-                    where,
-                    f"{outside[0]} is not near {year}",
-                    f"give the days of {year}'s schedule",
-                )
-            )
-            ok = False
-        if ok:
-            found.append((index, CalendarYear(country, year, tuple(holidays), workdays, path)))
-    return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import time
 from collections.abc import Callable, Iterable
@@ -145,6 +146,7 @@ def open_state(options: Options, project: Project, loaded: Loaded, session: Sess
     state = BuildState(options.out, Path(project.root), session)
     for name, folder in (("listing:groups", GROUPS_DIR), ("listing:playbooks", PLAYBOOKS_DIR)):
         state.set_virtual(name, "\n".join(p for p in loaded.sources if p.startswith(folder)))
+    state.set_virtual("listing:calendars", "\n".join(project.calendars.files))
     return state
 
 
@@ -323,12 +325,22 @@ def engine_fingerprint() -> str:
     """Outputs made by other engine code are not current: hash the package's own files."""
     package = Path(__file__).parent
     hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
-    for path in sorted(package.rglob("*.py")):
+    # the calendars the dates come from: the shipped data files and the libraries' versions
+    for library in ("chinese-calendar", "holidays", "lunar-python"):
+        hasher.update(f"{library} {_version(library)}".encode())
+    for path in sorted([*package.rglob("*.py"), *(package / "data").glob("*.yml")]):
         if path.relative_to(package).parts[0] in NOT_SHAPING_OUTPUTS:
             continue
         hasher.update(path.relative_to(package).as_posix().encode())
         hasher.update(path.read_bytes())
     return hasher.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def settings_of(output: Output) -> str:

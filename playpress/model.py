@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 COMMUNITY_TYPES = ("product", "interest", "knowledge", "mixed")
@@ -52,6 +53,7 @@ class Site:
     base_url: str = ""
     limits: Limits = Limits()
     reminder_minutes: int = 10
+    holidays: str = ""  # an ISO country code (CN, US, ES-MD): the groups' holiday calendar
     # a hash of what it was read from (see load)
     fingerprint: str = field(default="", compare=False)
 
@@ -127,6 +129,8 @@ class Slot:
     copy: Template | None = None
     note: str = ""
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    on_holiday: str = "run"  # run | skip: leave out its occurrences on public holidays
+    post_template: Template | None = None  # `post` when it is a template (holds '{')
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -234,6 +238,9 @@ class Group:
     vars: Mapping[str, Any] = field(default_factory=dict)
     sop_skip: tuple[str, ...] = ()
     sop_add: tuple[Slot, ...] = ()
+    holidays: str = ""  # its holiday calendar (an ISO country code; the site's unless it sets one)
+    events: Mapping[str, dt.date | dt.datetime] = field(default_factory=dict)  # name -> when
+    sop_change: tuple[SopChange, ...] = ()  # one-off changes of single occurrences
     body: str = ""
     body_line: int = 0
     key_lines: Mapping[str, int] = field(default_factory=dict)  # line of each front matter key
@@ -264,6 +271,7 @@ class Occurrence:
     days_left: int = 0  # days from this date to the group's last day (0 on the last day)
     holiday: str = ""  # the public holiday this date belongs to, in the group's language
     change: SopChange | None = None  # the group's one-off change of this occurrence
+    offset: int = 0  # a named-date slot: days from the named date (-3 for "春节 -3"), else 0
 
     @property
     def time(self) -> dt.time:
@@ -332,6 +340,9 @@ class Calendars:
 
     names: tuple[NamedDate, ...] = ()
     years: tuple[CalendarYear, ...] = ()
+    files: tuple[str, ...] = ()  # the content/calendars/*.yml files read, project-relative
+    # a hash of what it was read from (see load)
+    fingerprint: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -356,9 +367,16 @@ class Project:
     playbooks: Mapping[str, Playbook]
     groups: Mapping[str, Group]
     theme: ThemeFiles
+    calendars: Calendars = Calendars()
 
     def playbook_of(self, group: Group) -> Playbook:
         return self.playbooks[group.playbook]
+
+    @cached_property
+    def event_names(self) -> frozenset[str]:
+        """Every event name any group defines: a slot naming one its group lacks is "an event
+        missing from the group", not an unknown name."""
+        return frozenset(name for group in self.groups.values() for name in group.events)
 
 
 def templates_in(value: Any) -> list[Template]:

@@ -18,9 +18,17 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .almanac import Almanac, Difference, name_key, shipped_display_names, shipped_names
+from .almanac import (
+    Almanac,
+    Difference,
+    almanac_for,
+    name_key,
+    shipped_display_names,
+    shipped_names,
+)
 from .diagnostics import ERROR, NOTE, WARNING, Diagnostic, did_you_mean
-from .model import Group, Occurrence, Phase, Playbook, Slot, SopChange, When
+from .model import Group, Occurrence, Phase, Playbook, Project, Slot, SopChange, When
+from .session import Cache
 
 WEEKDAY_NAMES: dict[str, int] = {}
 for _index, _names in enumerate(
@@ -521,10 +529,12 @@ def expand_group(
     last = days - 1
     for slot in slots:
         when = slot.when
+        offsets: dict[int, int] = {}
         if when.days == "named":
-            indexes = _named_indexes(
+            offsets = _named_indexes(
                 when, slot, group, almanac, event_days, known_events, diagnostics
             )
+            indexes: Iterable[int] = offsets  # in date order
         else:
             indexes = _indexes(when, dates, weekdays, calendar_days, group.start)
         skip_holidays = slot.id in skipping
@@ -551,6 +561,7 @@ def expand_group(
                     last - index,
                     calendar_days[index][1],
                     change,
+                    offsets.get(index, 0) if offsets else 0,
                 )
             )
     occurrences.sort(key=_order)
@@ -565,6 +576,50 @@ def expand_group(
         if differences:
             diagnostics.append(_differences_note(group, slots, almanac, differences))
     return Expansion(occurrences, tuple(diagnostics), unknown)
+
+
+def almanac_of(project: Project, group: Group) -> Almanac:
+    """The group's holiday calendar with the project's content/calendars (shared per country)."""
+    return almanac_for(group.holidays, project.calendars)
+
+
+def group_expansion(project: Project, group: Group, cache: Cache | None = None) -> Expansion:
+    """A group's occurrences, the one expansion that validation and every output use: its slots
+    (the playbook's less `sop_skip`, plus `sop_add`) over its span, with its holiday calendar,
+    its `events`, its `sop_change` and each slot's `on_holiday`.
+
+    With `cache` (a session's), a group is expanded once per version of what shapes it: the
+    checks at load and the outputs of the build share one expansion.
+    """
+    calendars = project.calendars
+    key: tuple | None = None
+    if cache is not None and group.fingerprint:
+        key = (
+            "expansion",
+            project.site.fingerprint,
+            project.playbook_of(group).fingerprint,
+            group.fingerprint,
+            calendars.fingerprint,
+            project.event_names,
+        )
+        hit = cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+    playbook = project.playbook_of(group)
+    slots = group_slots(playbook, group)
+    found = expand_group(
+        playbook,
+        group,
+        slots,
+        almanac=almanac_of(project, group),
+        events=group.events,
+        changes=group.sop_change,
+        skip_on_holiday={s.id for s in slots if s.on_holiday == "skip"},
+        known_events=project.event_names,
+    )
+    if key is not None and cache is not None:
+        cache.put(key, found)
+    return found
 
 
 def _order(occurrence: Occurrence) -> tuple[dt.datetime, int]:
@@ -623,7 +678,9 @@ def _named_indexes(
     event_days: Mapping[str, dt.date],
     known_events: Collection[str],
     diagnostics: list[Diagnostic],
-) -> list[int]:
+) -> dict[int, int]:
+    """The span's day indexes a named date gives, in order, each with its offset from the
+    nearest day of that name (-3 for '春节 -3')."""
     first, last = when.offsets
     low = group.start - dt.timedelta(days=last)
     high = group.end - dt.timedelta(days=first)
@@ -634,13 +691,16 @@ def _named_indexes(
         bases = almanac.dates_of(when.name, low, high)
     else:
         diagnostics.append(_unknown_name(when, slot, group, almanac, event_days, known_events))
-        return []
-    found: set[int] = set()
+        return {}
+    found: dict[int, int] = {}
     days = group.days
     for base in bases:
         offset = (base - group.start).days
-        found.update(i for i in range(offset + first, offset + last + 1) if 0 <= i < days)
-    return sorted(found)
+        for index in range(max(offset + first, 0), min(offset + last + 1, days)):
+            shift = index - offset
+            if index not in found or abs(shift) < abs(found[index]):
+                found[index] = shift
+    return dict(sorted(found.items()))
 
 
 def visible_names(
@@ -870,6 +930,7 @@ def occurrence_values(occurrence: Occurrence, weekday_labels: Sequence[str]) -> 
         "n": occurrence.n,
         "days_left": occurrence.days_left,
         "holiday": occurrence.holiday,
+        "offset": occurrence.offset,
     }
 
 
@@ -934,6 +995,14 @@ def _suggest(read: str) -> str:
     glued = re.match(r"^(?P<days>.*?[^\d\s:：])(?P<time>\d{1,2}:\d{2})$", text)
     if glued:
         text = f"{glued.group('days')} {glued.group('time')}"
+    elif " " not in text:  # '每天20点': the days and a clock word typed as one
+        for cut in range(1, len(text)):
+            clock = _clock(text[cut:])
+            days_text = text[:cut]
+            for pattern, replacement in _DAY_WORDS:
+                days_text = pattern.sub(replacement, days_text)
+            if clock and _parses(f"{days_text} {clock}", None):
+                return f"write '{days_text} {clock}'"
     days_text, _, time_text = text.rpartition(" ")
     if not days_text:
         return ""

@@ -63,6 +63,9 @@ class Session:
 
     # load: files read and validated, by their bytes and what they were checked against
     validated: Cache = _cache(8192)
+    # each group's occurrences (its holidays, events and sop_change applied), shared by the
+    # checks and the outputs, by the model's fingerprints
+    expansions: Cache = _cache(4096)
     # outputs: each group's posts (schedule expanded, copy rendered), by the model's fingerprints
     posts: Cache = _cache(1024)
     # theme: Jinja environments by the stamp of the template files, the files each template uses,

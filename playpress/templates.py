@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from jinja2.runtime import LoopContext
 
 from .diagnostics import ERROR, Diagnostic, UserError
-from .model import Group, Playbook, Site, Template
+from .model import Group, Occurrence, Playbook, Poster, Site, SopChange, Template
 from .sandbox import BoundedEnvironment, LimitExceeded
+from .schedule import occurrence_values
 
 # {{ loop.index }}
 LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")
@@ -137,6 +139,65 @@ def _compiled(source: str) -> jinja2.Template:
     return _ENV.from_string(source)
 
 
+# Names only one occurrence of a slot gives: a text that reads one is rendered per occurrence.
+PER_OCCURRENCE = frozenset({"occurrence"})
+
+
+@lru_cache(maxsize=4096)
+def _names_read(source: str) -> frozenset[str]:
+    if "{" not in source:
+        return frozenset()
+    try:
+        return frozenset(jinja2.meta.find_undeclared_variables(_ENV.parse(source)))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()  # render() says what is wrong
+
+
+def names_read(template: Template | None) -> frozenset[str]:
+    """The top-level names a template reads (group, occurrence, ...)."""
+    return _names_read(template.source) if template is not None else frozenset()
+
+
+def per_occurrence(template: Template | None) -> bool:
+    """Whether a text differs from one occurrence to the next (it reads `occurrence`): only such
+    texts are rendered once per occurrence, the others once per slot."""
+    return bool(names_read(template) & PER_OCCURRENCE)
+
+
+def poster_texts_of(poster: Poster) -> list[Template]:
+    """The texts of a poster that may read `occurrence` (its qr encodes the group's link)."""
+    return [t for t in (poster.title, poster.subtitle, *poster.lines, poster.cta) if t]
+
+
+def poster_per_occurrence(poster: Poster) -> bool:
+    """A poster whose texts read `occurrence` is made once per occurrence that shows it."""
+    return any(per_occurrence(t) for t in poster_texts_of(poster))
+
+
+def change_post(change: SopChange) -> Template | None:
+    """A `sop_change`'s post when it is a template (holds '{')."""
+    if change.post is None or "{" not in change.post:
+        return None
+    return Template(change.post, change.path, change.line, "sop_change.post")
+
+
+def post_template_of(occurrence: Occurrence) -> Template | None:
+    """The post of an occurrence as a template, when it is one: its change's, else its slot's."""
+    change = occurrence.change
+    if change is not None and change.post is not None:
+        return change_post(change)
+    return occurrence.slot.post_template
+
+
+def occurrence_context(
+    values: Mapping[str, Any], occurrence: Occurrence, weekdays: Sequence[str]
+) -> dict[str, Any]:
+    """The names a slot's texts (copy, post, its poster's texts) see for one occurrence: the
+    group's values and `occurrence`, weekdays in the group's language."""
+    seen = occurrence_values(occurrence, weekdays)
+    return {**values, "occurrence": _named(_plain(seen), "occurrence")}
+
+
 def _plain(value: Any) -> Any:
     """Only strings, numbers, lists and mappings reach a template."""
     if isinstance(value, Mapping):
@@ -165,6 +226,7 @@ def context(site: Site, playbook: Playbook, group: Group) -> dict[str, Any]:
             "qr_expires": group.qr_expires or "",
             "people": dict(group.people),
             "vars": dict(group.vars),
+            "events": {name: _event_text(when) for name, when in group.events.items()},
             "brand": {"color": group.brand.color, "accent": group.brand.accent},
         },
         "playbook": {
@@ -177,6 +239,13 @@ def context(site: Site, playbook: Playbook, group: Group) -> dict[str, Any]:
         "site": {"title": site.title, "lang": site.lang, "base_url": site.base_url},
     }
     return {name: _named(_plain(value), name) for name, value in values.items()}
+
+
+def _event_text(when: dt.date | dt.datetime) -> str:
+    """An event as the operator wrote it: 2027-01-23, or 2027-01-23 14:00."""
+    if isinstance(when, dt.datetime):
+        return f"{when:%Y-%m-%d %H:%M}"
+    return when.isoformat()
 
 
 def render(template: Template | None, values: Mapping[str, Any], group: Group | None = None) -> str:
@@ -199,6 +268,16 @@ def render(template: Template | None, values: Mapping[str, Any], group: Group | 
             "templates know group.*, playbook.* and site.*; add the value "
             "(e.g. to the group's vars) or fix the name"
         )
+        unknown = str(exc.message or "")
+        if "occurrence" in values and "'occurrence." in unknown:
+            hint = (
+                "occurrence has date, time, weekday, day, phase, n, days_left, holiday and offset"
+            )
+        elif "'occurrence" in unknown:
+            hint = (
+                "occurrence.* is known in a slot's copy and post and in the texts of its "
+                "poster, not here"
+            )
     except LimitExceeded as exc:
         message, hint = (
             f"template in '{template.key}' is too big{where}: {exc}",

@@ -8,8 +8,9 @@ import datetime as dt
 
 import pytest
 
-from playpress.almanac import Almanac, almanac_for, country_problem, read_calendars
+from playpress.almanac import Almanac, almanac_for, country_problem
 from playpress.diagnostics import ERROR, NOTE, WARNING
+from playpress.load.calendars import read_calendars
 from playpress.model import (
     Calendars,
     CalendarYear,
@@ -538,6 +539,7 @@ def test_occurrence_fields_for_templates():
         "n": 4,
         "days_left": 5,
         "holiday": "国庆",
+        "offset": 0,
     }
     assert [o.n for o in got if o.slot.id == "b"] == [1, 2, 3]  # 09-28, 09-29, 09-30
 

@@ -18,7 +18,8 @@ from playpress.build import Options, build
 from playpress.diagnostics import UserError
 from playpress.load import load_project
 from playpress.media.draw import Rect, paint
-from playpress.outputs.job import POSTERS, Job, Output
+from playpress.outputs.job import Job
+from playpress.outputs.kinds import group_outputs
 from playpress.outputs.posters import poster_png
 from playpress.templates import render
 from playpress.theme import Theme
@@ -35,11 +36,14 @@ def render_all(root: Path, out: Path) -> dict[str, tuple[Image.Image, bytes, Job
     theme = Theme(project.theme)
     rendered = {}
     for slug, group in sorted(project.groups.items()):
-        for poster in project.playbook_of(group).posters:
-            output = Output(POSTERS, f"{slug}/posters/{poster.id}.png", "poster", slug, poster.id)
+        # as the plan has them: posters/ID.png, or posters/ID/DATE.png per occurrence
+        for output in group_outputs(project, group):
+            if output.kind != "poster":
+                continue
             job = Job(project, theme, output, out)
             data = poster_png(job)
-            rendered[f"{slug}/{poster.id}"] = (Image.open(io.BytesIO(data)), data, job)
+            name = output.path.removeprefix(f"{slug}/posters/").removesuffix(".png")
+            rendered[f"{slug}/{name}"] = (Image.open(io.BytesIO(data)), data, job)
     return rendered
 
 

@@ -13,14 +13,41 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..almanac import almanac_for, name_key, shipped_display_names
 from ..diagnostics import Report, UserError
 from ..media.images import image_problem
 from ..media.qr import fits_a_code
 from ..media.typeset import screen_lines
-from ..model import Group, Occurrence, Playbook, Project, Slot, Template, templates_in
-from ..schedule import expand, group_slots, is_ambiguous, is_shifted
+from ..model import (
+    Group,
+    Occurrence,
+    Playbook,
+    Project,
+    Slot,
+    Template,
+    templates_in,
+)
+from ..schedule import (
+    Expansion,
+    group_expansion,
+    group_slots,
+    is_ambiguous,
+    is_shifted,
+    name_hint,
+)
 from ..session import Session
-from ..templates import context, render
+from ..templates import (
+    change_post,
+    context,
+    occurrence_context,
+    per_occurrence,
+    post_template_of,
+    poster_per_occurrence,
+    poster_texts_of,
+    render,
+)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass
@@ -44,8 +71,18 @@ class GroupCheck:
         return group_slots(self.playbook, self.group)
 
     @cached_property
+    def expansion(self) -> Expansion:
+        """The group's one expansion, shared with the outputs through the session."""
+        return group_expansion(self.project, self.group, self.session.expansions)
+
+    @cached_property
     def occurrences(self) -> list[Occurrence]:
-        return expand(self.playbook, self.group, self.slots)
+        return self.expansion.occurrences
+
+    @cached_property
+    def weekdays(self) -> list[str]:
+        labels = self.project.theme.labels.get(self.group.lang, {})
+        return list(labels.get("weekdays") or WEEKDAYS)
 
     @property
     def span(self) -> str:
@@ -64,15 +101,75 @@ def playbook_templates(playbook: Playbook, session: Session) -> list[Template]:
 
 
 def templates_render(check: GroupCheck, report: Report) -> None:
-    """Every template of the playbook and of the group's own slots renders with the group's
-    values."""
+    """Every template of the playbook and of the group's own slots and changes renders with the
+    group's values (texts that read `occurrence` where it is known: occurrence_texts_render)."""
     group = check.group
-    for template in playbook_templates(check.playbook, check.session) + templates_in(group.sop_add):
-        if "{" in template.source:  # plain text needs no rendering to be valid
+    own = templates_in(group.sop_add) + [c.copy for c in group.sop_change if c.copy]
+    own += [t for t in map(change_post, group.sop_change) if t]
+    shown = {_where(t) for t in occurrence_templates(check)}
+    for template in playbook_templates(check.playbook, check.session) + own:
+        # plain text needs no rendering to be valid
+        if "{" in template.source and _where(template) not in shown:
             try:
                 render(template, check.values, group)
             except UserError as exc:
                 report.add(exc.diagnostic)
+
+
+def _where(template: Template) -> tuple[str, int, str]:
+    return template.path, template.line, template.key
+
+
+def occurrence_templates(check: GroupCheck) -> list[Template]:
+    """The texts that read `occurrence` where it is known: a slot's copy and post, a
+    `sop_change`'s, and the texts of a poster that a slot of the group shows."""
+    shown = {slot.poster for slot in check.slots if slot.poster}
+    found = [t for slot in check.slots for t in (slot.copy, slot.post_template) if t]
+    found += [t for c in check.group.sop_change for t in (c.copy, change_post(c)) if t]
+    found += [t for p in check.playbook.posters if p.id in shown for t in poster_texts_of(p)]
+    return [t for t in found if per_occurrence(t)]
+
+
+def occurrence_texts_render(check: GroupCheck, report: Report) -> None:
+    """The texts that read `occurrence` render for every occurrence that shows them, so no
+    output can fail halfway through a build (each text's first failure is said)."""
+    if not occurrence_templates(check):
+        return
+    group, values = check.group, check.values
+    posters = {p.id: poster_texts_of(p) for p in check.playbook.posters}
+    failed: set[tuple[str, int, str]] = set()
+    for occurrence in check.occurrences:
+        texts = [occurrence.copy, post_template_of(occurrence)]
+        texts += posters.get(occurrence.slot.poster, [])
+        for template in texts:
+            if not per_occurrence(template) or _where(template) in failed:  # type: ignore[arg-type]
+                continue
+            try:
+                render(template, occurrence_context(values, occurrence, check.weekdays), group)
+            except UserError as exc:
+                failed.add(_where(template))  # type: ignore[arg-type]
+                report.add(exc.diagnostic)
+
+
+def posters_per_occurrence_are_shown(check: GroupCheck, report: Report) -> None:
+    """A poster whose texts read `occurrence` is made for each occurrence of the slots that show
+    it: with no such slot in this group, no file is made."""
+    used = {slot.poster for slot in check.slots if slot.poster}
+    for poster in check.playbook.posters:
+        if poster.id not in used and poster_per_occurrence(poster):
+            report.warning(
+                poster.path,
+                poster.line,
+                f"poster '{poster.id}' reads occurrence, but no slot of group "
+                f"'{check.group.slug}' shows it: no file is made for that group",
+                f"give a slot 'poster: {poster.id}', or write the texts without occurrence.*",
+            )
+
+
+def expansion_diagnostics(check: GroupCheck, report: Report) -> None:
+    """What the expansion found: unknown names, events the group lacks, a sop_change matching
+    no occurrence, years without an official schedule, where weekdays and workdays differ."""
+    report.extend(check.expansion.diagnostics)
 
 
 def campaign_days_in_span(check: GroupCheck, report: Report) -> None:
@@ -174,7 +271,7 @@ def daylight_saving(check: GroupCheck, report: Report) -> None:
             report.add_note(
                 group.path,
                 line,
-                f"slot '{slot.id}' at {slot.when.time:%H:%M} on {occurrence.date} falls in a "
+                f"slot '{slot.id}' at {occurrence.time:%H:%M} on {occurrence.date} falls in a "
                 f"daylight-saving gap in {group.timezone}; calendars show it at "
                 f"{occurrence.start:%H:%M}",
             )
@@ -269,7 +366,10 @@ def codes_fit(check: GroupCheck, report: Report) -> None:
 
 
 GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
+    expansion_diagnostics,
     templates_render,
+    occurrence_texts_render,
+    posters_per_occurrence_are_shown,
     campaign_days_in_span,
     dated_slots_in_span,
     owners_have_people,
@@ -349,7 +449,51 @@ def slugs_differ_by_more_than_case(project: Project, session: Session, report: R
             )
 
 
+def named_dates_someone_knows(project: Project, session: Session, report: Report) -> None:
+    """A playbook slot naming a date that no calendar, event or name of the project gives is a
+    mistake whatever group runs it: said at the slot, even with no group (or only groups with
+    errors, whose checks are muted) to find it. A slot already in error says nothing more."""
+    named = [
+        slot
+        for playbook in project.playbooks.values()
+        for slot in playbook.sop
+        if slot.when.days == "named"
+    ]
+    if not named:
+        return
+    groups = list(project.groups.values())
+    names: dict[str, str] = {name_key(n): n for n in shipped_display_names()}
+    names.update({name_key(n.name): n.name for n in project.calendars.names})
+    names.update({name_key(e): e for e in project.event_names})
+    calendars = []  # other countries' holidays, over the spans of the groups that use them
+    for country in sorted(({project.site.holidays} | {g.holidays for g in groups}) - {"", "CN"}):
+        spans = [(g.start, g.end) for g in groups if g.holidays == country] or [
+            (g.start, g.end) for g in groups
+        ]
+        if not spans:
+            return  # no span to look the country's holidays up in
+        almanac = almanac_for(country, project.calendars)
+        low, high = min(a for a, _ in spans), max(b for _, b in spans)
+        names.update({name_key(n): n for n in almanac.names(low, high)})
+        calendars.append((almanac, low, high))
+    said = {(d.path, d.line) for d in report.errors}
+    for slot in named:
+        when = slot.when
+        if name_key(when.name) in names or (slot.path, slot.line_of("when")) in said:
+            continue
+        if any(almanac.knows(when.name, low, high) for almanac, low, high in calendars):
+            continue  # another spelling of a holiday ('Thanksgiving' for 'Thanksgiving Day')
+        report.error(
+            slot.path,
+            slot.line_of("when"),
+            f"'{when.name}' in '{when.text}' is not a weekday or a day pattern, nor a named "
+            "date of any calendar, event or name of this project",
+            name_hint(when.name, names.values(), when.time, weekdays=when.offsets == (0, 0)),
+        )
+
+
 PROJECT_CHECKS: tuple[Callable[[Project, Session, Report], None], ...] = (
     images_decode,
     slugs_differ_by_more_than_case,
+    named_dates_someone_knows,
 )

@@ -6,16 +6,33 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..almanac import country_problem
 from ..diagnostics import Report, did_you_mean
 from ..model import Template
 from .reader import YamlList, YamlMap
 
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# Countries written by name where a code is wanted: the hint gives the code.
+COUNTRY_NAMES = {
+    "CHINA": "CN",
+    "中国": "CN",
+    "PRC": "CN",
+    "USA": "US",
+    "UNITED STATES": "US",
+    "美国": "US",
+    "MEXICO": "MX",
+    "MÉXICO": "MX",
+    "墨西哥": "MX",
+    "SPAIN": "ES",
+    "ESPAÑA": "ES",
+    "西班牙": "ES",
+}
 
 
 class Section:
@@ -216,6 +233,29 @@ class Section:
             )
             return default
         return value
+
+    def country(self, key: str, default: str) -> str:
+        """A holiday calendar: an ISO country code (CN, US, ES-MD), or 'none' for no calendar."""
+        value = self.text(key, default=default).strip()
+        if not self.has(key):
+            return default
+        if value.lower() in ("none", ""):
+            return ""
+        # full-width letters typed with a Chinese input method read as ASCII
+        code = unicodedata.normalize("NFKC", value).strip().upper()
+        problem = country_problem(COUNTRY_NAMES.get(code, code))
+        if problem or code in COUNTRY_NAMES:
+            known = COUNTRY_NAMES.get(code)
+            self.error(
+                key,
+                f"'{self.name(key)}': {problem or f'{value!r} is a name, not a country code'}",
+                f"write '{key}: {known}'"
+                if known
+                else "use an ISO country code such as CN, US, MX or ES (a region: ES-MD), or "
+                "'none'",
+            )
+            return default
+        return code
 
     def colour(self, key: str, default: str) -> str:
         value = self.text(key, default=default)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
+from ..almanac import name_key
 from ..diagnostics import Report, did_you_mean
-from ..model import LANGUAGES, Brand, Group, Playbook, Site
+from ..model import LANGUAGES, Brand, Group, Playbook, Site, SopChange
 from .fields import Section, check_path
 from .playbooks import check_references, slots_from
 
@@ -28,7 +30,15 @@ GROUP_KEYS = (
     "vars",
     "sop_skip",
     "sop_add",
+    "holidays",
+    "events",
+    "sop_change",
 )
+SOP_CHANGE_KEYS = ("slot", "date", "time", "copy", "post", "skip")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+_EVENT_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]+(\d{1,2}:\d{2}))?$")
+# a name `when` could not read back: a comma, a trailing offset or time of day
+_NOT_A_NAME = re.compile(r"\s[+-]?\d+$|[,，、]|\s\d{1,2}:\d{2}$")
 DEFAULT_DAYS = 28
 MAX_SPAN_DAYS = 3660  # ten years: a longer calendar is a mistake (9999-12-31 for "open-ended", say)
 
@@ -167,6 +177,10 @@ def group_from(
                     "give the added slot its own id, or skip the playbook's with sop_skip",
                 )
 
+    holidays = s.country("holidays", site.holidays)
+    events = events_from(s)
+    sop_change = changes_from(s)
+
     if not (name and start and playbook):
         return None
     if end is None:
@@ -189,7 +203,112 @@ def group_from(
         vars=group_vars,
         sop_skip=sop_skip,
         sop_add=sop_add,
+        holidays=holidays,
+        events=events,
+        sop_change=sop_change,
         body=body,
         body_line=body_line,
         key_lines={str(k): s.line_of(k) for k in s.data},
     )
+
+
+def events_from(s: Section) -> dict[str, dt.date | dt.datetime]:
+    """`events: {meetup: "2027-01-23 14:00", exam: 2026-12-26}`: dates slots can count from."""
+    events: dict[str, dt.date | dt.datetime] = {}
+    if not s.has("events"):
+        return events
+    section = s.section("events", tuple(str(k) for k in s.data["events"] or ()))
+    seen: dict[str, str] = {}
+    for key, value in section.data.items():
+        name = unicodedata.normalize("NFKC", str(key)).strip()
+        if not name or _NOT_A_NAME.search(name):
+            section.error(
+                key,
+                f"event name '{key}' cannot be read back in a slot's 'when'",
+                "use a name without commas, a trailing number or a time, e.g. 'meetup'",
+            )
+            continue
+        if name_key(name) in seen:
+            section.error(
+                key,
+                f"event '{key}' is the same name as '{seen[name_key(name)]}'",
+                "give each event its own name",
+            )
+            continue
+        when = _event_when(value)
+        if when is None:
+            section.error(
+                key,
+                f"'events.{key}' is '{value}', not a date",
+                'write a date or a date and time: 2027-01-23, or "2027-01-23 14:00" (quoted)',
+            )
+            continue
+        seen[name_key(name)] = name
+        events[name] = when
+    return events
+
+
+def _event_when(value: object) -> dt.date | dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None, second=0, microsecond=0)
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        return None
+    match = _EVENT_TIME.match(" ".join(unicodedata.normalize("NFKC", value).split()))
+    if not match:
+        return None
+    try:
+        date = dt.date.fromisoformat(match.group(1))
+        if match.group(2) is None:
+            return date
+        hour, minute = (int(part) for part in match.group(2).split(":"))
+        return dt.datetime.combine(date, dt.time(hour, minute))
+    except ValueError:
+        return None
+
+
+def changes_from(s: Section) -> tuple[SopChange, ...]:
+    """`sop_change`: one-off changes of single occurrences (time, copy, post, or skip)."""
+    changes: list[SopChange] = []
+    for name, line, item in s.items("sop_change"):
+        c = Section(s.report, s.path, item, name, SOP_CHANGE_KEYS, line)
+        if not c.ok:
+            continue
+        slot = c.text("slot", required=True)
+        date = c.date("date", required=True)
+        time = None
+        if c.has("time"):
+            text = unicodedata.normalize("NFKC", c.text("time")).strip()
+            match = _TIME.match(text)
+            if match and int(match.group(1)) < 24 and int(match.group(2)) < 60:
+                time = dt.time(int(match.group(1)), int(match.group(2)))
+            else:
+                c.error(
+                    "time",
+                    f"'{name}.time' is '{c.data['time']}', not a time of day",
+                    'write a 24-hour time HH:MM (quoted), e.g. time: "10:00"',
+                )
+        skip = False
+        if c.has("skip"):
+            if isinstance(c.data["skip"], bool):
+                skip = c.data["skip"]
+            else:
+                c.error("skip", f"'{name}.skip' is '{c.data['skip']}'", "write skip: true")
+        post = c.text("post") if c.has("post") else None
+        copy = c.template("copy")
+        if skip and (time or post is not None or copy):
+            c.error(
+                "skip",
+                f"'{name}' skips the occurrence and also changes it",
+                "give either skip: true or the new time, copy or post",
+            )
+        elif not (skip or time or post is not None or copy or c.has("time")):
+            c.error(
+                "slot" if c.has("slot") else "date",
+                f"'{name}' does not say what changes",
+                'add time: "HH:MM", copy:, post: or skip: true',
+            )
+        if slot and date:
+            changes.append(SopChange(slot, date, time, copy, post or None, skip, s.path, line))
+    return tuple(changes)

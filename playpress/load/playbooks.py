@@ -24,7 +24,7 @@ from ..model import (
     Rules,
     Slot,
 )
-from ..schedule import WhenError, parse_when, slot_id
+from ..schedule import ANY_NAME, WhenError, parse_when, slot_id
 from .fields import COLOUR, IDENT, Section, check_path
 
 POSTER_SIZES: dict[str, tuple[int, int, int, bool]] = {
@@ -53,7 +53,8 @@ PLAYBOOK_KEYS = (
     "faq",
     "metrics",
 )
-SLOT_KEYS = ("id", "when", "post", "kind", "owner", "poster", "copy", "note")
+SLOT_KEYS = ("id", "when", "post", "kind", "owner", "poster", "copy", "note", "on_holiday")
+ON_HOLIDAY = ("run", "skip")
 POSTER_KEYS = ("id", "size", "layout", "title", "subtitle", "lines", "cta", "qr", "background")
 
 
@@ -68,11 +69,13 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
         when = None
         if when_text:
             try:
-                when = parse_when(when_text)
+                # Named dates are checked per group, against the names each group can see.
+                when = parse_when(when_text, ANY_NAME)
             except WhenError as exc:
                 slot.error("when", f"'{name}.when': {exc}", exc.hint)
         kind = slot.choice("kind", SLOT_KINDS, required=True)
         owner = slot.text("owner", required=True)
+        on_holiday = slot.choice("on_holiday", ON_HOLIDAY, default="run")
         slot_ident = slot.text("id") or slot_id(when_text, post)
         if slot.has("id") and not IDENT.match(slot_ident):
             slot.error(
@@ -94,6 +97,8 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
                 copy=slot.template("copy"),
                 note=slot.text("note"),
                 key_lines={str(k): slot.line_of(k) for k in slot.data},
+                on_holiday=on_holiday,
+                post_template=slot.template("post") if "{" in post else None,
             )
         )
     return tuple(slots)

@@ -14,6 +14,7 @@ from ..diagnostics import Report
 from ..model import Group, Playbook, Project, Site
 from ..session import Session
 from ..theme import theme_dirs
+from .calendars import load_calendars
 from .checks import PROJECT_CHECKS, check_group
 from .fields import IDENT
 from .groups import group_from
@@ -60,6 +61,8 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
     theme = read_theme(dirs, root, session, loaded.report)
     playbooks = read_playbooks(root, theme.poster_layouts, stamp, loaded, session)
     groups = read_groups(root, site, playbooks, stamp, loaded, session)
+    calendars = load_calendars(root, loaded.report)  # named dates and holiday years
+    loaded.sources += calendars.files
     if not scan(root, GROUPS_DIR) and not scan(root, PLAYBOOKS_DIR):
         loaded.report.warning(
             "",
@@ -67,16 +70,25 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
             f"no playbooks or groups found under {root}",
             "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root",
         )
-    project = Project(str(root), site, playbooks, groups, theme)
+    project = Project(str(root), site, playbooks, groups, theme, calendars)
     # a file with mistakes: its follow-on problems would be noise
     faulty = {d.path for d in loaded.report.errors}
+    # a calendars file with mistakes: every group's dates would be follow-on noise
+    calendars_faulty = any(path in faulty for path in calendars.files)
     for group in groups.values():  # checks of a group with its playbook, once per version of both
         playbook = project.playbook_of(group)
-        if group.path in faulty or playbook.path in faulty:
+        if group.path in faulty or playbook.path in faulty or calendars_faulty:
             continue
         _memo(
             session,
-            ("check", site.fingerprint, group.fingerprint, playbook.fingerprint),
+            (
+                "check",
+                site.fingerprint,
+                group.fingerprint,
+                playbook.fingerprint,
+                calendars.fingerprint,
+                project.event_names,
+            ),
             loaded.report,
             lambda report, group=group: check_group(project, group, session, report),
         )

@@ -10,7 +10,16 @@ from ..model import LANGUAGES, Limits, Site
 from .fields import Section
 from .reader import YamlMap
 
-SITE_KEYS = ("title", "lang", "timezone", "theme", "base_url", "limits", "reminder_minutes")
+SITE_KEYS = (
+    "title",
+    "lang",
+    "timezone",
+    "theme",
+    "base_url",
+    "limits",
+    "reminder_minutes",
+    "holidays",
+)
 
 
 def site_from(data: Any, path: str, report: Report) -> Site:
@@ -38,4 +47,5 @@ def site_from(data: Any, path: str, report: Report) -> Site:
             screen_lines=screen.integer("lines", 20, 3, 400),
         ),
         reminder_minutes=s.integer("reminder_minutes", 10, 0, 10_080),
+        holidays=s.country("holidays", ""),
     )

@@ -12,8 +12,9 @@ from typing import Any
 from ..media import qr
 from ..media.markdown import Heading, render_markdown
 from ..schedule import group_slots
+from ..templates import per_occurrence, poster_per_occurrence
 from .job import Job
-from .posts import SlotFacts, calendar_days, facts_and_entries
+from .posts import Entry, SlotFacts, calendar_days, day_chart, facts_and_entries
 from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
@@ -99,36 +100,55 @@ def phases(job: Job) -> list[dict[str, Any]]:
 
 
 def slots(
-    job: Job, facts: dict[tuple[str, int], SlotFacts], counts: dict[str, int]
+    job: Job, facts: dict[tuple[str, int], SlotFacts], items: list[Entry]
 ) -> list[dict[str, Any]]:
-    """Each post of the SOP once, with the words to send: the calendar refers to these by number."""
+    """Each post of the SOP once, with the words to send: the calendar refers to these by number.
+    A text that differs per occurrence is shown as its first occurrence says it."""
+    counts = Counter(item.slot.id for item in items)
+    first: dict[str, Entry] = {}
+    for item in items:
+        first.setdefault(item.slot.id, item)
     result = []
     for slot in group_slots(job.playbook, job.group):
         words, role, person, poster = facts[(slot.path, slot.order)]
+        varies = ""
+        example = first.get(slot.id)
+        if per_occurrence(slot.copy) and example is not None:
+            words, varies = example.copy, str(example.occurrence.date)
         result.append(
             {
                 "slot": slot,
                 "words": words,
+                "varies": varies,
                 "role": role,
                 "person": person,
-                "poster": poster,
+                "poster": example.poster if example is not None and poster else poster,
                 "count": counts.get(slot.id, 0),
             }
         )
     return result
 
 
-def posters(job: Job) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": poster.id,
-            "src": f"posters/{poster.id}.png",
-            "size": poster.size_name,
-            "pixels": f"{poster.width}×{poster.height}",
-            "wide": poster.width > poster.height,
-        }
-        for poster in job.playbook.posters
-    ]
+def posters(job: Job, items: list[Entry]) -> list[dict[str, Any]]:
+    """One picture per poster: a poster made per occurrence shows its first one."""
+    first = {item.slot.poster: item.poster for item in reversed(items) if item.slot.poster}
+    found = []
+    for poster in job.playbook.posters:
+        src = f"posters/{poster.id}.png"
+        if poster_per_occurrence(poster):
+            if poster.id not in first:
+                continue  # no slot shows it: no file is made
+            src = first[poster.id]
+        found.append(
+            {
+                "id": poster.id,
+                "src": src,
+                "size": poster.size_name,
+                "pixels": f"{poster.width}×{poster.height}",
+                "wide": poster.width > poster.height,
+            }
+        )
+    return found
 
 
 def page_counter(template: str) -> str:
@@ -164,8 +184,7 @@ def handbook_page(job: Job) -> str:
     group, playbook, labels = job.group, job.playbook, job.labels()
     # each slot's copy rendered once, for the post list and the calendar
     facts, items = facts_and_entries(job)
-    counts = Counter(item.slot.id for item in items)
-    slot_list = slots(job, facts, counts)
+    slot_list = slots(job, facts, items)
     numbers = {entry["slot"].id: n for n, entry in enumerate(slot_list, 1)}
     chapters = render_markdown(playbook.body, top_level=2)
     notes = render_markdown(group.body, top_level=3, id_prefix="notes-")
@@ -178,7 +197,7 @@ def handbook_page(job: Job) -> str:
         "phases": phases(job),
         "sop": slot_list,
         "calendar": calendar_days(job, items),
-        "posters": posters(job),
+        "posters": posters(job, items),
         "faq": faq_blocks(job),
         "metrics": metrics
         if metrics and (metrics.north_star or metrics.related or metrics.review)
@@ -223,6 +242,7 @@ def handbook_page(job: Job) -> str:
         chapters=chapters,
         notes=notes,
         page_counter=page_counter(str(labels["handbook_page"])),
+        chart=day_chart(job, items) if items else "",
         **present,
     )
 

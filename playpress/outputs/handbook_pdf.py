@@ -21,10 +21,13 @@ from PIL import Image
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..media.chart import FONT_ATTRIBUTE
 from ..media.fontcut import FONT_CACHE, blank_face, cut_face
 from ..media.fonts import EMOJI_RANGES, FontFace
 from .handbook import handbook_page
+from .handbook import posters as handbook_posters
 from .job import Job
+from .posts import entries
 
 PDF_FONT_FAMILY = "playpress-{n}"
 EMOJI_LIKE = re.compile(
@@ -90,6 +93,13 @@ def font_css(job: Job, page: str, font_file: FontFile | None = None) -> str:
     return "\n".join(rules_)
 
 
+def chart_fonts(page: str, css: str) -> str:
+    """The page with its charts' labels in the embedded faces: an inline SVG does not inherit
+    the page's fonts, and would pull whole system faces into the PDF."""
+    families = css.rpartition("--pp-font: ")[2].partition(";")[0]
+    return page.replace(FONT_ATTRIBUTE, f"font-family='{families}'") if families else page
+
+
 FontFile = Callable[[FontFace, list[str], Path], Path]
 
 
@@ -151,7 +161,7 @@ def poster_thumbnail(path: Path) -> bytes:
 def local_fetcher(job: Job, fonts: Path) -> Any:
     """Fetch only the group's own posters, inline data and the font cache: a playbook cannot
     reach the network or another file."""
-    posters = {f"posters/{poster.id}.png" for poster in job.playbook.posters}
+    posters = {poster["src"] for poster in handbook_posters(job, entries(job))}
 
     class LocalFiles(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
@@ -176,14 +186,14 @@ def laid_out(job: Job, font_file: FontFile | None = None) -> tuple[Any, dict[str
     """The handbook laid out in pages by WeasyPrint, and the options to write it with (apart for
     the benchmark)."""
     page = for_print(handbook_page(job))
-    for poster in job.playbook.posters:  # shown as thumbnails: an input even when it is missing
-        job.output_file(f"{job.group.slug}/posters/{poster.id}.png")
+    for poster in handbook_posters(job, entries(job)):  # thumbnails: an input even when missing
+        job.output_file(f"{job.group.slug}/{poster['src']}")
     # @font-face rules of a stylesheet given here are loaded only through this
     fonts = FontConfiguration()
     fetcher = local_fetcher(job, (job.out_dir / FONT_CACHE).resolve())
-    stylesheet = weasyprint.CSS(
-        string=font_css(job, page, font_file), font_config=fonts, url_fetcher=fetcher
-    )
+    css = font_css(job, page, font_file)
+    stylesheet = weasyprint.CSS(string=css, font_config=fonts, url_fetcher=fetcher)
+    page = chart_fonts(page, css)
     # The cut faces are embedded as they are (WeasyPrint's own fontTools subsetting costs ~0.6 s a
     # face);
     # without the cut, WeasyPrint must subset the whole face, as it would by default.

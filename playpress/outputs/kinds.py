@@ -15,7 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..model import Group, Project
+from ..templates import poster_per_occurrence
 from .job import LIGHT, PDF, POSTERS, Job, Output, Renderer
+from .posts import occurrence_posters
 
 Files = Callable[[Project, Group], list[tuple[str, str]]]  # (path in dist/, poster id or "")
 
@@ -26,11 +28,16 @@ def per_group(name: str) -> Files:
 
 
 def per_poster(project: Project, group: Group) -> list[tuple[str, str]]:
-    """One PNG per poster of the group's playbook."""
-    return [
+    """One PNG per poster of the group's playbook; a poster whose texts read `occurrence`, one
+    per occurrence that shows it (posters/ID/DATE.png, see posts.occurrence_posters)."""
+    files = [
         (f"{group.slug}/posters/{poster.id}.png", poster.id)
         for poster in project.playbook_of(group).posters
+        if not poster_per_occurrence(poster)
     ]
+    for path in occurrence_posters(project, group).values():
+        files.append((f"{group.slug}/{path}", path.split("/")[1]))
+    return files
 
 
 @dataclass(frozen=True)

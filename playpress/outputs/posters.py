@@ -17,8 +17,10 @@ from ..media.fonts import FontChain, is_emoji
 from ..media.png import encode_png
 from ..media.qr import RGB, WHITE, rgb
 from ..model import Poster
-from ..templates import render
+from ..schedule import group_expansion
+from ..templates import occurrence_context, poster_per_occurrence, render
 from .job import Job
+from .posts import occurrence_posters, read_calendars
 
 # Pillow imports its image readers at the first Image.open: here instead, on import, which the
 # build does once before it forks its workers (not once per worker, in its first poster).
@@ -38,7 +40,7 @@ def poster_png(job: Job) -> bytes:
     poster = job.playbook.poster(job.output.poster)
     assert poster is not None, job.output
     chain = job.font_chain()
-    texts = poster_texts(job, poster, chain)
+    texts = poster_texts(job, poster, chain, poster_values(job, poster))
     layout = poster_layout(job, poster)
     canvas = background(job, poster, layout)
     brand = job.group.brand
@@ -105,13 +107,32 @@ def with_variant(layout: dict[str, Any], name: str) -> dict[str, Any]:
     return merged
 
 
-def poster_texts(job: Job, poster: Poster, chain: FontChain) -> dict[str, list[str]]:
+def poster_values(job: Job, poster: Poster) -> dict[str, Any]:
+    """What the poster's texts see: the group's values, and for a poster made per occurrence
+    (posters/ID/DATE.png) the `occurrence` it is made for."""
+    if not poster_per_occurrence(poster):
+        return job.values
+    group = job.group
+    read_calendars(job)
+    occurrences = group_expansion(job.project, group, job.session.expansions).occurrences
+    files = occurrence_posters(job.project, group, occurrences)
+    wanted = job.output.path.removeprefix(f"{group.slug}/")
+    for occurrence in occurrences:
+        key = (occurrence.slot.path, occurrence.slot.order, occurrence.date)
+        if files.get(key) == wanted:
+            return occurrence_context(job.values, occurrence, job.labels()["weekdays"])
+    raise AssertionError(f"no occurrence makes {job.output.path}")  # the plan made the path
+
+
+def poster_texts(
+    job: Job, poster: Poster, chain: FontChain, values: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
     """Each text element as paragraphs, every character checked against the fonts.
 
     A character no font has is an error, except emoji: they are left out with a warning, because
     no colour emoji font is used and a poster is still worth printing without them.
     """
-    values, group = job.values, job.group
+    values, group = values if values is not None else job.values, job.group
     texts = {
         "title": [render(poster.title, values, group)],
         "subtitle": [render(poster.subtitle, values, group)],

@@ -25,7 +25,10 @@ def index_html(job: Job) -> bytes:
             for o in outputs
             if BY_NAME[o.kind].label and not o.poster
         ]
-        posters = [{"label": o.poster, "href": o.path} for o in outputs if o.kind == "poster"]
+        posters = []  # one link per poster (the first of a poster made per occurrence)
+        for o in outputs:
+            if o.kind == "poster" and all(p["label"] != o.poster for p in posters):
+                posters.append({"label": o.poster, "href": o.path})
         groups.append(
             {
                 "slug": slug,

@@ -11,7 +11,7 @@ import io
 
 from ..media.csvcell import csv_cell
 from .job import Job
-from .posts import entries
+from .posts import day_marks_of, entries
 
 CSV_COLUMNS = (
     "date",
@@ -28,6 +28,7 @@ CSV_COLUMNS = (
     "slot",
     "note",
     "timezone",
+    "holiday",  # the day's mark: 元旦（休）, 春节后（班）, Christmas Day (off)
 )
 
 
@@ -38,7 +39,9 @@ def sop_csv(job: Job) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for entry in entries(job):
+    items = entries(job)
+    marks = day_marks_of(job, sorted({entry.occurrence.date for entry in items}))
+    for entry in items:
         occurrence = entry.occurrence
         writer.writerow(
             csv_cell(cell)
@@ -48,7 +51,7 @@ def sop_csv(job: Job) -> bytes:
                 weekdays[occurrence.date.weekday()],
                 entry.phase.name if entry.phase else "",
                 entry.slot.kind,
-                entry.slot.post,
+                entry.post,
                 entry.role,
                 entry.person,
                 entry.poster,
@@ -57,6 +60,7 @@ def sop_csv(job: Job) -> bytes:
                 entry.slot.id,
                 entry.slot.note,
                 group.timezone,
+                marks.get(occurrence.date, ""),
             ]
         )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -141,8 +141,17 @@ def description(entry: Entry, labels: dict[str, Any], lang: str, base_url: str, 
     where = day_label(labels, entry.occurrence.day)
     lines.append(f"{labels['sop_phase']}{sep}{phase.name} · {where}" if phase else where)
     if entry.shifted:
-        lines.append(str(labels["sop_shifted"]).format(time=f"{entry.slot.when.time:%H:%M}"))
+        lines.append(str(labels["sop_shifted"]).format(time=f"{entry.occurrence.time:%H:%M}"))
+    if entry.changed:
+        lines.append(changed_line(entry, labels))
     return "\n".join(lines)
+
+
+def changed_line(entry: Entry, labels: dict[str, Any]) -> str:
+    """'Changed for this date (usually 08:00)': a sop_change moved or rewrote this occurrence."""
+    if entry.usual_time:
+        return str(labels["sop_changed_time"]).format(time=entry.usual_time)
+    return str(labels["sop_changed"])
 
 
 def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.datetime) -> list[str]:
@@ -154,14 +163,14 @@ def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.dateti
         "SEQUENCE:0",
         f"DTSTART;TZID={group.timezone}:{start:%Y%m%dT%H%M%S}",
         f"DURATION:PT{EVENT_MINUTES}M",
-        f"SUMMARY:{ics_text(entry.slot.post)}",
+        f"SUMMARY:{ics_text(entry.post)}",
         "DESCRIPTION:"
         + ics_text(description(entry, labels, group.lang, site.base_url, group.slug)),
         f"CATEGORIES:{ics_text(entry.slot.kind)}",
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
         "ACTION:DISPLAY",
-        f"DESCRIPTION:{ics_text(entry.slot.post)}",
+        f"DESCRIPTION:{ics_text(entry.post)}",
         f"TRIGGER:-PT{minutes}M" if minutes else "TRIGGER:PT0S",
         "END:VALARM",
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .job import Job
-from .posts import calendar_days, entries
+from .posts import calendar_days, day_chart, entries
 from .words import colon, people
 
 
@@ -25,5 +25,6 @@ def sop_html(job: Job) -> bytes:
         count=len(items),
         people=people(job),
         kinds=sorted({e.slot.kind for e in items}),
+        chart=day_chart(job, items) if items else "",
     )
     return html.encode("utf-8")
