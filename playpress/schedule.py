@@ -569,13 +569,18 @@ def expand_group(
         if key not in matched:
             diagnostics.append(_unmatched(change, slots, group, almanac, event_days))
     unknown = almanac.unknown_years(group.start, group.end)
-    if unknown:
+    # Said only where it changes a post: a slot on workdays, days off or holidays, or one left out
+    # on holidays (a group posting daily gets the same posts whatever the 2027 notice says).
+    if unknown and any(s.when.days in OFFICIAL_DAYS or s.id in skipping for s in slots):
         diagnostics.append(_unknown_years_warning(group, almanac, unknown))
     if almanac.country and any(s.when.days in ("weekdays", "workdays") for s in slots):
         differences = almanac.differences(group.start, group.end)
         if differences:
             diagnostics.append(_differences_note(group, slots, almanac, differences))
     return Expansion(occurrences, tuple(diagnostics), unknown)
+
+
+OFFICIAL_DAYS = ("workdays", "offdays", "holidays")  # what the official schedule decides
 
 
 def almanac_of(project: Project, group: Group) -> Almanac:

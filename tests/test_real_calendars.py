@@ -441,3 +441,23 @@ def test_full_width_input_is_read(tmp_path):
     days_off, makeup = official()
     got = occurrences(root / "dist", "cn-chunjie")
     assert got == office_expected(D(2026, 1, 26), D(2026, 3, 8), days_off, makeup)
+
+
+def test_the_unknown_year_is_said_only_where_it_changes_a_post(tmp_path):
+    """A group into 2027 that posts on every day (and no slot on workdays, days off or holidays,
+    none skipped on holidays) gets the same posts whatever the 2027 notice will say: no warning."""
+    daily = (
+        "---\ntitle: 早安群\ntype: interest\nroles: [{id: host, title: 群主}]\nsop:\n"
+        '  - {id: d, when: "daily 08:00", post: 早安, kind: content, owner: host}\n'
+        '  - {id: cj, when: "春节 -3 18:00", post: 年货预订, kind: activity, owner: host}\n---\n'
+    )
+    root = write_project(
+        tmp_path / "p",
+        {
+            "content/site.yml": "title: T\nholidays: CN\n",
+            "playbooks/daily.md": daily,
+            "content/groups/g.md": group("g", "daily", "2026-12-14", "2027-02-20"),
+        },
+    )
+    result = run_cli("check", "--root", str(root), "--strict")
+    assert result.returncode == 0 and "is not known" not in result.stderr, result.stderr
