@@ -120,6 +120,11 @@ def contents(sections: list[tuple[str, str]], chapters: tuple[Heading, ...]) -> 
 
 def handbook_page(job: Job) -> str:
     """The handbook as one HTML document: every section the playbook has, in the order operators need them."""
+    return job.theme.render("handbook.html", job.reads, **handbook_values(job))
+
+
+def handbook_values(job: Job) -> dict[str, Any]:
+    """What a handbook template is given: the same values for handbook.html and handbook.typ."""
     group, playbook, labels = job.group, job.playbook, job.labels()
     facts, items = facts_and_entries(job)  # each slot's copy rendered once, for the post list and the calendar
     counts = Counter(item.slot.id for item in items)
@@ -146,11 +151,10 @@ def handbook_page(job: Job) -> str:
     if notes.html:
         toc.append({"id": "hb-notes", "title": labels["handbook_notes"], "level": 2})
     start_end = str(labels["handbook_span"]).format(start=group.start, end=group.end, days=group.days)
-    return job.theme.render(
-        "handbook.html", job.reads, lang=group.lang, labels=labels, colon=colon(group.lang), site=job.project.site,
-        group=group, playbook=playbook, span=start_end, cover=cover(job), toc=toc, titles=titles,
-        numbers=numbers, chapters=chapters, notes=notes, page_counter=page_counter(str(labels["handbook_page"])),
-        **present)
+    return dict(lang=group.lang, labels=labels, colon=colon(group.lang), site=job.project.site,
+                group=group, playbook=playbook, span=start_end, cover=cover(job), toc=toc, titles=titles,
+                numbers=numbers, chapters=chapters, notes=notes, sections=sections,
+                page_counter=page_counter(str(labels["handbook_page"])), **present)
 
 
 def handbook_html(job: Job) -> bytes:
