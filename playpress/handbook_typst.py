@@ -19,10 +19,10 @@ import jinja2
 import jinja2.meta
 
 from .diagnostics import ERROR, WARNING, Diagnostic, UserError
-from .fonts import FontFace, cjk_face
+from .fonts import FONT_ROLES, FontFace, cjk_face, latin_bold_face, latin_face, parse_face, symbol_face
 from .handbook import handbook_values
 from .media import typst_markup as tm
-from .media.cjk_fonts import cjk_bold_face, cjk_regular_face
+from .media import noto
 from .media.typst_engine import MissingCharacters, Thumbnail, TypstDocument, compile_pdf, font_families, uncovered
 from .plan import Job
 from .posters import INVISIBLE, font_chain, is_emoji
@@ -74,20 +74,37 @@ LONG_TEXT = 700  # characters: a card with more words may break across pages (el
 # --- fonts ----------------------------------------------------------------------------------------
 
 def typst_faces(job: Job) -> list[FontFace]:
-    """The poster font chain for the group's language, its Chinese face as the static Regular and
-    Bold cut from the variable Noto (real bold in headings), when that font is installed."""
-    chain = font_chain(job)
-    packaged = cjk_face()
-    faces: list[FontFace] = []
-    for regular, bold in zip(chain.regular, chain.bold, strict=True):
-        if regular == packaged and (cut := cjk_regular_face()) is not None:
-            regular, bold = cut, cjk_bold_face()
-        elif regular == packaged:
-            bold = cjk_bold_face()  # a system Noto CJK Bold, if any
-        faces += [regular] + ([bold] if bold is not None else [])
+    """The faces of the PDF, in the order Typst tries them: the theme's `fonts:` first, else the
+    fonts pip installs (Noto Sans CJK Regular and Bold cut from the variable face, Noto Sans,
+    Noto Sans Symbols, Noto Emoji), else the system faces the posters use. Chinese first for zh."""
+    given = _theme_fonts(job)
+    sans = noto.noto_sans()
+    cjk = given.get("cjk") or noto.cjk_regular_face() or cjk_face()
+    cjk_bold = None if "cjk" in given else noto.cjk_bold_face()
+    latin = given.get("latin") or sans or latin_face()
+    latin_bold = given.get("latin_bold") or (None if latin == sans else latin_bold_face())
+    symbols = [given["symbols"]] if "symbols" in given else list(noto.noto_symbols()) or [symbol_face()]
+    chinese, western = [cjk, cjk_bold], [latin, latin_bold]
+    ordered = [*chinese, *western] if job.lang == "zh" else [*western, *chinese]
+    faces = list(dict.fromkeys(face for face in [*ordered, *symbols] if face is not None))
+    if not faces:
+        raise UserError(Diagnostic("", 0, 0, ERROR, "no font found for handbook.pdf",
+                                   "pip install manimgx-fonts-cjk manimgx-fonts, or set fonts: in the theme's theme.yml"))
     for face in faces:
         job.reads.add(face.path)
     return faces
+
+
+def _theme_fonts(job: Job) -> dict[str, FontFace]:
+    """The theme's `fonts:` (theme.yml), checked and recorded as posters read them."""
+    font_chain(job)  # the same checks and error messages as for posters
+    found: dict[str, FontFace] = {}
+    for role, value in (job.theme.config.get("fonts") or {}).items():
+        if role in FONT_ROLES and value:
+            face = parse_face(str(value))
+            path = face.path if os.path.isabs(face.path) else str(job.root / face.path)
+            found[role] = FontFace(path, face.index)
+    return found
 
 
 def _drawable(job: Job, source: str, fonts: tuple[str, ...]) -> str:

@@ -1,4 +1,5 @@
-"""Chinese faces with a real bold: static Regular and Bold cut once from the variable Noto Sans CJK.
+"""Fonts from PyPI, so a PDF looks the same on every machine: Noto Sans CJK with a real bold,
+Noto Sans, Noto Sans Symbols and the monochrome Noto Emoji.
 
 PyPI's `manimgx-fonts-cjk` ships Noto Sans CJK as one variable collection (weights 100-900, OFL).
 Pillow and Typst both draw a variable face at its default instance (Thin) unless told otherwise,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib
 import io
 import os
 from pathlib import Path
@@ -30,14 +32,29 @@ SYSTEM_CJK_BOLD = (
 )
 
 
-def variable_cjk() -> FontFace | None:
-    """The Simplified Chinese face of the pip-installed variable collection, if there is one."""
+def _packaged(module: str, name: str, index: int = 0) -> FontFace | None:
     try:
-        import manimgx_fonts_cjk
+        found = importlib.import_module(module)
     except ImportError:
         return None
-    path = os.path.join(os.path.dirname(manimgx_fonts_cjk.__file__), "NotoSansCJK-VF.otf.ttc")
-    return FontFace(path, SC_FACE) if os.path.isfile(path) else None
+    path = os.path.join(os.path.dirname(found.__file__ or ""), name)
+    return FontFace(path, index) if os.path.isfile(path) else None
+
+
+def noto_sans() -> FontFace | None:
+    """Noto Sans, variable (weights 100-900): Typst draws its bold itself. From `manimgx-fonts`."""
+    return _packaged("manimgx_fonts", "NotoSans[wght].ttf")
+
+
+def noto_symbols() -> tuple[FontFace, ...]:
+    """Noto Sans Symbols and the monochrome Noto Emoji (also from `manimgx-fonts`), when installed."""
+    faces = (_packaged("manimgx_fonts", "NotoSansSymbols[wght].ttf"), _packaged("manimgx_fonts", "NotoEmoji[wght].ttf"))
+    return tuple(face for face in faces if face is not None)
+
+
+def variable_cjk() -> FontFace | None:
+    """The Simplified Chinese face of the pip-installed variable collection, if there is one."""
+    return _packaged("manimgx_fonts_cjk", "NotoSansCJK-VF.otf.ttc", SC_FACE)
 
 
 def cache_dir() -> Path:
