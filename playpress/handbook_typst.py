@@ -19,11 +19,26 @@ import jinja2
 import jinja2.meta
 
 from .diagnostics import ERROR, WARNING, Diagnostic, UserError
-from .fonts import FONT_ROLES, FontFace, cjk_face, latin_bold_face, latin_face, parse_face, symbol_face
+from .fonts import (
+    FONT_ROLES,
+    FontFace,
+    cjk_face,
+    latin_bold_face,
+    latin_face,
+    parse_face,
+    symbol_face,
+)
 from .handbook import handbook_values
-from .media import typst_markup as tm
 from .media import noto
-from .media.typst_engine import MissingCharacters, Thumbnail, TypstDocument, compile_pdf, font_families, uncovered
+from .media import typst_markup as tm
+from .media.typst_engine import (
+    MissingCharacters,
+    Thumbnail,
+    TypstDocument,
+    compile_pdf,
+    font_families,
+    uncovered,
+)
 from .plan import Job
 from .posters import INVISIBLE, font_chain, is_emoji
 from .theme import ThemeEnvironment
@@ -33,8 +48,13 @@ PDF_DPI = 150
 THUMBNAIL_MM = (38, 60)  # a tall and a wide poster thumbnail
 TEXT_WIDTH_MM = 178  # A4 less 16 mm margins
 LANGUAGES = {"zh": ("zh", "cn"), "en": ("en", ""), "es": ("es", "")}
-IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/svg+xml": ".svg",
-                  "image/webp": ".webp"}
+IMAGE_SUFFIXES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/svg+xml": ".svg",
+    "image/webp": ".webp",
+}
 RASTER = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 
 
@@ -53,14 +73,16 @@ def handbook_document(job: Job) -> TypstDocument:
     faces = typst_faces(job)
     group_dir = (job.out_dir / job.group.slug).resolve()
     values.update(
-        fonts=font_families(faces), cover=_cover(values["cover"], files),
+        fonts=font_families(faces),
+        cover=_cover(values["cover"], files),
         posters=_posters(job, values["posters"], group_dir, files),
         chapters=_markdown(job, job.playbook.body, 1, "ch-", "", group_dir, files),
         notes=_markdown(job, job.group.body, 2, "nt-", "notes-", group_dir, files),
         page_numbers=page_numbers(str(values["labels"]["handbook_page"])),
         lang_code=LANGUAGES.get(job.group.lang, (job.group.lang, ""))[0],
         region=LANGUAGES.get(job.group.lang, ("", ""))[1],
-        long_text=LONG_TEXT)
+        long_text=LONG_TEXT,
+    )
     values["toc"] = _contents(values)
     source = render_template(job, TEMPLATE, values)
     fonts = tuple(dict.fromkeys(face.path for face in faces))
@@ -73,6 +95,7 @@ LONG_TEXT = 700  # characters: a card with more words may break across pages (el
 
 # --- fonts ----------------------------------------------------------------------------------------
 
+
 def typst_faces(job: Job) -> list[FontFace]:
     """The faces of the PDF, in the order Typst tries them: the theme's `fonts:` first, else the
     fonts pip installs (Noto Sans CJK Regular and Bold cut from the variable face, Noto Sans,
@@ -83,13 +106,23 @@ def typst_faces(job: Job) -> list[FontFace]:
     cjk_bold = None if "cjk" in given else noto.cjk_bold_face()
     latin = given.get("latin") or sans or latin_face()
     latin_bold = given.get("latin_bold") or (None if latin == sans else latin_bold_face())
-    symbols = [given["symbols"]] if "symbols" in given else list(noto.noto_symbols()) or [symbol_face()]
+    symbols = (
+        [given["symbols"]] if "symbols" in given else list(noto.noto_symbols()) or [symbol_face()]
+    )
     chinese, western = [cjk, cjk_bold], [latin, latin_bold]
     ordered = [*chinese, *western] if job.lang == "zh" else [*western, *chinese]
     faces = list(dict.fromkeys(face for face in [*ordered, *symbols] if face is not None))
     if not faces:
-        raise UserError(Diagnostic("", 0, 0, ERROR, "no font found for handbook.pdf",
-                                   "pip install manimgx-fonts-cjk manimgx-fonts, or set fonts: in the theme's theme.yml"))
+        raise UserError(
+            Diagnostic(
+                "",
+                0,
+                0,
+                ERROR,
+                "no font found for handbook.pdf",
+                "pip install manimgx-fonts-cjk manimgx-fonts, or set the theme's `fonts:`",
+            )
+        )
     for face in faces:
         job.reads.add(face.path)
     return faces
@@ -117,15 +150,29 @@ def _drawable(job: Job, source: str, fonts: tuple[str, ...]) -> str:
     if others:
         char = others[0]
         path, line = _written_at(job, char)
-        raise UserError(Diagnostic(path, line, 0, ERROR,
-                                   f"handbook.pdf for group '{job.group.slug}': no font has the character '{char}' "
-                                   f"(U+{ord(char):04X}, {unicodedata.name(char, 'unnamed')})",
-                                   "remove the character, or name a font that has it in the theme's theme.yml `fonts:`"))
+        raise UserError(
+            Diagnostic(
+                path,
+                line,
+                0,
+                ERROR,
+                f"handbook.pdf for group '{job.group.slug}': no font has the character '{char}' "
+                f"(U+{ord(char):04X}, {unicodedata.name(char, 'unnamed')})",
+                "remove the character, or name a font that has it in the theme's `fonts:`",
+            )
+        )
     if emoji:
-        job.warnings.append(Diagnostic(job.playbook.path, 0, 0, WARNING,
-                                       f"handbook.pdf for group '{job.group.slug}': no font here draws the emoji "
-                                       f"{' '.join(emoji)}: left out of the PDF",
-                                       "name an emoji font in the theme's theme.yml `fonts: {symbols: PATH}`"))
+        job.warnings.append(
+            Diagnostic(
+                job.playbook.path,
+                0,
+                0,
+                WARNING,
+                f"handbook.pdf for group '{job.group.slug}': no font here draws the emoji "
+                f"{' '.join(emoji)}: left out of the PDF",
+                "name an emoji font in the theme's theme.yml `fonts: {symbols: PATH}`",
+            )
+        )
         source = source.translate({ord(c): None for c in emoji})
     return source
 
@@ -137,32 +184,39 @@ def _written_at(job: Job, char: str) -> tuple[str, int]:
         except OSError:
             continue
         if char in text:
-            return relpath, text[:text.index(char)].count("\n") + 1
+            return relpath, text[: text.index(char)].count("\n") + 1
     return job.group.path, 0
 
 
 # --- images ---------------------------------------------------------------------------------------
+
 
 def _data_file(uri: str, stem: str, files: dict[str, bytes | Thumbnail]) -> str:
     """A data: URI of the HTML values as a file of the root; its root path ('' for none)."""
     if not uri:
         return ""
     head, _, data = uri.partition(",")
-    mime = head[len("data:"):].split(";")[0]
+    mime = head[len("data:") :].split(";")[0]
     name = stem + IMAGE_SUFFIXES.get(mime, ".bin")
-    files[name] = base64.b64decode(data) if head.endswith(";base64") else unquote(data).encode("utf-8")
+    files[name] = (
+        base64.b64decode(data) if head.endswith(";base64") else unquote(data).encode("utf-8")
+    )
     return "/" + name
 
 
 def _cover(cover: dict[str, Any], files: dict[str, bytes | Thumbnail]) -> dict[str, Any]:
-    return {**cover, "join_qr": _data_file(cover["join_qr"], "join-qr", files),
-            "online_qr": _data_file(cover["online_qr"], "online-qr", files),
-            "logo": _data_file(cover["logo"], "logo", files)}
+    return {
+        **cover,
+        "join_qr": _data_file(cover["join_qr"], "join-qr", files),
+        "online_qr": _data_file(cover["online_qr"], "online-qr", files),
+        "logo": _data_file(cover["logo"], "logo", files),
+    }
 
 
-def _posters(job: Job, posters: list[dict[str, Any]], group_dir: Path,
-             files: dict[str, bytes | Thumbnail]) -> list[dict[str, Any]]:
-    """Each poster with its thumbnail in the root ('' when the PNG is not there: a frame instead)."""
+def _posters(
+    job: Job, posters: list[dict[str, Any]], group_dir: Path, files: dict[str, bytes | Thumbnail]
+) -> list[dict[str, Any]]:
+    """Each poster with its thumbnail in the root ('' when the PNG is missing: a frame instead)."""
     shown = []
     for poster in posters:
         png = group_dir / poster["src"]
@@ -177,7 +231,8 @@ def _posters(job: Job, posters: list[dict[str, Any]], group_dir: Path,
 
 
 def _place_image(job: Job, group_dir: Path, files: dict[str, bytes | Thumbnail]) -> tm.ImagePlacer:
-    """Markdown images: only raster files of the group's own output folder (as the WeasyPrint PDF)."""
+    """Markdown images: only raster files of the group's own output folder (as with WeasyPrint)."""
+
     def place(src: str) -> tm.PlacedImage | None:
         relative = unquote(src.split("?")[0].split("#")[0])
         path = (group_dir / relative).resolve()
@@ -196,23 +251,38 @@ def _place_image(job: Job, group_dir: Path, files: dict[str, bytes | Thumbnail])
         name = f"md/{len(files)}.jpg"
         files[name] = Thumbnail(str(path), min(pixels, round(TEXT_WIDTH_MM / 25.4 * PDF_DPI)))
         return tm.PlacedImage("/" + name, min(TEXT_WIDTH_MM, pixels / PDF_DPI * 25.4))
+
     return place
 
 
-def _markdown(job: Job, text: str, top_level: int, label_prefix: str, id_prefix: str, group_dir: Path,
-              files: dict[str, bytes | Thumbnail]) -> tm.TypstChapters:
-    return tm.markdown_to_typst(text, top_level, label_prefix, id_prefix, _place_image(job, group_dir, files))
+def _markdown(
+    job: Job,
+    text: str,
+    top_level: int,
+    label_prefix: str,
+    id_prefix: str,
+    group_dir: Path,
+    files: dict[str, bytes | Thumbnail],
+) -> tm.TypstChapters:
+    return tm.markdown_to_typst(
+        text, top_level, label_prefix, id_prefix, _place_image(job, group_dir, files)
+    )
 
 
 # --- contents and page numbers ------------------------------------------------------------------
 
+
 def _contents(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """The TOC as handbook.html has it, by Typst labels: sections, the chapters' two top levels, notes."""
+    """The TOC of handbook.html by Typst labels: sections, the chapters' two top levels, notes."""
     labels, chapters, notes = values["labels"], values["chapters"], values["notes"]
     toc = [{"label": anchor, "title": title, "level": 1} for anchor, title in values["sections"]]
     if chapters.markup and not chapters.opens_with_heading:
         toc.append({"label": "hb-chapters", "title": labels["handbook_chapters"], "level": 1})
-    toc += [{"label": h.id, "title": h.text, "level": h.level} for h in chapters.headings if h.level <= 2]
+    toc += [
+        {"label": h.id, "title": h.text, "level": h.level}
+        for h in chapters.headings
+        if h.level <= 2
+    ]
     if notes.markup:
         toc.append({"label": "hb-notes", "title": labels["handbook_notes"], "level": 1})
     return toc
@@ -228,7 +298,9 @@ def page_numbers(template: str) -> tm.Markup:
         if not brace:
             break
         name, _, rest = tail.partition("}")
-        parts.append("#str(counter(page).final().first())" if name == "pages" else "#counter(page).display()")
+        parts.append(
+            "#str(counter(page).final().first())" if name == "pages" else "#counter(page).display()"
+        )
     return tm.Markup("".join(parts))
 
 
@@ -244,7 +316,9 @@ def render_template(job: Job, name: str, values: dict[str, Any]) -> str:
     env = _ENVIRONMENTS.get(folders)
     if env is None:
         # auto_reload (Jinja's default) compares each template's mtime: an edited override is seen
-        env = _ENVIRONMENTS[folders] = tm.typst_environment(jinja2.FileSystemLoader(folders), ThemeEnvironment)
+        env = _ENVIRONMENTS[folders] = tm.typst_environment(
+            jinja2.FileSystemLoader(folders), ThemeEnvironment
+        )
     _record_template(job, env, name, set())
     return env.get_template(name).render(**values)
 

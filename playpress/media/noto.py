@@ -47,8 +47,11 @@ def noto_sans() -> FontFace | None:
 
 
 def noto_symbols() -> tuple[FontFace, ...]:
-    """Noto Sans Symbols and the monochrome Noto Emoji (also from `manimgx-fonts`), when installed."""
-    faces = (_packaged("manimgx_fonts", "NotoSansSymbols[wght].ttf"), _packaged("manimgx_fonts", "NotoEmoji[wght].ttf"))
+    """Noto Sans Symbols and the monochrome Noto Emoji (from `manimgx-fonts`), when installed."""
+    faces = (
+        _packaged("manimgx_fonts", "NotoSansSymbols[wght].ttf"),
+        _packaged("manimgx_fonts", "NotoEmoji[wght].ttf"),
+    )
     return tuple(face for face in faces if face is not None)
 
 
@@ -72,8 +75,9 @@ def cache_dir() -> Path:
 def static_instance(source: FontFace, weight: int, cache: Path | None = None) -> FontFace:
     """The face at `weight` (400, 700) as a static font file, cut on first use and cached."""
     folder = (cache or cache_dir()) / "fonts"
-    key = hashlib.blake2b(f"{CUT_VERSION}|{file_hash(source.path)}|{source.index}|{weight}".encode(),
-                          digest_size=10).hexdigest()
+    key = hashlib.blake2b(
+        f"{CUT_VERSION}|{file_hash(source.path)}|{source.index}|{weight}".encode(), digest_size=10
+    ).hexdigest()
     target = folder / f"NotoSansCJKsc-{WEIGHT_NAMES.get(weight, weight)}-{key}.otf"
     if target.is_file():
         return FontFace(str(target))
@@ -92,7 +96,9 @@ def _cut(source: FontFace, weight: int) -> bytes:
     plan = hb.SubsetInput()
     plan.keep_everything()  # every glyph and table: a cut of the whole face, at one weight
     plan.pin_axis_location(face, "wght", weight)
-    plan.flags |= hb.SubsetFlags.DOWNGRADE_CFF2  # CFF2 -> CFF: what PDF readers and Pillow know best
+    plan.flags |= (
+        hb.SubsetFlags.DOWNGRADE_CFF2
+    )  # CFF2 -> CFF: what PDF readers and Pillow know best
     return _named(hb.subset(face, plan).blob.data, weight)
 
 
@@ -110,8 +116,12 @@ def _named(data: bytes, weight: int) -> bytes:
     for record in list(names.names):
         if record.nameID > 255:
             names.removeNames(nameID=record.nameID)  # the variable font's axis and instance names
-    for name_id, text in ((2, style), (3, f"2.004;ADBO;{postscript};ADOBE"), (4, f"{family} {style}"),
-                          (6, postscript)):
+    for name_id, text in (
+        (2, style),
+        (3, f"2.004;ADBO;{postscript};ADOBE"),
+        (4, f"{family} {style}"),
+        (6, postscript),
+    ):
         names.setName(text, name_id, 3, 1, 0x409)
         names.setName(text, name_id, 1, 0, 0)
     if "STAT" in font:

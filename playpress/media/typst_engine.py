@@ -35,8 +35,8 @@ import typst
 
 from ..fonts import FontFace
 
-
 # --- what a document is --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Thumbnail:
@@ -52,7 +52,9 @@ class TypstDocument:
     """Everything one PDF is made of; a pure value, so the same document gives the same bytes."""
 
     source: str
-    files: Mapping[str, bytes | Thumbnail] = field(default_factory=dict)  # root path ("qr.svg") -> content
+    files: Mapping[str, bytes | Thumbnail] = field(
+        default_factory=dict
+    )  # root path ("qr.svg") -> content
     fonts: tuple[str, ...] = ()  # font files the source may name by family, in the chain's order
     created: dt.date = dt.date(2000, 1, 1)  # the PDF's creation date (no wall clock in the bytes)
     name: str = ""  # what the document is, for messages ("kaoyan-english-1/handbook.pdf")
@@ -79,8 +81,12 @@ class MissingCharacters(TypstEngineError):
     """Characters that no font of the document has: they would print as boxes."""
 
     def __init__(self, characters: tuple[str, ...], name: str = ""):
-        shown = ", ".join(f"'{c}' (U+{ord(c):04X}, {unicodedata.name(c, 'unnamed')})" for c in characters)
-        super().__init__(f"no font has the character{'s' if len(characters) > 1 else ''} {shown}", name)
+        shown = ", ".join(
+            f"'{c}' (U+{ord(c):04X}, {unicodedata.name(c, 'unnamed')})" for c in characters
+        )
+        super().__init__(
+            f"no font has the character{'s' if len(characters) > 1 else ''} {shown}", name
+        )
         self.args = (characters, name)
         self.characters = characters
 
@@ -89,7 +95,8 @@ class ForkedAfterCompile(RuntimeError):
     """This process was forked from one that had compiled with Typst: a compile here would hang."""
 
 
-# --- fonts ------------------------------------------------------------------------------------------
+# --- fonts --------------------------------------------------------------------------------
+
 
 def _face_count(path: str) -> int:
     with open(path, "rb") as stream:
@@ -99,12 +106,16 @@ def _face_count(path: str) -> int:
 
 def _stamp(fonts: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
     stats = [os.stat(path) for path in fonts]
-    return tuple((path, stat.st_size, stat.st_mtime_ns) for path, stat in zip(fonts, stats, strict=True))
+    return tuple(
+        (path, stat.st_size, stat.st_mtime_ns) for path, stat in zip(fonts, stats, strict=True)
+    )
 
 
 @lru_cache(maxsize=16)
 def _faces(stamp: tuple[tuple[str, int, int], ...]) -> tuple[FontFace, ...]:
-    return tuple(FontFace(path, index) for path, _, _ in stamp for index in range(_face_count(path)))
+    return tuple(
+        FontFace(path, index) for path, _, _ in stamp for index in range(_face_count(path))
+    )
 
 
 def uncovered(text: str, fonts: tuple[str, ...]) -> tuple[str, ...]:
@@ -125,9 +136,14 @@ def font_families(faces: Sequence[FontFace]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16)
-def _families(stamp: tuple[tuple[str, int, int], ...], faces: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
-    found = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
-                        font_paths=[str(_font_folder(stamp))]).fonts()
+def _families(
+    stamp: tuple[tuple[str, int, int], ...], faces: tuple[tuple[str, int], ...]
+) -> tuple[str, ...]:
+    found = typst.Fonts(
+        include_system_fonts=False,
+        include_embedded_fonts=False,
+        font_paths=[str(_font_folder(stamp))],
+    ).fonts()
     family = {(os.path.realpath(info.path or ""), info.index): info.family for info in found}
     return tuple(dict.fromkeys(family[face] for face in faces if face in family))
 
@@ -174,9 +190,14 @@ def _compiler(fonts: tuple[str, ...]) -> typst.Compiler:
     stamp = _stamp(fonts)
     compiler = _COMPILERS.get(stamp)
     if compiler is None:
-        found = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False,
-                            font_paths=[str(_font_folder(stamp))])
-        compiler = typst.Compiler(root=str(_workspace()), font_paths=found, ignore_system_fonts=True)
+        found = typst.Fonts(
+            include_system_fonts=False,
+            include_embedded_fonts=False,
+            font_paths=[str(_font_folder(stamp))],
+        )
+        compiler = typst.Compiler(
+            root=str(_workspace()), font_paths=found, ignore_system_fonts=True
+        )
         _COMPILERS[stamp] = compiler
         while len(_COMPILERS) > MAX_COMPILERS:
             _COMPILERS.popitem(last=False)
@@ -197,7 +218,7 @@ def _content(value: bytes | Thumbnail) -> bytes:
 
 
 def thumbnail_jpeg(path: str, width: int) -> bytes:
-    """A raster image at most `width` pixels wide as JPEG: no EXIF, no clock, same pixels same bytes."""
+    """A raster image at most `width` pixels wide, as JPEG: no EXIF, no clock."""
     from PIL import Image
 
     with Image.open(path) as image:
@@ -223,8 +244,10 @@ def compile_document(document: TypstDocument, tagged: bool = False) -> Compiled:
     Raises MissingCharacters before compiling, TypstEngineError when Typst reports an error.
     """
     if _forked_after_compile:
-        raise ForkedAfterCompile("this process was forked from one that had compiled with Typst, and its "
-                                 "compile would hang: compile PDFs in PdfWorkers (or before any compile)")
+        raise ForkedAfterCompile(
+            "this process was forked from one that had compiled with Typst, and its "
+            "compile would hang: compile PDFs in PdfWorkers (or before any compile)"
+        )
     missing = uncovered(document.source, document.fonts)
     if missing:
         raise MissingCharacters(missing, document.name)
@@ -239,8 +262,12 @@ def compile_document(document: TypstDocument, tagged: bool = False) -> Compiled:
         _compiled_here = True
         try:
             pdf, warnings = compiler.compile_with_warnings(
-                document.source.encode("utf-8"), format="pdf", root=str(root),
-                timestamp=timestamp(document.created), pdf_tags=tagged)
+                document.source.encode("utf-8"),
+                format="pdf",
+                root=str(root),
+                timestamp=timestamp(document.created),
+                pdf_tags=tagged,
+            )
         except typst.TypstError as error:
             raise TypstEngineError(error.message, document.name, tuple(error.hints or ())) from None
     finally:
@@ -254,7 +281,8 @@ def compile_pdf(document: TypstDocument) -> bytes:
     return compile_document(document).pdf
 
 
-# --- worker processes -------------------------------------------------------------------------------
+# --- worker processes ----------------------------------------------------------------------
+
 
 def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -266,7 +294,9 @@ def _worker_start(warm_fonts: tuple[str, ...]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if warm_fonts:  # fonts parsed and Typst's threads started before the first real document
         try:
-            compile_document(TypstDocument("#set page(width: 2cm, height: 2cm)\n.", fonts=warm_fonts))
+            compile_document(
+                TypstDocument("#set page(width: 2cm, height: 2cm)\n.", fonts=warm_fonts)
+            )
         except Exception:  # noqa: BLE001 - a real document will say what is wrong
             pass
 
@@ -293,7 +323,9 @@ class PdfWorkers:
     `timeout` seconds yields PdfTimeout, and the pool is started again for the rest.
     """
 
-    def __init__(self, processes: int = 0, timeout: float = 120.0, warm_fonts: tuple[str, ...] = ()):
+    def __init__(
+        self, processes: int = 0, timeout: float = 120.0, warm_fonts: tuple[str, ...] = ()
+    ):
         self.processes = max(1, processes or os.cpu_count() or 1)
         self.timeout = timeout
         self.warm_fonts = warm_fonts
@@ -304,7 +336,9 @@ class PdfWorkers:
         self._pool: multiprocessing.pool.Pool | None = self._start()
 
     def _start(self) -> multiprocessing.pool.Pool:
-        return self._context.Pool(self.processes, initializer=_worker_start, initargs=(self.warm_fonts,))
+        return self._context.Pool(
+            self.processes, initializer=_worker_start, initargs=(self.warm_fonts,)
+        )
 
     def compile_all(self, documents: Iterable[TypstDocument]) -> Iterator[Compiled | Exception]:
         pending = list(documents)
@@ -316,11 +350,13 @@ class PdfWorkers:
                 try:
                     result = results.next(timeout=self.timeout)
                 except multiprocessing.TimeoutError:
-                    yield PdfTimeout(f"took more than {self.timeout:g} s: stopped", pending[done].name)
+                    yield PdfTimeout(
+                        f"took more than {self.timeout:g} s: stopped", pending[done].name
+                    )
                     self._pool.terminate()
                     self._pool.join()
                     self._pool = None
-                    pending = pending[done + 1:]
+                    pending = pending[done + 1 :]
                     break
                 yield result
             else:

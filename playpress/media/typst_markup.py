@@ -79,25 +79,39 @@ def finalize(value: object) -> str:
     return escape(str(value))
 
 
-FILTERS: dict[str, Callable[..., Markup]] = {"str": string_literal, "lines": escape_lines, "colour": colour,
-                                             "text": escape, "num": number}
+FILTERS: dict[str, Callable[..., Markup]] = {
+    "str": string_literal,
+    "lines": escape_lines,
+    "colour": colour,
+    "text": escape,
+    "num": number,
+}
 
 
-def typst_environment(loader: jinja2.BaseLoader, cls: type[jinja2.Environment] = jinja2.Environment
-                      ) -> jinja2.Environment:
+def typst_environment(
+    loader: jinja2.BaseLoader, cls: type[jinja2.Environment] = jinja2.Environment
+) -> jinja2.Environment:
     """A Jinja environment for .typ templates: every value escaped unless it is Markup.
 
     Filters: `|str` (a string literal for code positions), `|num` (a number for code positions),
     `|colour` (a checked colour), `|lines` (line breaks kept), `|text` (plain escaping).
     """
-    env = cls(loader=loader, autoescape=False, finalize=finalize, undefined=jinja2.StrictUndefined,
-              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = cls(
+        loader=loader,
+        autoescape=False,
+        finalize=finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters.update(FILTERS)
     env.filters.pop("safe", None)  # HTML's notion of safe means nothing here
     return env
 
 
-# --- Markdown -> Typst ------------------------------------------------------------------------------
+# --- Markdown -> Typst ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Heading:
@@ -119,12 +133,19 @@ class TypstChapters:
     opens_with_heading: bool  # False: the text needs a section title of its own
 
 
-ImagePlacer = Callable[[str], PlacedImage | None]  # a Markdown image's src -> where it is in the root
+ImagePlacer = Callable[
+    [str], PlacedImage | None
+]  # a Markdown image's src -> where it is in the root
 LINKABLE = ("http://", "https://", "mailto:")
 
 
-def markdown_to_typst(text: str, top_level: int = 1, label_prefix: str = "", id_prefix: str = "",
-                      place_image: ImagePlacer | None = None) -> TypstChapters:
+def markdown_to_typst(
+    text: str,
+    top_level: int = 1,
+    label_prefix: str = "",
+    id_prefix: str = "",
+    place_image: ImagePlacer | None = None,
+) -> TypstChapters:
     """Markdown as Typst markup, with the same rules as the HTML chapters (chapters.py).
 
     The text's highest heading becomes level `top_level`; each heading gets the label
@@ -140,6 +161,12 @@ def markdown_to_typst(text: str, top_level: int = 1, label_prefix: str = "", id_
     body = renderer.blocks(SyntaxTreeNode(tokens).children)
     opens = bool(tokens) and tokens[0].type == "heading_open"
     return TypstChapters(Markup(body), tuple(renderer.headings), opens)
+
+
+def _descendants(node: SyntaxTreeNode | None) -> Iterable[SyntaxTreeNode]:
+    for child in node.children if node is not None else ():
+        yield child
+        yield from _descendants(child)
 
 
 def _alignment(node: SyntaxTreeNode) -> str:
@@ -183,8 +210,9 @@ class _Renderer:
     def heading(self, node: SyntaxTreeNode) -> str:
         level = max(1, min(6, int(node.tag[1]) + self.shift))
         inline = node.children[0] if node.children else None
-        plain = "".join(child.content for child in (inline.children if inline else ())
-                        if child.type in ("text", "code_inline"))
+        plain = "".join(
+            part.content for part in _descendants(inline) if part.type in ("text", "code_inline")
+        )
         label = self.label_prefix + str(node.attrs.get("id", ""))
         self.headings.append(Heading(level, label, plain or (inline.content if inline else "")))
         body = self.inlines(inline.children) if inline else ""
@@ -202,7 +230,9 @@ class _Renderer:
 
     @staticmethod
     def tight(node: SyntaxTreeNode) -> str:
-        paragraphs = [child for item in node.children for child in item.children if child.type == "paragraph"]
+        paragraphs = [
+            child for item in node.children for child in item.children if child.type == "paragraph"
+        ]
         return "true" if all(p.hidden for p in paragraphs) else "false"
 
     def table(self, node: SyntaxTreeNode) -> str:
@@ -215,11 +245,15 @@ class _Renderer:
         for section, row in rows:
             cells = [f"[{self.inline_of(cell)}]" for cell in row.children]
             cells += ["[]"] * (columns - len(cells))
-            parts.append(f"table.header({', '.join(cells)})" if section == "thead" else ", ".join(cells))
+            parts.append(
+                f"table.header({', '.join(cells)})" if section == "thead" else ", ".join(cells)
+            )
         return f"#pp-table({', '.join(parts)})"
 
     def inline_of(self, node: SyntaxTreeNode) -> str:
-        return "".join(self.inlines(child.children) for child in node.children if child.type == "inline")
+        return "".join(
+            self.inlines(child.children) for child in node.children if child.type == "inline"
+        )
 
     def inlines(self, nodes: Iterable[SyntaxTreeNode]) -> str:
         return "".join(self.inline(node) for node in nodes)
@@ -242,7 +276,7 @@ class _Renderer:
         if kind == "image":
             return self.image(node)
         if kind == "html_inline" and "task-list-item-checkbox" in node.content:
-            return f"#pp-checkbox({'true' if 'checked' in node.content else 'false'}) "
+            return f"#pp-checkbox({'true' if 'checked' in node.content else 'false'})"
         if kind in ("raw_html_inline", "html_inline"):
             return escape(COMMENTS.sub("", node.content))
         return self.inlines(node.children) if node.children else escape(node.content)
@@ -255,7 +289,9 @@ class _Renderer:
         if not href.lower().startswith(LINKABLE):
             shown = "" if not href or plain == href else f" #pp-address[{escape(href)}]"
             return words + shown
-        shown = "" if plain in (href, href.removeprefix("mailto:")) else f" #pp-address[{escape(href)}]"
+        shown = (
+            "" if plain in (href, href.removeprefix("mailto:")) else f" #pp-address[{escape(href)}]"
+        )
         return f"#link({string_literal(href)})[{words}]{shown}"
 
     def image(self, node: SyntaxTreeNode) -> str:
@@ -264,7 +300,8 @@ class _Renderer:
         placed = self.place_image(src) if self.place_image and "://" not in src else None
         if placed is None:
             return f"#pp-missing-image[{escape(alt)}][{escape(src)}]"
-        return f"#pp-image({string_literal(placed.path)}, {placed.width_mm:.1f}mm, {string_literal(alt)})"
+        path, alt_text = string_literal(placed.path), string_literal(alt)
+        return f"#pp-image({path}, {placed.width_mm:.1f}mm, {alt_text})"
 
 
 # Helpers the Markdown markup calls; a handbook.typ defines them (and may restyle them).
