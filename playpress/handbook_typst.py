@@ -123,8 +123,9 @@ def typst_faces(job: Job) -> list[FontFace]:
                 "pip install manimgx-fonts-cjk manimgx-fonts, or set the theme's `fonts:`",
             )
         )
-    for face in faces:
-        job.reads.add(face.path)
+    source = noto.variable_cjk()
+    for face in faces + ([source] if source is not None and cjk != cjk_face() else []):
+        job.reads.add(face.path)  # a cut is named by its source's hash; the source is read too
     return faces
 
 

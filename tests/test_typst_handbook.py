@@ -10,10 +10,12 @@ from pathlib import Path
 import pypdf
 import pytest
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, REPO, run_cli, write_project
-from PIL import Image, ImageStat
+from PIL import Image, ImageDraw, ImageStat
 
 from playpress.diagnostics import UserError
+from playpress.fonts import FontChain, load
 from playpress.handbook_typst import handbook_document, typst_faces
+from playpress.media import noto
 from playpress.media.typst_engine import TypstDocument, compile_pdf
 from playpress.plan import PDF, Job, Output
 from playpress.project import load_project
@@ -284,3 +286,17 @@ def test_reads_are_recorded_for_incremental_builds(example: tuple[Path, Path]) -
         any("NotoSansCJKsc-Bold" in p for p in reads)
         and "content/assets/logo-kaoyan-english.png" in reads
     )
+
+
+def test_posters_get_a_real_bold_chinese_face() -> None:
+    regular, bold = noto.cjk_regular_face(), noto.cjk_bold_face()
+    if regular is None or bold is None:
+        pytest.skip("manimgx-fonts-cjk is not installed")
+    chain = FontChain((regular,), (bold,))
+    assert chain.face_for("运", bold=True) == (bold, False)  # drawn with the bold face, no stroke
+    ink = []
+    for face in (regular, bold):
+        image = Image.new("L", (400, 120), 255)
+        ImageDraw.Draw(image).text((10, 10), "运营手册", font=load(face, 80), fill=0)
+        ink.append(255 - ImageStat.Stat(image).mean[0])
+    assert ink[1] > 1.3 * ink[0], ink

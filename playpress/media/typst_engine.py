@@ -20,12 +20,13 @@ import io
 import multiprocessing
 import multiprocessing.pool
 import os
+import re
 import shutil
 import signal
 import struct
 import tempfile
 import unicodedata
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -269,11 +270,18 @@ def compile_document(document: TypstDocument, tagged: bool = False) -> Compiled:
                 pdf_tags=tagged,
             )
         except typst.TypstError as error:
-            raise TypstEngineError(error.message, document.name, tuple(error.hints or ())) from None
+            message = error.message + _location(error.diagnostic)
+            raise TypstEngineError(message, document.name, tuple(error.hints or ())) from None
     finally:
         shutil.rmtree(root, ignore_errors=True)
     assert isinstance(pdf, bytes)
     return Compiled(pdf, tuple(warning.message for warning in warnings))
+
+
+def _location(diagnostic: str) -> str:
+    """' (line N: the source line)' from Typst's diagnostic, for a template's author."""
+    found = re.search(r"^\s*(\d+) │ (.*)$", diagnostic or "", re.M)
+    return f" (line {found.group(1)}: {found.group(2).strip()[:120]})" if found else ""
 
 
 def compile_pdf(document: TypstDocument) -> bytes:
@@ -341,26 +349,35 @@ class PdfWorkers:
         )
 
     def compile_all(self, documents: Iterable[TypstDocument]) -> Iterator[Compiled | Exception]:
-        pending = list(documents)
-        while pending:
-            if self._pool is None:
-                self._pool = self._start()
-            results = self._pool.imap(_compile_in_worker, pending, chunksize=1)
-            for done in range(len(pending)):
-                try:
-                    result = results.next(timeout=self.timeout)
-                except multiprocessing.TimeoutError:
-                    yield PdfTimeout(
-                        f"took more than {self.timeout:g} s: stopped", pending[done].name
-                    )
-                    self._pool.terminate()
-                    self._pool.join()
-                    self._pool = None
-                    pending = pending[done + 1 :]
+        """One result per document, in order. `documents` may be a generator: it is drawn here, a
+        few documents ahead of the workers, so the caller prepares the next ones while they compile
+        (and a mistake it raises reaches the caller as usual)."""
+        source = iter(documents)
+        in_flight: deque[tuple[TypstDocument, multiprocessing.pool.AsyncResult]] = deque()
+        while True:
+            while len(in_flight) < 2 * self.processes:
+                document = next(source, None)
+                if document is None:
                     break
-                yield result
-            else:
-                pending = []
+                in_flight.append((document, self._submit(document)))
+            if not in_flight:
+                return
+            document, pending = in_flight.popleft()
+            try:
+                result = pending.get(timeout=self.timeout)
+            except multiprocessing.TimeoutError:
+                yield PdfTimeout(f"took more than {self.timeout:g} s: stopped", document.name)
+                waiting = [queued for queued, _ in in_flight]
+                in_flight.clear()
+                self.terminate()  # the stuck worker with it; the documents after it start again
+                in_flight.extend((queued, self._submit(queued)) for queued in waiting)
+                continue
+            yield result
+
+    def _submit(self, document: TypstDocument) -> multiprocessing.pool.AsyncResult:
+        if self._pool is None:
+            self._pool = self._start()
+        return self._pool.apply_async(_compile_in_worker, (document,))
 
     def compile(self, document: TypstDocument) -> Compiled:
         """One document in a worker; raises what it raised."""
