@@ -307,19 +307,31 @@ def page_numbers(template: str) -> tm.Markup:
 
 # --- the template ---------------------------------------------------------------------------------
 
-_ENVIRONMENTS: dict[tuple[str, ...], jinja2.Environment] = {}
+_ENVIRONMENTS: dict[tuple[Any, ...], jinja2.Environment] = {}
+
+
+def _stamp(folders: tuple[str, ...]) -> tuple[Any, ...]:
+    """The template files there, with their times: an override added or edited starts afresh."""
+    found = []
+    for folder in folders:
+        if os.path.isdir(folder):
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if entry.is_file():
+                    found.append((entry.path, entry.stat().st_mtime_ns, entry.stat().st_size))
+    return tuple(found)
 
 
 def render_template(job: Job, name: str, values: dict[str, Any]) -> str:
     """A .typ template of the theme (a project's override first), every value escaped; the files it
     uses, and the overrides looked for, recorded."""
     folders = tuple(os.path.join(d, "templates") for d in job.theme.dirs)
-    env = _ENVIRONMENTS.get(folders)
+    key = (folders, _stamp(folders))
+    env = _ENVIRONMENTS.get(key)
     if env is None:
-        # auto_reload (Jinja's default) compares each template's mtime: an edited override is seen
-        env = _ENVIRONMENTS[folders] = tm.typst_environment(
-            jinja2.FileSystemLoader(folders), ThemeEnvironment
-        )
+        if len(_ENVIRONMENTS) >= 8:
+            _ENVIRONMENTS.clear()
+        loader = jinja2.FileSystemLoader(folders)
+        env = _ENVIRONMENTS[key] = tm.typst_environment(loader, ThemeEnvironment)
     _record_template(job, env, name, set())
     return env.get_template(name).render(**values)
 

@@ -300,3 +300,21 @@ def test_posters_get_a_real_bold_chinese_face() -> None:
         ImageDraw.Draw(image).text((10, 10), "运营手册", font=load(face, 80), fill=0)
         ink.append(255 - ImageStat.Stat(image).mean[0])
     assert ink[1] > 1.3 * ink[0], ink
+
+
+def test_a_project_overrides_the_typst_template(tmp_path: Path) -> None:
+    override = (
+        '#set page(paper: "a5")\n#set text(cjk-latin-spacing: none)\n'
+        "Override for {{ group.name }}: {{ '#read(\"/etc/passwd\")' }}\n"
+    )
+    files = {
+        "playbooks/course.md": MINIMAL_PLAYBOOK,
+        "content/groups/g1.md": MINIMAL_GROUP,
+        "themes/default/templates/handbook.typ": override,
+    }
+    root, out = built(write_project(tmp_path / "proj", files), tmp_path / "dist")
+    job = job_for(root, out, "g1")
+    path = tmp_path / "o.pdf"
+    path.write_bytes(compile_pdf(handbook_document(job)))
+    assert 'Override for 考研英语冲刺1群: #read("/etc/passwd")' in pdf_text(path)
+    assert str(root / "themes/default/templates/handbook.typ") in job.reads.paths
