@@ -318,3 +318,26 @@ def test_a_project_overrides_the_typst_template(tmp_path: Path) -> None:
     path.write_bytes(compile_pdf(handbook_document(job)))
     assert 'Override for 考研英语冲刺1群: #read("/etc/passwd")' in pdf_text(path)
     assert str(root / "themes/default/templates/handbook.typ") in job.reads.paths
+
+
+def outline_of(reader: pypdf.PdfReader) -> list[tuple[int, str]]:
+    def walk(items: list, depth: int) -> list[tuple[int, str]]:
+        found: list[tuple[int, str]] = []
+        for item in items:
+            found += walk(item, depth + 1) if isinstance(item, list) else [(depth, item.title)]
+        return found
+
+    return walk(reader.outline, 0)
+
+
+def test_the_bookmarks_are_those_of_the_weasyprint_pdf(
+    example: tuple[Path, Path], example_pdfs: dict[str, Path], tmp_path: Path
+) -> None:
+    from playpress.handbook_pdf import handbook_pdf as weasyprint_pdf
+
+    root, out = example
+    today = tmp_path / "weasyprint.pdf"
+    today.write_bytes(weasyprint_pdf(job_for(root, out, "kaoyan-english-1")))
+    typst_outline = outline_of(pypdf.PdfReader(example_pdfs["kaoyan-english-1"]))
+    assert typst_outline == outline_of(pypdf.PdfReader(today))
+    assert len(typst_outline) == 45
