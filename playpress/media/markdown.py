@@ -63,7 +63,7 @@ def _image_as_link(self: object, tokens: list, index: int, options: object, env:
 
 
 @lru_cache(maxsize=8)
-def _markdown(id_prefix: str) -> MarkdownIt:
+def markdown_parser(id_prefix: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False})
     md.add_render_rule("raw_html_block", _raw_html_as_text)
     md.add_render_rule("raw_html_inline", _raw_html_as_text)
@@ -93,7 +93,7 @@ def render_markdown(text: str, top_level: int = 2, id_prefix: str = "") -> Chapt
     """Markdown to HTML with the text's highest heading shown at `top_level` (h2 by default)."""
     if not text.strip():
         return Chapters("", (), False)
-    md = _markdown(id_prefix)
+    md = markdown_parser(id_prefix)
     env: dict = {}
     tokens = md.parse(text, env)
     levels = [int(t.tag[1]) for t in tokens if t.type == "heading_open"]

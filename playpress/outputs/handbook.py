@@ -181,6 +181,11 @@ def contents(
 def handbook_page(job: Job) -> str:
     """The handbook as one HTML document: every section the playbook has, in the order operators
     need them."""
+    return job.theme.render("handbook.html", job.reads, **handbook_values(job))
+
+
+def handbook_values(job: Job) -> dict[str, Any]:
+    """What a handbook template is given: the same values for handbook.html and handbook.typ."""
     group, playbook, labels = job.group, job.playbook, job.labels()
     # each slot's copy rendered once, for the post list and the calendar
     facts, items = facts_and_entries(job)
@@ -225,9 +230,7 @@ def handbook_page(job: Job) -> str:
     start_end = str(labels["handbook_span"]).format(
         start=group.start, end=group.end, days=group.days
     )
-    return job.theme.render(
-        "handbook.html",
-        job.reads,
+    return dict(
         lang=group.lang,
         labels=labels,
         colon=colon(group.lang),
@@ -241,6 +244,7 @@ def handbook_page(job: Job) -> str:
         numbers=numbers,
         chapters=chapters,
         notes=notes,
+        sections=sections,
         page_counter=page_counter(str(labels["handbook_page"])),
         chart=day_chart(job, items) if items else "",
         **present,

@@ -1,0 +1,405 @@
+"""Typst as the PDF engine: Typst source + the images and fonts it names -> PDF bytes.
+
+One compiler per font set and process, kept warm (fonts parsed once, Typst's caches kept). The
+compiler sees no system fonts and no fonts of its own: only the font files the document names,
+through a folder of links to them. Its root is a fresh folder holding only the document's images,
+so even Typst code (which user text never becomes) could read nothing else.
+
+The hazard: Typst lays out and writes PDFs on a thread pool that starts at the first compile.
+A process forked after that has the pool's state but not its threads, and its first compile
+waits for them forever (krilla's deferred PDF chunks: `Once::wait`). So PDFs are compiled in
+`PdfWorkers`, processes started from a forkserver (or spawned) that never compiled, and a process
+forked from one that compiled refuses to compile instead of hanging.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import multiprocessing
+import multiprocessing.pool
+import os
+import re
+import shutil
+import signal
+import struct
+import tempfile
+import unicodedata
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+
+import typst
+
+from .fonts import FontFace
+
+# --- what a document is --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thumbnail:
+    """A raster image (a poster PNG) shown small: reduced to `width` pixels and stored as JPEG
+    where the PDF is compiled, so the PDF holds a 150 dpi picture, not the full poster."""
+
+    path: str
+    width: int
+
+
+@dataclass(frozen=True)
+class TypstDocument:
+    """Everything one PDF is made of; a pure value, so the same document gives the same bytes."""
+
+    source: str
+    files: Mapping[str, bytes | Thumbnail] = field(
+        default_factory=dict
+    )  # root path ("qr.svg") -> content
+    fonts: tuple[str, ...] = ()  # font files the source may name by family, in the chain's order
+    created: dt.date = dt.date(2000, 1, 1)  # the PDF's creation date (no wall clock in the bytes)
+    name: str = ""  # what the document is, for messages ("kaoyan-english-1/handbook.pdf")
+
+
+@dataclass(frozen=True)
+class Compiled:
+    pdf: bytes
+    warnings: tuple[str, ...] = ()
+
+
+class TypstEngineError(Exception):
+    """The document did not compile: a template's mistake, or a character no font draws."""
+
+    def __init__(self, message: str, name: str = "", hints: tuple[str, ...] = ()):
+        super().__init__(message, name, hints)
+        self.message, self.name, self.hints = message, name, hints
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}" if self.name else self.message
+
+
+class MissingCharacters(TypstEngineError):
+    """Characters that no font of the document has: they would print as boxes."""
+
+    def __init__(self, characters: tuple[str, ...], name: str = ""):
+        shown = ", ".join(
+            f"'{c}' (U+{ord(c):04X}, {unicodedata.name(c, 'unnamed')})" for c in characters
+        )
+        super().__init__(
+            f"no font has the character{'s' if len(characters) > 1 else ''} {shown}", name
+        )
+        self.args = (characters, name)
+        self.characters = characters
+
+
+class ForkedAfterCompile(RuntimeError):
+    """This process was forked from one that had compiled with Typst: a compile here would hang."""
+
+
+# --- fonts --------------------------------------------------------------------------------
+
+
+def _face_count(path: str) -> int:
+    with open(path, "rb") as stream:
+        head = stream.read(12)
+    return struct.unpack(">I", head[8:12])[0] if head[:4] == b"ttcf" else 1
+
+
+def _stamp(fonts: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    stats = [os.stat(path) for path in fonts]
+    return tuple(
+        (path, stat.st_size, stat.st_mtime_ns) for path, stat in zip(fonts, stats, strict=True)
+    )
+
+
+@lru_cache(maxsize=16)
+def _faces(stamp: tuple[tuple[str, int, int], ...]) -> tuple[FontFace, ...]:
+    return tuple(
+        FontFace(path, index) for path, _, _ in stamp for index in range(_face_count(path))
+    )
+
+
+def uncovered(text: str, fonts: tuple[str, ...]) -> tuple[str, ...]:
+    """The characters of `text` that no face of `fonts` maps (spaces and controls aside), sorted.
+
+    Typst would draw these as boxes (tofu). The whole source is checked, markup included: its
+    ASCII is covered by any text font, and a user's character is never written as an escape.
+    """
+    faces = _faces(_stamp(fonts))
+    wanted = {c for c in text if not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")}
+    return tuple(sorted(c for c in wanted if not any(face.covers(c) for face in faces)))
+
+
+def font_families(faces: Sequence[FontFace]) -> tuple[str, ...]:
+    """The family names Typst gives these faces, in their order (for `set text(font: ...)`)."""
+    fonts = tuple(dict.fromkeys(face.path for face in faces))
+    return _families(_stamp(fonts), tuple((os.path.realpath(f.path), f.index) for f in faces))
+
+
+@lru_cache(maxsize=16)
+def _families(
+    stamp: tuple[tuple[str, int, int], ...], faces: tuple[tuple[str, int], ...]
+) -> tuple[str, ...]:
+    found = typst.Fonts(
+        include_system_fonts=False,
+        include_embedded_fonts=False,
+        font_paths=[str(_font_folder(stamp))],
+    ).fonts()
+    family = {(os.path.realpath(info.path or ""), info.index): info.family for info in found}
+    return tuple(dict.fromkeys(family[face] for face in faces if face in family))
+
+
+@lru_cache(maxsize=16)
+def _font_folder(stamp: tuple[tuple[str, int, int], ...]) -> Path:
+    """A folder of links to exactly these font files: Typst takes folders, not files."""
+    key = hashlib.blake2b(repr(stamp).encode(), digest_size=10).hexdigest()
+    folder = Path(tempfile.gettempdir()) / f"playpress-typst-{os.getuid()}" / f"fonts-{key}"
+    if not folder.is_dir():
+        building = Path(tempfile.mkdtemp(prefix=".fonts-", dir=_workspace()))
+        for n, (path, _, _) in enumerate(stamp):
+            os.symlink(os.path.abspath(path), building / f"{n:02d}-{os.path.basename(path)}")
+        try:
+            os.rename(building, folder)
+        except OSError:  # another process made the same folder first
+            shutil.rmtree(building, ignore_errors=True)
+    return folder
+
+
+def _workspace() -> Path:
+    folder = Path(tempfile.gettempdir()) / f"playpress-typst-{os.getuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+# --- compiling in this process --------------------------------------------------------------------
+
+_COMPILERS: OrderedDict[tuple, typst.Compiler] = OrderedDict()
+MAX_COMPILERS = 4  # font sets kept warm per process (a project has one or two)
+_compiled_here = False
+_forked_after_compile = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_compile
+    _forked_after_compile = _forked_after_compile or _compiled_here
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _compiler(fonts: tuple[str, ...]) -> typst.Compiler:
+    stamp = _stamp(fonts)
+    compiler = _COMPILERS.get(stamp)
+    if compiler is None:
+        found = typst.Fonts(
+            include_system_fonts=False,
+            include_embedded_fonts=False,
+            font_paths=[str(_font_folder(stamp))],
+        )
+        compiler = typst.Compiler(
+            root=str(_workspace()), font_paths=found, ignore_system_fonts=True
+        )
+        _COMPILERS[stamp] = compiler
+        while len(_COMPILERS) > MAX_COMPILERS:
+            _COMPILERS.popitem(last=False)
+    else:
+        _COMPILERS.move_to_end(stamp)
+    return compiler
+
+
+def _root_path(name: str) -> PurePosixPath:
+    path = PurePosixPath(name.lstrip("/"))
+    if not path.parts or ".." in path.parts or path.is_absolute():
+        raise ValueError(f"not a path inside the document's root: {name!r}")
+    return path
+
+
+def _content(value: bytes | Thumbnail) -> bytes:
+    return value if isinstance(value, bytes) else thumbnail_jpeg(value.path, value.width)
+
+
+def thumbnail_jpeg(path: str, width: int) -> bytes:
+    """A raster image at most `width` pixels wide, as JPEG: no EXIF, no clock."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image if image.mode == "RGB" else image.convert("RGB")
+        if image.width > width:
+            height = max(1, round(image.height * width / image.width))
+            image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=88, subsampling=0)
+        return buffer.getvalue()
+
+
+def timestamp(day: dt.date) -> int:
+    """The PDF's creation time: midnight UTC of the given day, as Unix seconds."""
+    return int(dt.datetime.combine(day, dt.time(), dt.UTC).timestamp())
+
+
+def compile_document(document: TypstDocument, tagged: bool = False) -> Compiled:
+    """The document as PDF with Typst's warnings, compiled in this process by its warm compiler.
+
+    `tagged` writes a tagged PDF (structure for screen readers: 1.7x the bytes, and poppler 22's
+    pdftotext prints a syntax error on Typst's structure tree); off by default, as WeasyPrint's.
+    Raises MissingCharacters before compiling, TypstEngineError when Typst reports an error.
+    """
+    if _forked_after_compile:
+        raise ForkedAfterCompile(
+            "this process was forked from one that had compiled with Typst, and its "
+            "compile would hang: compile PDFs in PdfWorkers (or before any compile)"
+        )
+    missing = uncovered(document.source, document.fonts)
+    if missing:
+        raise MissingCharacters(missing, document.name)
+    global _compiled_here
+    compiler = _compiler(document.fonts)
+    root = Path(tempfile.mkdtemp(prefix="root-", dir=_workspace()))
+    try:
+        for name, value in sorted(document.files.items()):
+            target = root / _root_path(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_content(value))
+        _compiled_here = True
+        try:
+            pdf, warnings = compiler.compile_with_warnings(
+                document.source.encode("utf-8"),
+                format="pdf",
+                root=str(root),
+                timestamp=timestamp(document.created),
+                pdf_tags=tagged,
+            )
+        except typst.TypstError as error:
+            message = error.message + _location(error.diagnostic)
+            raise TypstEngineError(message, document.name, tuple(error.hints or ())) from None
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert isinstance(pdf, bytes)
+    return Compiled(pdf, tuple(warning.message for warning in warnings))
+
+
+def _location(diagnostic: str) -> str:
+    """' (line N: the source line)' from Typst's diagnostic, for a template's author."""
+    found = re.search(r"^\s*(\d+) │ (.*)$", diagnostic or "", re.M)
+    return f" (line {found.group(1)}: {found.group(2).strip()[:120]})" if found else ""
+
+
+def compile_pdf(document: TypstDocument) -> bytes:
+    """The document as PDF bytes (see compile_document)."""
+    return compile_document(document).pdf
+
+
+# --- worker processes ----------------------------------------------------------------------
+
+
+def _start_method() -> str:
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _worker_start(warm_fonts: tuple[str, ...]) -> None:
+    """A worker leaves Ctrl-C to its parent and ends quietly when the pool is closed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if warm_fonts:  # fonts parsed and Typst's threads started before the first real document
+        try:
+            compile_document(
+                TypstDocument("#set page(width: 2cm, height: 2cm)\n.", fonts=warm_fonts)
+            )
+        except Exception:  # noqa: BLE001 - a real document will say what is wrong
+            pass
+
+
+def _compile_in_worker(document: TypstDocument) -> Compiled | Exception:
+    try:
+        return compile_document(document)
+    except TypstEngineError as error:
+        return error
+    except Exception as error:  # noqa: BLE001 - a bug: handed back whole, the other PDFs go on
+        return RuntimeError(f"{document.name}: {type(error).__name__}: {error}")
+
+
+class PdfTimeout(TypstEngineError):
+    """A document took longer than the workers' time limit; its worker was stopped."""
+
+
+class PdfWorkers:
+    """Long-lived PDF workers: started from a forkserver before any compile, compilers kept warm.
+
+    Make one before the first PDF (a build makes one per run, `watch` and `serve` one per session)
+    and hand it every batch; `compile_all` yields one result per document, in order: `Compiled`,
+    or the exception that document raised (the others go on). A document that takes longer than
+    `timeout` seconds yields PdfTimeout, and the pool is started again for the rest.
+    """
+
+    def __init__(
+        self, processes: int = 0, timeout: float = 120.0, warm_fonts: tuple[str, ...] = ()
+    ):
+        self.processes = max(1, processes or os.cpu_count() or 1)
+        self.timeout = timeout
+        self.warm_fonts = warm_fonts
+        self._context = multiprocessing.get_context(_start_method())
+        if self._context.get_start_method() == "forkserver":
+            # The server imports Typst once (every worker forks from it); it never compiles.
+            self._context.set_forkserver_preload([__name__])
+        self._pool: multiprocessing.pool.Pool | None = self._start()
+
+    def _start(self) -> multiprocessing.pool.Pool:
+        return self._context.Pool(
+            self.processes, initializer=_worker_start, initargs=(self.warm_fonts,)
+        )
+
+    def compile_all(self, documents: Iterable[TypstDocument]) -> Iterator[Compiled | Exception]:
+        """One result per document, in order. `documents` may be a generator: it is drawn here, a
+        few documents ahead of the workers, so the caller prepares the next ones while they compile
+        (and a mistake it raises reaches the caller as usual)."""
+        source = iter(documents)
+        in_flight: deque[tuple[TypstDocument, multiprocessing.pool.AsyncResult]] = deque()
+        while True:
+            while len(in_flight) < 2 * self.processes:
+                document = next(source, None)
+                if document is None:
+                    break
+                in_flight.append((document, self._submit(document)))
+            if not in_flight:
+                return
+            document, pending = in_flight.popleft()
+            try:
+                result = pending.get(timeout=self.timeout)
+            except multiprocessing.TimeoutError:
+                yield PdfTimeout(f"took more than {self.timeout:g} s: stopped", document.name)
+                waiting = [queued for queued, _ in in_flight]
+                in_flight.clear()
+                self.terminate()  # the stuck worker with it; the documents after it start again
+                in_flight.extend((queued, self._submit(queued)) for queued in waiting)
+                continue
+            yield result
+
+    def _submit(self, document: TypstDocument) -> multiprocessing.pool.AsyncResult:
+        if self._pool is None:
+            self._pool = self._start()
+        return self._pool.apply_async(_compile_in_worker, (document,))
+
+    def compile(self, document: TypstDocument) -> Compiled:
+        """One document in a worker; raises what it raised."""
+        result = next(self.compile_all([document]))
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def terminate(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> PdfWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
