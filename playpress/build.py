@@ -13,14 +13,14 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import ERROR, Diagnostic, Report
-from .files import DistLock, Staging, remove_output
+from .files import DistLock, Staging, obstacle, remove_output
 from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
 from .model import Project
 from .outputs.job import LIGHT, PDF, POSTERS, Output
 from .outputs.kinds import plan, renderers
 from .render import Batch, Outcome, processes, render
 from .session import Session
-from .state import BuildState
+from .state import STATE_DIR, STATE_FILE, BuildState
 from .theme import Theme
 
 STAGES = (LIGHT, POSTERS, PDF)
@@ -103,6 +103,7 @@ def build(
             made += collect(render(batch, stale, options.jobs), staging, result)  # to staged files
             if result.failed():
                 break
+        blocked(made, options, result.report)  # a file where an output's folder must go
         if result.failed():
             staging.discard()  # dist/ stays as the last good build left it
         else:
@@ -129,8 +130,11 @@ def writable(out: Path, report: Report) -> bool:
         (out / ".playpress").mkdir(parents=True, exist_ok=True)  # nothing changes when it exists
     except OSError as exc:
         problem = (exc.strerror or str(exc)).lower()
+    state = out / STATE_DIR / STATE_FILE
     if out.exists() and not out.is_dir():
         problem = "it is a file, not a folder"
+    elif os.path.lexists(state) and not state.is_file():
+        problem = f"its build state {state} is not a file"
     elif not problem and not all(
         os.access(p, os.W_OK | os.X_OK) for p in (out, out / ".playpress")
     ):
@@ -155,7 +159,8 @@ def groups_folder_lost(
 ) -> bool:
     """content/groups/ gone (an unmounted share, a wrong --root) while dist/ holds groups'
     outputs: an error, not a reason to delete every group's files."""
-    if project.groups or (Path(project.root) / GROUPS_DIR).is_dir():
+    folder = Path(project.root) / GROUPS_DIR
+    if project.groups or (folder.is_dir() and any(os.scandir(folder))):
         return False
     made = {path.split("/")[0] for path in state.outputs if "/" in path}
     if not made:
@@ -166,7 +171,7 @@ def groups_folder_lost(
             0,
             0,
             ERROR,
-            f"the folder {GROUPS_DIR}/ is missing, but {options.out} holds the outputs "
+            f"the folder {GROUPS_DIR}/ is missing or empty, but {options.out} holds the outputs "
             f"of {len(made)} group(s); nothing was removed",
             "restore or mount the folder (or check --root); to start over, delete "
             "the output folder",
@@ -218,6 +223,17 @@ def collect(outcomes: Iterable[Outcome], staging: Staging, result: Result) -> li
             staging.add(outcome.output.path)
             made.append(outcome)
     return made
+
+
+def blocked(made: list[Outcome], options: Options, report: Report) -> None:
+    """Outputs that cannot be moved into place, found before any is moved (dist/ stays whole)."""
+    for outcome in made:
+        path = obstacle(options.out, outcome.output.path)
+        if path:
+            message = f"cannot write {outcome.output.path}: {path} is in the way"
+            report.add(
+                Diagnostic("", 0, 0, ERROR, message, "remove it, or give --out another folder")
+            )
 
 
 def commit(made: list[Outcome], staging: Staging, state: BuildState, result: Result) -> None:

@@ -29,12 +29,44 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
-def remove_output(out_dir: Path, relpath: str) -> bool:
-    """Remove one output and any folders it leaves empty (never above out_dir)."""
+def inside_output(relpath: str) -> bool:
+    """An output path as the plan makes them: relative, no '..', nothing hidden at its top (the
+    build state names paths like this; a forged one naming ../content/x.md is never touched)."""
+    parts = relpath.split("/")
+    return (
+        bool(relpath)
+        and not relpath.startswith(("/", "\\"))
+        and "\\" not in relpath
+        and all(part not in ("", ".", "..") for part in parts)
+        and not parts[0].startswith(".")
+    )
+
+
+def obstacle(out_dir: Path, relpath: str) -> str:
+    """What stands where an output must go (a file where its folder should be, a folder where the
+    file should be), as the path in the way; '' when the way is clear."""
+    path = out_dir
+    for part in relpath.split("/")[:-1]:
+        path = path / part
+        if path.exists() and not path.is_dir():
+            return str(path)
     target = out_dir / relpath
+    return str(target) if target.is_dir() else ""
+
+
+def remove_output(out_dir: Path, relpath: str) -> bool:
+    """Remove one output and any folders it leaves empty (never above out_dir, never through a
+    link out of it)."""
+    if not inside_output(relpath):
+        return False
+    target = out_dir / relpath
+    if not os.path.realpath(target.parent).startswith(os.path.realpath(out_dir) + os.sep) and (
+        target.parent != out_dir
+    ):
+        return False
     try:
         target.unlink()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
         return False
     parent = target.parent
     while parent != out_dir and out_dir in parent.parents:

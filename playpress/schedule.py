@@ -168,6 +168,18 @@ def _parse(text: str, names: Container[str] | None, hints: bool) -> When:
     return _parse_days(text, days_text, dt.time(hour, minute), names)
 
 
+MAX_CAMPAIGN_DAY = 3660  # ten years, as a group's span
+
+
+def _campaign_fits(text: str, day: int) -> None:
+    if day > MAX_CAMPAIGN_DAY:
+        raise WhenError(
+            f"day {day} in '{text}' is past the last campaign day a group can have "
+            f"({MAX_CAMPAIGN_DAY}, ten years)",
+            "count campaign days from the group's start: day 1, day 2, ...",
+        )
+
+
 def _parse_days(text: str, days_text: str, time: dt.time, names: Container[str] | None) -> When:
     lowered = days_text.lower()
     if lowered in KEYWORDS:
@@ -179,6 +191,7 @@ def _parse_days(text: str, days_text: str, time: dt.time, names: Container[str] 
                 f"'day {day}' in '{text}': campaign days start at 1",
                 "day 1 is the group's start date",
             )
+        _campaign_fits(text, day)
         return When(text, "campaign", time, first_day=day, last_day=day)
     if match_days := _DAYS.match(days_text):
         first, last = int(match_days.group(1)), int(match_days.group(2))
@@ -192,6 +205,7 @@ def _parse_days(text: str, days_text: str, time: dt.time, names: Container[str] 
                 f"'days {first}-{last}' in '{text}' runs backwards",
                 f"write the earlier day first: 'days {last}-{first}'",
             )
+        _campaign_fits(text, last)
         return When(text, "campaign", time, first_day=first, last_day=last)
     if _DATE.match(days_text):
         try:

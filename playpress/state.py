@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .diagnostics import Diagnostic
-from .files import write_atomic
+from .files import inside_output, write_atomic
 from .session import Cache, Session
 
 STATE_DIR = ".playpress"
@@ -40,7 +40,11 @@ class BuildState:
         try:
             saved = _read_saved(self.path, session)
             # entries are replaced, never changed in place
-            self.outputs = dict(saved.get("outputs", {}))
+            self.outputs = {
+                path: entry
+                for path, entry in dict(saved.get("outputs", {})).items()
+                if inside_output(path) and isinstance(entry, dict)
+            }
             self.big_files = dict(saved.get("big_files", {}))
         except (OSError, ValueError, AttributeError):
             self.changed = True

@@ -71,12 +71,23 @@ class _Undefined(jinja2.StrictUndefined):
 
 
 def _printable(value: Any) -> Any:
-    """What `{{ }}` may print: text, numbers and plain data; never a Python object's repr ({{
-    self }})."""
-    if value is None or isinstance(value, (str, int, float, list, dict)):
+    """What `{{ }}` may print: text and numbers; never a Python object's repr (`{{ self }}`, a
+    mapping, a list)."""
+    if value is None:
+        return ""  # an empty value prints as nothing, never "None"
+    if isinstance(value, (str, int, float)):
         return value
     if isinstance(value, jinja2.Undefined):
         return str(value)  # its own error: unknown name '...'
+    if isinstance(value, Mapping):
+        keys = ", ".join(list(map(str, value))[:4])
+        raise jinja2.exceptions.SecurityError(
+            f"a mapping cannot be shown as text: name one of its keys ({keys})"
+        )
+    if isinstance(value, (list, tuple)):
+        raise jinja2.exceptions.SecurityError(
+            "a list cannot be shown as text: write {{ x|join('、') }} or one item, {{ x[0] }}"
+        )
     raise jinja2.exceptions.SecurityError(
         f"'{type(value).__name__}' is not a value a text can show"
     )

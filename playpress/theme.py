@@ -6,6 +6,7 @@ recorded (found and missing paths alike) so that adding an override rebuilds wha
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import cached_property
 from pathlib import Path
@@ -73,6 +74,19 @@ class ThemeEnvironment(BoundedEnvironment):
             except KeyError:
                 pass
         return super().getattr(obj, attribute)
+
+
+PRINTABLE = (str, int, float, dt.date, dt.time, type(None))
+
+
+def printable(value: Any) -> Any:
+    """What a theme's `{{ }}` may print: text, numbers, dates (Markup is text). A Python object's
+    repr ({{ self }}, {{ group }}, a mapping) is a mistake in the template, not page content."""
+    if isinstance(value, PRINTABLE) or isinstance(value, jinja2.Undefined):
+        return value
+    raise jinja2.exceptions.SecurityError(
+        f"'{type(value).__name__}' is not a value a page can show: name one of its fields"
+    )
 
 
 class ThemeLoader(jinja2.FileSystemLoader):
@@ -156,6 +170,7 @@ class Theme:
             loader = ThemeLoader(folders, allowed)
             env = ThemeEnvironment(
                 loader=loader,
+                finalize=printable,
                 autoescape=True,
                 undefined=jinja2.StrictUndefined,
                 trim_blocks=True,
@@ -217,9 +232,11 @@ class Theme:
             if not theirs and (ours or where is None):
                 raise  # raised by Playpress's own code: a bug, reported as one
             file, line = where or (name, 0)
-            raise self.mistake(
-                file, line, str(exc) if theirs else f"{type(exc).__name__}: {exc}"
-            ) from None
+            if isinstance(exc, RecursionError):
+                said = "templates include or extend each other without end (one includes itself?)"
+            else:
+                said = str(exc) if theirs else f"{type(exc).__name__}: {exc}"
+            raise self.mistake(file, line, said) from None
 
     def mistake(self, file: str, line: int | None, message: str) -> UserError:
         """A theme template's mistake as the operator sees it: the template's file and line."""

@@ -7,6 +7,7 @@ out what several checks read (the group's template values, its slots, its posts)
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 from ..almanac import almanac_for, name_key, shipped_display_names
 from ..diagnostics import Report, UserError
+from ..media.fonts import MISSING, drawn, theme_chain
 from ..media.images import image_problem
 from ..media.qr import fits_a_code
 from ..media.typeset import screen_lines
@@ -365,6 +367,37 @@ def codes_fit(check: GroupCheck, report: Report) -> None:
             )
 
 
+def poster_characters(check: GroupCheck, report: Report) -> None:
+    """Every character of a poster's texts is in a face the poster is set in (found now, not halfway
+    through a build); texts made per occurrence are checked when they are drawn."""
+    group = check.group
+    chain = theme_chain(group.lang, check.project.theme.fonts, check.project.root)
+    for poster in check.playbook.posters:
+        for field, template in (
+            ("title", poster.title),
+            ("subtitle", poster.subtitle),
+            ("cta", poster.cta),
+            *(("lines", line) for line in poster.lines),
+        ):
+            if template is None or per_occurrence(template):
+                continue
+            try:
+                text = render(template, check.values, group)
+            except UserError:
+                continue  # templates_render reports it
+            missing = next((c for c in text if drawn(c, chain) == MISSING), "")
+            if missing:
+                report.error(
+                    poster.path,
+                    poster.line,
+                    f"poster '{poster.id}' for group '{group.slug}': no font has the character "
+                    f"'{missing}' (U+{ord(missing):04X}, {unicodedata.name(missing, 'unnamed')}) "
+                    f"in its {field}",
+                    "remove the character, or name a font that has it in the theme's "
+                    "theme.yml `fonts:`",
+                )
+
+
 GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     expansion_diagnostics,
     templates_render,
@@ -380,6 +413,7 @@ GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     welcome_fits_a_screen,
     qr_image_lasts,
     codes_fit,
+    poster_characters,
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from ..almanac import name_key
 from ..diagnostics import Report, did_you_mean
 from ..model import LANGUAGES, Brand, Group, Playbook, Site, SopChange
-from .fields import Section, check_path
+from .fields import IDENT, Section, check_path
 from .playbooks import check_references, slots_from
 
 GROUP_KEYS = (
@@ -66,7 +66,13 @@ def group_from(
     playbook = playbooks.get(playbook_slug)
     if playbook_slug and playbook is None:
         known = sorted(playbooks)
-        if not (root / "playbooks" / f"{playbook_slug}.md").is_file():
+        if not IDENT.match(playbook_slug):
+            s.error(
+                "playbook",
+                f"'playbook' is '{playbook_slug}': a playbook is named by its file's stem",
+                f"write the name only, e.g. 'playbook: {Path(playbook_slug).stem}'",
+            )
+        elif not (root / "playbooks" / f"{playbook_slug}.md").is_file():
             s.error(
                 "playbook",
                 f"unknown playbook '{playbook_slug}'",
@@ -184,7 +190,14 @@ def group_from(
     if not (name and start and playbook):
         return None
     if end is None:
-        span = days or (playbook.last_campaign_day or DEFAULT_DAYS)
+        span = min(days or (playbook.last_campaign_day or DEFAULT_DAYS), MAX_SPAN_DAYS)
+        if (dt.date.max - start).days < span:
+            s.error(
+                "start",
+                f"'start' {start} leaves no room for the group's {span} days",
+                "give the real start date",
+            )
+            return None
         end = start + dt.timedelta(days=span - 1)
     return Group(
         slug=slug,

@@ -24,7 +24,7 @@ from ..model import (
     Rules,
     Slot,
 )
-from ..schedule import ANY_NAME, WhenError, parse_when, slot_id
+from ..schedule import ANY_NAME, MAX_CAMPAIGN_DAY, WhenError, parse_when, slot_id
 from .fields import COLOUR, IDENT, Section, check_path
 
 POSTER_SIZES: dict[str, tuple[int, int, int, bool]] = {
@@ -122,9 +122,11 @@ def _days_range(text: Any) -> tuple[int, int] | None:
     match = re.match(r"^\s*(\d+)\s*(?:-\s*(\d+))?\s*$", str(text))
     if not match:
         return None
+    if any(len(number) > 4 for number in match.groups() if number):
+        return None  # past ten years of campaign days
     first = int(match.group(1))
     last = int(match.group(2) or first)
-    return (first, last) if 1 <= first <= last else None
+    return (first, last) if 1 <= first <= last <= MAX_CAMPAIGN_DAY else None
 
 
 def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Poster, ...]:

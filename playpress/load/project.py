@@ -21,6 +21,7 @@ from .groups import group_from
 from .playbooks import playbook_from
 from .reader import SourceFile, read_markdown, read_yaml_file
 from .site import site_from
+from .sources import markdown_names, readable
 from .theme import read_theme
 
 SITE_FILE = "content/site.yml"
@@ -101,7 +102,7 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
 def read_site(root: Path, loaded: Loaded) -> Site:
     """content/site.yml, or the defaults when there is none."""
     data, raw = None, b""
-    if (root / SITE_FILE).is_file():
+    if readable(root, SITE_FILE, loaded.report):
         loaded.sources.append(SITE_FILE)
         raw = (root / SITE_FILE).read_bytes()
         data, problems = read_yaml_file(SITE_FILE, raw)
@@ -208,24 +209,15 @@ def _fingerprinted(value: Any, key: tuple) -> Any:
 
 
 def scan(root: Path, folder: str) -> list[str]:
-    """The Markdown files of a folder, sorted (hidden files left out)."""
-    # os.scandir: the kind of each entry without a stat per file (watch mode scans after every save)
-    try:
-        with os.scandir(root / folder) as listing:
-            return sorted(
-                f"{folder}/{entry.name}"
-                for entry in listing
-                if entry.name.endswith(".md") and not entry.name.startswith(".") and entry.is_file()
-            )
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    """The Markdown files of a folder that can be read, sorted (hidden files left out)."""
+    return markdown_names(root, folder, Report())
 
 
 def markdown_files(
     root: Path, folder: str, loaded: Loaded, session: Session
 ) -> Iterator[tuple[str, str, bytes, SourceFile]]:
     """The folder's Markdown files that could be read: (slug, path, bytes, front matter + body)."""
-    for path in scan(root, folder):
+    for path in markdown_names(root, folder, loaded.report):
         loaded.sources.append(path)
         slug = Path(path).stem
         if not IDENT.match(slug):

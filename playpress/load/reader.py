@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +39,7 @@ class YamlList(list):
 
 # What a file may hold: bigger or deeper files are refused with a message, never parsed for minutes.
 MAX_FILE_BYTES = 4 << 20  # a playbook is ~20 KB; 4 MB is two hundred of them
-MAX_YAML_NODES = 50_000  # values after aliases are expanded (a "billion laughs" file is refused)
+MAX_YAML_NODES = 1_000_000  # values after aliases are expanded (a "billion laughs" file is refused)
 MAX_YAML_DEPTH = 40  # nested lists and mappings
 
 # Control characters pasted from Word, Excel or a chat export: invisible, and YAML refuses most.
@@ -93,6 +92,7 @@ class _Lines:
 
     offset = 1  # PyYAML marks are 0-based; the file line of the YAML's first line is added
     duplicates: list[tuple[int, int, str]]
+    controls: list[tuple[int, int, str]]  # control characters written as YAML escapes ("\0")
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:
         self.flatten_mapping(node)  # type: ignore[attr-defined]
@@ -124,6 +124,14 @@ class _Lines:
             return super().construct_yaml_timestamp(node)  # type: ignore[misc]
         except ValueError:  # 2026-13-01 looks like a date but is not one: validation says so
             return self.construct_scalar(node)  # type: ignore[attr-defined]
+
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
+        value: str = super().construct_yaml_str(node)  # type: ignore[misc]
+        found = CONTROL.search(value)
+        if found:  # written as an escape ("\0", "\e[31m"): invisible in the output all the same
+            mark = node.start_mark
+            self.controls.append((mark.line + self.offset, mark.column + 1, found.group()))
+        return value
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> TypedFloat:
         return TypedFloat(self.construct_scalar(node))  # type: ignore[attr-defined]
@@ -183,6 +191,7 @@ def _loader(base: type) -> type:
     _implicit(LineLoader)
     LineLoader.add_constructor("tag:yaml.org,2002:timestamp", LineLoader.construct_yaml_timestamp)
     LineLoader.add_constructor("tag:yaml.org,2002:float", LineLoader.construct_yaml_float)
+    LineLoader.add_constructor("tag:yaml.org,2002:str", LineLoader.construct_yaml_str)
     LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_mapping)
     LineLoader.add_constructor("tag:yaml.org,2002:seq", LineLoader.construct_sequence)
     return LineLoader
@@ -194,24 +203,36 @@ FAST_LOADER: type = _loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 SLOW_LOADER: type = _loader(yaml.SafeLoader)
 
 
+CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\x07": "BEL",
+    "\x08": "BS",
+    "\x0b": "VT",
+    "\x0c": "FF",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+}
+
+
+def _control(path: str, line: int, col: int, char: str) -> Diagnostic:
+    name = CONTROL_NAMES.get(char, "C1 control" if 0x80 <= ord(char) <= 0x9F else "")
+    return Diagnostic(
+        path,
+        line,
+        col,
+        ERROR,
+        f"invisible control character U+{ord(char):04X} {name}".rstrip(),
+        "delete it (pasted text often carries one); retype the text around it",
+    )
+
+
 def control_characters(text: str, path: str, first_line: int = 1) -> list[Diagnostic]:
     """One error per line holding an invisible control character, at its column."""
     found: list[Diagnostic] = []
     for number, line in enumerate(text.split("\n"), first_line):
         match = CONTROL.search(line)
         if match:
-            char = match.group()
-            name = unicodedata.name(char, "") or {"\x00": "NUL"}.get(char, "control character")
-            found.append(
-                Diagnostic(
-                    path,
-                    number,
-                    match.start() + 1,
-                    ERROR,
-                    f"invisible control character U+{ord(char):04X} {name}".rstrip(),
-                    "delete it (pasted text often carries one); retype the text around it",
-                )
-            )
+            found.append(_control(path, number, match.start() + 1, match.group()))
     return found
 
 
@@ -246,7 +267,7 @@ def _parse(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic]
     duplicates: list[tuple[int, int, str]] = []
     for number, loader_class in enumerate((FAST_LOADER, SLOW_LOADER)):
         loader = loader_class(text)
-        loader.offset, loader.duplicates = first_line, duplicates
+        loader.offset, loader.duplicates, loader.controls = first_line, duplicates, []
         try:
             data = loader.get_single_data()
         except LimitError as exc:
@@ -279,6 +300,8 @@ def _parse(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic]
             ]
         finally:
             loader.dispose()
+        if loader.controls:
+            return None, [_control(path, line, col, char) for line, col, char in loader.controls]
         return data, _duplicate_diagnostics(path, duplicates)
     return None, []
 

@@ -8,6 +8,7 @@ there is the operator's: it gets file:line, a did-you-mean for unknown keys, and
 from __future__ import annotations
 
 import os
+import stat
 import string
 from collections.abc import Iterable
 from pathlib import Path
@@ -382,7 +383,13 @@ def template_problems(dirs: tuple[str, ...], root: Path, report: Report) -> None
         templates = os.path.join(folder, "templates")
         if not _inside(folder, str(root)) or not os.path.isdir(templates):
             continue  # the built-in theme is checked by Playpress's own tests
-        for dirpath, _dirs, files in os.walk(templates):
+        for dirpath, folders, files in os.walk(templates):
+            for name in sorted(folders):
+                if name.endswith(TEMPLATE_SUFFIXES):
+                    where = shown(os.path.join(dirpath, name), root)
+                    report.error(
+                        where, 0, "a folder where a template should be", "remove or rename it"
+                    )
             for name in sorted(files):
                 path = os.path.join(dirpath, name)
                 where = shown(path, root)
@@ -395,6 +402,14 @@ def template_problems(dirs: tuple[str, ...], root: Path, report: Report) -> None
                     )
                     continue
                 if not name.endswith(TEMPLATE_SUFFIXES):
+                    continue
+                if not os.path.isfile(path) or not stat.S_ISREG(os.stat(path).st_mode):
+                    report.error(
+                        where,
+                        0,
+                        "not a regular file (a pipe, socket or device)",
+                        "make it a plain text file",
+                    )
                     continue
                 try:
                     source = Path(path).read_text(encoding="utf-8")
@@ -410,7 +425,19 @@ def template_problems(dirs: tuple[str, ...], root: Path, report: Report) -> None
                         "fix the template; see the built-in one beside it for its tags",
                     )
                     continue
+                own = os.path.relpath(path, templates).replace(os.sep, "/")
                 for child in jinja2.meta.find_referenced_templates(tree):
+                    if child == own:
+                        line = next(
+                            (n for n, t in enumerate(source.split("\n"), 1) if child in t), 0
+                        )
+                        report.error(
+                            where,
+                            line,
+                            f"the template includes or extends itself ('{child}')",
+                            "include another template (or a copy of the built-in one, renamed)",
+                        )
+                        continue
                     if child and not any(
                         os.path.isfile(os.path.join(d, "templates", child)) for d in dirs
                     ):

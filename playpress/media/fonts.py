@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import struct
 import sys
+import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Mapping
@@ -58,6 +59,33 @@ EMOJI_RANGES = (
 def is_emoji(char: str) -> bool:
     code = ord(char)
     return any(low <= code <= high for low, high in EMOJI_RANGES)
+
+
+# Invisible characters of emoji sequences (joiner, variation selectors, skin tones, tags): dropped.
+INVISIBLE = frozenset(
+    [0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
+)
+DRAWN, DROPPED, EMOJI, MISSING = "drawn", "dropped", "emoji", "missing"
+
+
+def drawn(char: str, chain: FontChain) -> str:
+    """What happens to a character set in these faces: drawn, dropped (invisible: joiners,
+    variation selectors, controls), an emoji no face draws (left out), or missing (an error)."""
+    if ord(char) in INVISIBLE or (unicodedata.category(char) in ("Cc", "Cf") and char != "\n"):
+        return DROPPED
+    if char.isspace() or chain.face_for(char) is not None:
+        return DRAWN
+    return EMOJI if is_emoji(char) else MISSING
+
+
+def theme_chain(lang: str, fonts: Mapping[str, str], root: str) -> FontChain:
+    """chain_for with a theme's `fonts:` (paths relative to the project, #N for a face)."""
+    overrides = {}
+    for role, value in fonts.items():
+        face = parse_face(value)
+        path = face.path if os.path.isabs(face.path) else os.path.join(root, face.path)
+        overrides[role] = f"{path}#{face.index}"
+    return chain_for(lang, overrides)
 
 
 # theme.yml `fonts:` keys an operator may set, e.g. fonts: {cjk: "fonts/SourceHanSans.ttc#2", latin:

@@ -23,6 +23,7 @@ from ..media import noto
 from ..media import typst_markup as tm
 from ..media.fonts import (
     FONT_ROLES,
+    INVISIBLE,
     FontFace,
     cjk_face,
     is_emoji,
@@ -42,7 +43,6 @@ from ..media.typst_engine import (
 from ..theme import ThemeEnvironment
 from .handbook import handbook_values
 from .job import Job
-from .posters import INVISIBLE
 
 TEMPLATE = "handbook.typ"
 PDF_DPI = 150

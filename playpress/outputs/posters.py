@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from ..diagnostics import ERROR, WARNING, Diagnostic, UserError
 from ..media import qr
 from ..media.draw import INK, Rect, colour, draw_shapes, draw_text, paint, short_side
-from ..media.fonts import FontChain, is_emoji
+from ..media.fonts import DRAWN, DROPPED, EMOJI, FontChain, drawn
 from ..media.png import encode_png
 from ..media.qr import RGB, WHITE, rgb
 from ..model import Poster
@@ -29,10 +29,6 @@ Image.preinit()
 WIDE_RATIO = 1.6  # posters this much wider than tall (cover) use the layout's `wide` boxes
 PRINT_QR_CM = 2.0  # a printed QR is at least this wide
 TEXT_ELEMENTS = ("title", "subtitle", "lines", "cta")
-# Invisible characters of emoji sequences (joiner, variation selectors, skin tones, tags): dropped.
-INVISIBLE = frozenset(
-    [0x200D, 0xFE0E, 0xFE0F, 0x20E3, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
-)
 
 
 def poster_png(job: Job) -> bytes:
@@ -145,15 +141,12 @@ def poster_texts(
         for paragraph in paragraphs:
             kept = []
             for char in paragraph:
-                if (
-                    ord(char) in INVISIBLE
-                    or unicodedata.category(char) in ("Cc", "Cf")
-                    and char != "\n"
-                ):
+                fate = drawn(char, chain)
+                if fate == DROPPED:
                     continue
-                if char.isspace() or chain.face_for(char) is not None:
+                if fate == DRAWN:
                     kept.append(char)
-                elif is_emoji(char):
+                elif fate == EMOJI:
                     missing_emoji.append(char)
                 else:
                     raise UserError(

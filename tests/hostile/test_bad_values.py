@@ -53,7 +53,7 @@ WRONG: dict[str, FileCase] = {
     # content/groups/*.md
     "group-name-is-a-mapping": g(NAME, "name: {first: 考研}"),
     "group-name-is-a-list": g(NAME, "name: [考研, 英语]"),
-    "group-name-is-yes": g(NAME, "name: yes"),
+    # `name: yes` is the text "yes" (YAML read as typed: test_yaml_surprises), not a mistake
     "group-playbook-is-a-list": g("playbook: course", "playbook: [course]"),
     "group-playbook-is-a-path": g("playbook: course", "playbook: ../playbooks/course"),
     "group-start-is-words": g("start: 2026-12-01", "start: 下周一"),
