@@ -8,7 +8,7 @@ import os
 import signal
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -64,12 +64,17 @@ class Result:
 
 
 def build(
-    options: Options, session: Session | None = None, progress: Progress | None = None
+    options: Options,
+    session: Session | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Result:
     """Build the project: nothing is written unless every file validates.
 
     `session` holds what a watch session keeps between builds; `progress(what, count, processes)`
-    is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes).
+    is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes);
+    `should_stop()`, asked after each output, says a newer save wants its own build: the outputs
+    not made yet stay stale, listed in `deferred`.
     """
     started = time.perf_counter()
     session = session or Session()
@@ -92,9 +97,14 @@ def build(
             if stage > options.upto or (stage == PDF and not options.pdf):
                 withdraw(stale, state, options, result)  # a stale PDF never looks current
                 continue
+            if stale and should_stop is not None and should_stop():
+                result.deferred += [o.path for o in stale]  # left for the newer save's build
+                continue
             announce(progress, stage, stale, options)
             # each file atomically
             outcomes = render_and_write(project, theme, stale, table, options, session)
+            if should_stop is not None:
+                outcomes = until_stopped(outcomes, should_stop, stale, result)
             record(outcomes, state, result)  # what each output read, for the next build
             state.forget_hashes_under(options.out)
         if not options.only:
@@ -178,6 +188,29 @@ def render_and_write(
     for kind in {o.kind for o in batch}:
         table[kind].load()  # imported once here, not in every worker
     return render_in_pool(project, theme, batch, table, options.out, session, jobs)
+
+
+def until_stopped(
+    outcomes: Iterable[Outcome],
+    should_stop: Callable[[], bool],
+    batch: list[Output],
+    result: Result,
+) -> Iterator[Outcome]:
+    """The outcomes until should_stop() says yes; the outputs not reached go to `deferred`.
+    Closing the outcomes ends a pool's workers at once (their `with Pool` terminates them)."""
+    reached: set[str] = set()
+    iterator = iter(outcomes)
+    try:
+        for outcome in iterator:
+            reached.add(outcome.output.path)
+            yield outcome
+            if should_stop():
+                result.deferred += [o.path for o in batch if o.path not in reached]
+                return
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:

@@ -379,3 +379,39 @@ def test_watch_redraws_posters_after_the_texts(tmp_path: Path, minimal_project: 
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+def test_a_new_save_stops_the_pdf_pass_after_the_output_being_made(tmp_path: Path) -> None:
+    """build(should_stop=...) as watch calls it: asked after each PDF, it ends the pass there; the
+    pool's workers are stopped mid-PDF, and what was not made is deferred, not recorded."""
+    import multiprocessing
+    from dataclasses import replace
+
+    from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK
+
+    from playpress.build import build
+    from playpress.outputs.job import POSTERS
+
+    files = {"playbooks/course.md": MINIMAL_PLAYBOOK}
+    for n in (1, 2, 3):
+        files[f"content/groups/g{n}.md"] = MINIMAL_GROUP.replace("冲刺1群", f"冲刺{n}群")
+    root = write_project(tmp_path / "proj", files).resolve()
+    options = Options(root, (tmp_path / "dist").resolve(), jobs=2)
+    assert not build(replace(options, upto=POSTERS)).report.errors  # texts and posters
+    pdfs = [f"g{n}/handbook.pdf" for n in (1, 2, 3)]
+
+    def save_came() -> bool:  # no save before the pass, one while it makes its first PDF
+        return any((options.out / pdf).exists() for pdf in pdfs)
+
+    stopped = build(options, should_stop=save_came)
+    made = [path for path in stopped.written if path.endswith(".pdf")]
+    assert len(made) == 1 and stopped.deferred == [pdf for pdf in pdfs if pdf not in made]
+    # the third was started when the first was done, and its worker stopped before the end
+    assert not all((options.out / pdf).exists() for pdf in pdfs)
+    assert multiprocessing.active_children() == []  # the pool ended with the pass
+    rest = build(options)  # the next round makes what the stopped pass left
+    assert [path for path in rest.written if path.endswith(".pdf")] == stopped.deferred
+    playbook = root / "playbooks/course.md"
+    playbook.write_text(playbook.read_text("utf-8").replace("正文。", "新的正文。"), "utf-8")
+    waited = build(options, should_stop=lambda: True)  # a newer save before anything was made
+    assert waited.written == [] and set(pdfs) <= set(waited.deferred)
