@@ -267,15 +267,25 @@ def _put_logo(image: Image.Image, logo: Image.Image, side: int, scale: int) -> N
     image.paste(fitted, offset, fitted)
 
 
+WHOLE_FACTOR_FILLS = 0.85  # below this share of its room, a given QR image is not kept whole-scaled
+
+
 def placed_image(given: Image.Image, width: int) -> Image.Image:
-    """A group's own QR image fitted to `width`: whole-number NEAREST enlargement when it is small,
-    a smooth reduction only when it is larger than the room on the poster."""
+    """A group's own QR image fitted to `width`: NEAREST enlargement when it is small (by a whole
+    number when that fills most of the room), a smooth reduction only when it is larger than the
+    room on the poster."""
     source = given.convert("RGBA")
     flat = Image.new("RGB", source.size, WHITE)
     flat.paste(source, (0, 0), source)
     longest = max(flat.size)
     if longest <= width:
         factor = width // longest
+        if factor * longest < WHOLE_FACTOR_FILLS * width:
+            # A whole factor would leave the code far smaller than its room (a 222 px export in
+            # 390 px stays 222 px): NEAREST to the room keeps two colours and sharp edges, each
+            # module within a pixel of the others.
+            size = (flat.width * width // longest, flat.height * width // longest)
+            return flat.resize(size, Image.Resampling.NEAREST)
         return flat.resize((flat.width * factor, flat.height * factor), Image.Resampling.NEAREST)
     ratio = width / longest
     return flat.resize(
