@@ -32,6 +32,7 @@ SHOW_PROGRESS_FROM = {LIGHT: 100, POSTERS: 20, PDF: 2}
 # (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
 # group's 3 posters, and one group's pages are done before two workers would have started.
 POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
+STOP_POLL = 0.05  # seconds between two questions to should_stop() while workers render
 
 Progress = Callable[[str, int, int], None]
 
@@ -73,8 +74,8 @@ def build(
 
     `session` holds what a watch session keeps between builds; `progress(what, count, processes)`
     is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes);
-    `should_stop()`, asked after each output, says a newer save wants its own build: the outputs
-    not made yet stay stale, listed in `deferred`.
+    `should_stop()`, asked after each output (and while workers make PDFs), says a newer save
+    wants its own build: the outputs not made yet stay stale, listed in `deferred`.
     """
     started = time.perf_counter()
     session = session or Session()
@@ -102,7 +103,7 @@ def build(
                 continue
             announce(progress, stage, stale, options)
             # each file atomically
-            outcomes = render_and_write(project, theme, stale, table, options, session)
+            outcomes = render_and_write(project, theme, stale, table, options, session, should_stop)
             if should_stop is not None:
                 outcomes = until_stopped(outcomes, should_stop, stale, result)
             record(outcomes, state, result)  # what each output read, for the next build
@@ -176,18 +177,21 @@ def render_and_write(
     table: dict[str, LazyRenderer],
     options: Options,
     session: Session,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterable[Outcome]:
     """A small batch in this process; a big one (a playbook's groups, a cold build) spread over the
-    cores.
+    cores. PDFs that a newer save may stop (watch) are made in workers even one at a time, so
+    that the stop does not wait for a PDF (a worker costs no more than this process for one).
 
     After a save, what a preview shows comes first (the kinds' `after_save` order)."""
     batch = sorted(batch, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
     jobs = processes(options, batch)
-    if jobs < 2:
+    stoppable = should_stop is not None and bool(batch) and batch[0].stage == PDF
+    if jobs < 2 and not stoppable:
         return (render_one(project, theme, o, table, options.out, session) for o in batch)
     for kind in {o.kind for o in batch}:
         table[kind].load()  # imported once here, not in every worker
-    return render_in_pool(project, theme, batch, table, options.out, session, jobs)
+    return render_in_pool(project, theme, batch, table, options.out, session, jobs, should_stop)
 
 
 def until_stopped(
@@ -205,12 +209,12 @@ def until_stopped(
             reached.add(outcome.output.path)
             yield outcome
             if should_stop():
-                result.deferred += [o.path for o in batch if o.path not in reached]
                 return
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:
             close()
+        result.deferred += [o.path for o in batch if o.path not in reached]
 
 
 def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:
@@ -304,16 +308,25 @@ def render_in_pool(
     out_dir: Path,
     session: Session,
     jobs: int,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Iterable[Outcome]:
     """Fork workers that inherit the validated project (nothing is pickled); each writes its own
-    file."""
+    file. While waiting, `should_stop()` is asked every STOP_POLL seconds: yes ends the pool."""
     context = multiprocessing.get_context("fork")
     with context.Pool(
         min(jobs, len(batch)),
         initializer=_start_worker,
         initargs=(project, theme, table, out_dir, session),
     ) as pool:
-        yield from pool.imap(_render_in_worker, batch, chunksize=1)
+        results = pool.imap(_render_in_worker, batch, chunksize=1)
+        for _ in batch:
+            while True:
+                try:
+                    yield results.next(timeout=STOP_POLL if should_stop else None)
+                    break
+                except multiprocessing.TimeoutError:
+                    if should_stop is not None and should_stop():
+                        return  # the pool's `with` terminates the workers mid-PDF
 
 
 def warm_up(options: Options, session: Session) -> None:

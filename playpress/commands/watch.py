@@ -192,8 +192,8 @@ def staged_build(
     """Texts and pages first, then posters, then PDFs, each a call of the same build().
 
     A PDF left for the last pass is removed by the first, so a stale one never looks current;
-    a new burst of saves stops the later passes, also in the middle of one, after the output
-    being made (the next round starts over from texts).
+    a new burst of saves stops the later passes, also in the middle of one (a PDF being made:
+    its worker is stopped), and the next round starts over from texts.
     """
     results: list[Result] = []
     for upto, label in ((LIGHT, "texts and pages"), (POSTERS, "posters"), (PDF, "PDFs")):
