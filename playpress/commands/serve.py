@@ -1,4 +1,4 @@
-"""Serve mode: watch plus a local preview of dist/ only, whose pages reload after each rebuild."""
+"""Serve mode: watch plus a preview of dist/ only; its pages reload once a rebuild changed them."""
 
 from __future__ import annotations
 
