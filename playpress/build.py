@@ -6,7 +6,7 @@ import hashlib
 import importlib.metadata
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -63,13 +63,16 @@ def build(
     session: Session | None = None,
     progress: Progress | None = None,
     waiting: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Result:
     """Build the project. Nothing in dist/ changes unless every file validates and every output
     that is made renders: a build that fails leaves the last good outputs as they were.
 
     `session` holds what a watch session keeps between builds; `progress(what, count, processes)`
     is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes);
-    `waiting(message)` when another build holds this dist/.
+    `waiting(message)` when another build holds this dist/; `should_stop()`, asked after each
+    output (and while workers make PDFs), says a newer save wants its own build: what is made so
+    far is kept, the outputs not made yet stay stale, listed in `deferred`.
     """
     started = time.perf_counter()
     session = session or Session()
@@ -99,8 +102,14 @@ def build(
             if stage > options.upto or (stage == PDF and not options.pdf):
                 withdraw(stale, state, options, result)
                 continue
+            if stale and should_stop is not None and should_stop():
+                result.deferred += [o.path for o in stale]  # left for the newer save's build
+                continue
             announce(progress, stage, stale, options)
-            made += collect(render(batch, stale, options.jobs), staging, result)  # to staged files
+            outcomes = render(batch, stale, options.jobs, should_stop)  # each to its staged file
+            if should_stop is not None:
+                outcomes = until_stopped(outcomes, should_stop, stale, result)
+            made += collect(outcomes, staging, result)
             if result.failed():
                 break
         blocked(made, options, result.report)  # a file where an output's folder must go
@@ -207,6 +216,29 @@ def withdraw(stale: list[Output], state: BuildState, options: Options, result: R
 def announce(progress: Progress | None, stage: int, batch: list[Output], options: Options) -> None:
     if progress is not None and batch and len(batch) >= SHOW_PROGRESS_FROM[stage]:
         progress(STAGE_NAMES[stage], len(batch), processes(options.jobs, batch))
+
+
+def until_stopped(
+    outcomes: Iterable[Outcome],
+    should_stop: Callable[[], bool],
+    batch: list[Output],
+    result: Result,
+) -> Iterator[Outcome]:
+    """The outcomes until should_stop() says yes; the outputs not reached go to `deferred`.
+    Closing the outcomes ends a pool's workers at once (their `with Pool` terminates them)."""
+    reached: set[str] = set()
+    iterator = iter(outcomes)
+    try:
+        for outcome in iterator:
+            reached.add(outcome.output.path)
+            yield outcome
+            if should_stop():
+                return
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+        result.deferred += [o.path for o in batch if o.path not in reached]
 
 
 def collect(outcomes: Iterable[Outcome], staging: Staging, result: Result) -> list[Outcome]:

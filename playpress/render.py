@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import signal
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from .theme import Theme
 # (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
 # group's 3 posters, and one group's pages are done before two workers would have started.
 POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
+STOP_POLL = 0.05  # seconds between two questions to should_stop() while workers render
 
 
 @dataclass
@@ -51,16 +52,21 @@ class Batch:
     staging: Staging | None  # None: to memory only (a warm-up), nothing written
 
 
-def render(batch: Batch, outputs: list[Output], jobs: int) -> Iterable[Outcome]:
+def render(
+    batch: Batch, outputs: list[Output], jobs: int, should_stop: Callable[[], bool] | None = None
+) -> Iterable[Outcome]:
     """A small batch in this process; a big one (a playbook's groups, a cold build) spread over
-    the cores. After a save, what a preview shows comes first (the kinds' `after_save` order)."""
+    the cores. After a save, what a preview shows comes first (the kinds' `after_save` order).
+    PDFs that a newer save may stop (watch) are made in workers even one at a time, so that the
+    stop does not wait for a PDF (a worker costs no more than this process for one)."""
     outputs = sorted(outputs, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
     jobs = processes(jobs, outputs)
-    if jobs < 2:
+    stoppable = should_stop is not None and bool(outputs) and outputs[0].stage == PDF
+    if jobs < 2 and not stoppable:
         return (render_one(batch, output) for output in outputs)
     for kind in {o.kind for o in outputs}:
         batch.table[kind].load()  # imported once here, not in every worker
-    return render_in_pool(batch, outputs, jobs)
+    return render_in_pool(batch, outputs, max(jobs, 1), should_stop)
 
 
 def render_one(batch: Batch, output: Output) -> Outcome:
@@ -113,11 +119,22 @@ def _render_in_worker(output: Output) -> Outcome:
     return render_one(_WORKER, output)
 
 
-def render_in_pool(batch: Batch, outputs: list[Output], jobs: int) -> Iterator[Outcome]:
+def render_in_pool(
+    batch: Batch, outputs: list[Output], jobs: int, should_stop: Callable[[], bool] | None = None
+) -> Iterator[Outcome]:
     """Fork workers that inherit the validated project (nothing is pickled); each writes its own
-    staged file."""
+    staged file. While waiting, `should_stop()` is asked every STOP_POLL seconds: yes ends the
+    pool (its `with` terminates the workers, mid-output)."""
     context = multiprocessing.get_context("fork")
     with context.Pool(
         min(jobs, len(outputs)), initializer=_start_worker, initargs=(batch,)
     ) as pool:
-        yield from pool.imap(_render_in_worker, outputs, chunksize=1)
+        results = pool.imap(_render_in_worker, outputs, chunksize=1)
+        for _ in outputs:
+            while True:
+                try:
+                    yield results.next(timeout=STOP_POLL if should_stop else None)
+                    break
+                except multiprocessing.TimeoutError:
+                    if should_stop is not None and should_stop():
+                        return

@@ -228,7 +228,9 @@ def test_ny_spring_forward_gap_reads_as_calendar_apps_do(outputs):
         for e in events(outputs["ny-spring", "ics"])
         if e.decoded("DTSTART").date() == dt.date(2027, 3, 14)
     ][1]
-    assert gap.decoded("DTSTART").strftime("%H:%M %Z") == "03:30 EDT"
+    # written in UTC: apps disagree on local times in a daylight-saving change, never on UTC
+    assert gap["DTSTART"].to_ical() == b"20270314T073000Z" and "TZID" not in gap["DTSTART"].params
+    assert gap.decoded("DTSTART").astimezone(NEW_YORK).strftime("%H:%M %Z") == "03:30 EDT"
     assert "written 02:30" in str(gap["DESCRIPTION"])
 
 
@@ -249,28 +251,39 @@ def test_vtimezone_agrees_with_the_zone_database(outputs, slug):
     instants."""
     calendar = icalendar.Calendar.from_ical(outputs[slug, "ics"])
     (timezone,) = calendar.walk("VTIMEZONE")
-    from_vtimezone = timezone.to_tz()
+    from_vtimezone = timezone.to_tz(lookup_tzid=False)  # the file's own, not icalendar's
     for event in calendar.walk("VEVENT"):
         start = event.decoded("DTSTART")
+        if "TZID" not in event["DTSTART"].params:  # a daylight-saving change: in UTC
+            assert start.utcoffset() == dt.timedelta(0)
+            continue
         assert start.replace(tzinfo=from_vtimezone).astimezone(UTC) == start.astimezone(UTC)
         assert event["DTSTART"].params["TZID"] == timezone["TZID"] == str(start.tzinfo)
 
 
+def vtimezone_text(ics: bytes) -> str:
+    text = ics.decode().replace("\r\n ", "")
+    return text[text.index("BEGIN:VTIMEZONE") : text.index("END:VTIMEZONE")]
+
+
 def test_vtimezone_observances_follow_rfc5545(outputs):
-    text = outputs["ny-spring", "ics"].decode()
+    """The zone as it is now, as a yearly rule (onsets in the local time before the change), the
+    same whatever the group's dates."""
+    spring = vtimezone_text(outputs["ny-spring", "ics"])
+    assert spring == vtimezone_text(outputs["ny-fall", "ics"])
     assert (
-        "BEGIN:DAYLIGHT\r\nDTSTART:20270314T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT"
-        in text
+        "BEGIN:DAYLIGHT\r\nDTSTART:20070311T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\n"
+        "TZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nTZNAME:EDT" in spring
     )
-    fall = outputs["ny-fall", "ics"].decode()
     assert (
-        "BEGIN:STANDARD\r\nDTSTART:20271107T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST"
-        in fall
+        "BEGIN:STANDARD\r\nDTSTART:20071104T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\n"
+        "TZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST" in spring
     )
-    mexico = outputs["mx", "ics"].decode()
-    # no DST since 2022
-    assert mexico.count("BEGIN:STANDARD") == 1 and "BEGIN:DAYLIGHT" not in mexico
-    assert "TZOFFSETTO:-0600" in mexico
+    # before 2007, each change as an RDATE (the first again, for ical.js)
+    assert "DTSTART:19700426T020000\r\nRDATE:19700426T020000\r\nRDATE:19710425T020000" in spring
+    mexico = vtimezone_text(outputs["mx", "ics"])
+    # no DST since 2022: no yearly rule, the last change stays
+    assert "RRULE" not in mexico and "RDATE:20221030T020000\r\nTZOFFSETFROM:-0500\r\n" in mexico
 
 
 def test_mexico_city_has_no_daylight_saving(outputs):

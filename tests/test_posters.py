@@ -330,6 +330,57 @@ def test_example_posters(tmp_path: Path) -> None:
         assert decoded(image) == expected, key
 
 
+PHONE_SIZES = {(1080, 1920), (1080, 1080), (1080, 1440)}  # story, square, portrait
+
+
+def qr_width(image: Image.Image) -> int:
+    """The code's width in pixels where zxing-cpp finds it (its modules, not the quiet zone)."""
+    (found,) = zxingcpp.read_barcodes(image)
+    corners = found.position
+    xs = [corners.top_left.x, corners.top_right.x, corners.bottom_left.x, corners.bottom_right.x]
+    return max(xs) - min(xs)
+
+
+def read_small(image: Image.Image, share: float) -> tuple[bool, bool]:
+    """Whether zxing-cpp and zbar read the poster shown at `share` of its size (a picture in a
+    chat, a screenshot on another phone)."""
+    from pyzbar import pyzbar
+
+    small = image.resize(
+        (round(image.width * share), round(image.height * share)), Image.Resampling.LANCZOS
+    )
+    return bool(zxingcpp.read_barcodes(small)), bool(pyzbar.decode(small.convert("L")))
+
+
+def check_phone_qr(posters: dict[str, Image.Image]) -> None:
+    assert posters
+    for key, image in posters.items():
+        assert qr_width(image) >= min(image.size) / 4, (key, qr_width(image), image.size)
+        assert read_small(image, 0.3) == (True, True), key
+
+
+def test_phone_posters_have_a_qr_a_quarter_of_their_short_side_read_when_shown_small(
+    held_out_posters: dict,
+) -> None:
+    check_phone_qr(
+        {
+            key: image
+            for key, (image, _, job) in held_out_posters.items()
+            if image.size in PHONE_SIZES and job.playbook.poster(job.output.poster).has_qr
+        }
+    )
+
+
+def test_the_example_projects_phone_posters_too(example_dist: Path) -> None:
+    posters = {}
+    for path in sorted(example_dist.glob("*/posters/*.png")):
+        image = Image.open(path).convert("RGB")
+        if image.size in PHONE_SIZES and zxingcpp.read_barcodes(image):
+            posters[f"{path.parent.parent.name}/{path.stem}"] = image
+    assert len(posters) >= 15
+    check_phone_qr(posters)
+
+
 def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     """The chunks of a PNG, each checked against its CRC."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -7,6 +7,7 @@ import functools
 import http.client
 import json
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,15 @@ from test_incremental import PLAIN_PLAYBOOK, group_text
 from test_watch import wait_until
 
 from playpress.build import Options, Result
-from playpress.commands.serve import EVENTS_PATH, LiveState, make_server, serve
+from playpress.commands.serve import (
+    EVENTS_PATH,
+    WORKER_SCRIPT,
+    LiveState,
+    inject,
+    make_server,
+    preview_words,
+    serve,
+)
 from playpress.commands.watch import watch
 from playpress.diagnostics import ERROR, Diagnostic, Report
 
@@ -129,7 +138,9 @@ def test_a_failed_build_shows_its_diagnostics_until_fixed(
     assert b"playpress-problems" not in get(port, "/")[1]
 
 
-def test_event_stream_announces_each_rebuild(site: tuple[int, LiveState, Path]) -> None:
+def test_event_stream_announces_each_rebuild_with_the_files_it_changed(
+    site: tuple[int, LiveState, Path],
+) -> None:
     port, live, _out = site
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     connection.request("GET", EVENTS_PATH)
@@ -143,14 +154,22 @@ def test_event_stream_announces_each_rebuild(site: tuple[int, LiveState, Path]) 
         return json.loads(line[5:])
 
     first = next_event()
-    live.update(Result(Report()))  # nothing written: no reload
-    # no page shows a PDF: no reload either
+    assert live.streams == 1
+    live.update(Result(Report()))  # nothing written: nothing to tell
+    texts = Result(Report(), written=["g1/welcome.txt", "index.html"], deferred=["g1/handbook.pdf"])
+    live.update(texts)
+    event = next_event()
+    generation = first["generation"] + 1
+    assert event["generation"] == generation and not event["failed"]
+    assert event["changes"][str(generation)] == ["g1/welcome.txt", "index.html"]
+    assert event["building"] == ["g1/handbook.pdf"]  # the PDF pass is still to come
     live.update(Result(Report(), written=["g1/handbook.pdf"]))
-    assert live.snapshot()[0] == first["generation"]
-    live.update(Result(Report(), written=["g1/welcome.txt"]))
-    assert next_event() == {"generation": first["generation"] + 1, "failed": False}
+    event = next_event()
+    assert event["building"] == [] and event["changes"][str(generation + 1)] == ["g1/handbook.pdf"]
+    assert str(generation) in event["changes"]  # a page one generation behind catches up
     live.update(failed_result("broken"))
-    assert next_event() == {"generation": first["generation"] + 2, "failed": True}
+    event = next_event()
+    assert event["generation"] == generation + 2 and event["failed"] and event["overlay"]
     connection.close()
 
 
@@ -217,3 +236,57 @@ def test_only_requests_addressed_to_this_machine_are_answered(
 def test_a_port_out_of_range_is_a_bad_command_line(tmp_path: Path) -> None:
     result = run_cli("serve", "--root", str(tmp_path), "--port", "99999")
     assert result.returncode == 2 and "99999" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "failed", "missing"),
+    [
+        ("zh", "构建失败", "不在输出文件夹中"),
+        ("en", "Build failed", "is not in the output folder"),
+        ("es", "La compilación falló", "no está en la carpeta de salida"),
+    ],
+)
+def test_the_overlay_and_the_preview_pages_speak_the_projects_language(
+    tmp_path: Path, lang: str, failed: str, missing: str
+) -> None:
+    root = write_project(tmp_path / "proj", {"content/site.yml": f"title: T\nlang: {lang}\n"})
+    out = root / "dist"
+    out.mkdir()
+    (out / "index.html").write_text("<html><body><h1>Groups</h1></body></html>", "utf-8")
+    live = LiveState(preview_words(root))
+    server = make_server(out, live, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}).start()
+    port = server.server_address[1]
+    try:
+        status, body = get(port, "/g1/handbook.pdf")
+        assert (
+            status == 404 and missing in body.decode("utf-8") and f'lang="{lang}"' in body.decode()
+        )
+        live.update(failed_result("broken"))
+        page = get(port, "/")[1].decode("utf-8")
+        assert f'<div id="playpress-problems" lang="{lang}"' in page and failed in page
+        # the project's theme words the preview too; a broken site.yml keeps the last words
+        write_project(root, {f"themes/default/labels/{lang}.yml": "preview_failed: ¡Ay!\n"})
+        live.words = preview_words(root, live.words)
+        live.update(failed_result("broken again"))
+        assert "¡Ay!" in get(port, "/")[1].decode("utf-8")
+        (root / "content/site.yml").write_text("lang: [\n", "utf-8")
+        assert preview_words(root, live.words) == live.words
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_page_script_is_valid_javascript_and_cannot_be_closed_by_a_path(
+    tmp_path: Path,
+) -> None:
+    """A file name is data in the page's script, never markup: "</script>" in it stays inert."""
+    live = LiveState()
+    page = inject(b"<html><body></body></html>", live.shown(), "g1/</script><b>x.html")
+    assert page.count(b"</script>") == 1 and b"<b>x" not in page
+    script = page.split(b"<script>", 1)[1].split(b"</script>", 1)[0]
+    (tmp_path / "page.js").write_bytes(script)
+    (tmp_path / "worker.js").write_text(WORKER_SCRIPT, "utf-8")
+    for name in ("page.js", "worker.js"):
+        checked = subprocess.run(["node", "--check", str(tmp_path / name)], capture_output=True)
+        assert checked.returncode == 0, checked.stderr.decode()

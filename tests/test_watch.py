@@ -379,3 +379,55 @@ def test_watch_redraws_posters_after_the_texts(tmp_path: Path, minimal_project: 
     finally:
         stop.set()
         thread.join(timeout=5)
+
+
+class SaveAfter:
+    """should_stop() as watch gives it: no for `seconds` after it is first asked, then yes (a
+    save came); remembers when it first said yes."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.asked, self.said_yes = seconds, 0.0, 0.0
+
+    def __call__(self) -> bool:
+        now = time.perf_counter()
+        self.asked = self.asked or now
+        if now - self.asked < self.seconds:
+            return False
+        self.said_yes = self.said_yes or now
+        return True
+
+
+def test_a_new_save_stops_the_pdf_pass_without_waiting_for_the_pdfs(tmp_path: Path) -> None:
+    """build(should_stop=...) as watch calls it: asked while workers make the PDFs (one group's
+    PDF too), it ends the pass at once; what was not made is deferred, not recorded."""
+    import multiprocessing
+    from dataclasses import replace
+
+    from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK
+
+    from playpress.build import build
+    from playpress.outputs.job import POSTERS
+
+    files = {"playbooks/course.md": MINIMAL_PLAYBOOK}
+    for n in (1, 2):
+        files[f"content/groups/g{n}.md"] = MINIMAL_GROUP.replace("冲刺1群", f"冲刺{n}群")
+    root = write_project(tmp_path / "proj", files).resolve()
+    options = Options(root, (tmp_path / "dist").resolve(), jobs=2)
+    pdfs = ["g1/handbook.pdf", "g2/handbook.pdf"]
+
+    def stopped_pass(only: tuple[str, ...], stale: list[str]) -> None:
+        assert not build(replace(options, upto=POSTERS)).report.errors  # texts and posters
+        save_came = SaveAfter(0.3)  # a save 0.3 s into the PDF pass
+        stopped = build(replace(options, only=only), should_stop=save_came)
+        assert stopped.written == [] and stopped.deferred == stale
+        assert time.perf_counter() - save_came.said_yes < 0.5  # not the PDFs' time
+        assert multiprocessing.active_children() == []  # the workers ended with the pass
+
+    stopped_pass((), pdfs)  # two PDFs on two workers
+    rest = build(options)  # the next round makes what the stopped pass left
+    assert [path for path in rest.written if path.endswith(".pdf")] == pdfs
+    group = root / "content/groups/g1.md"
+    group.write_text(group.read_text("utf-8").replace("本群备注。", "新的备注。"), "utf-8")
+    stopped_pass(("g1",), pdfs[:1])  # one group's PDF alone, made in a worker all the same
+    waited = build(options, should_stop=lambda: True)  # a newer save before anything was made
+    assert waited.written == [] and "g1/handbook.pdf" in waited.deferred

@@ -1,5 +1,5 @@
-"""Watch mode: the same build, run again after each burst of saves (texts first, then posters,
-then PDFs)."""
+"""Watch mode: the same build, run again after each burst of saves (texts first, then posters, then
+PDFs)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ FINISHED = ("closed", "moved")  # watchdog event types that end a write
 
 
 class QuietPeriod:
-    """Collects changed paths; they are ready once no new one came for `quiet` seconds, or for
-    `settle` seconds when the last event finished a write and no changed file is missing."""
+    """Collects changed paths; they are ready once no new one came for `quiet` seconds,
+    or for `settle` seconds when the last event finished a write and no changed file is missing."""
 
     def __init__(
         self,
@@ -191,14 +191,16 @@ def staged_build(
 ) -> list[Result]:
     """Texts and pages first, then posters, then PDFs, each a call of the same build().
 
-    A PDF left for the last pass is removed by the first, so a stale one never looks current; a
-    new burst of saves stops the later passes (the next round starts over from texts).
+    A PDF left for the last pass is removed by the first, so a stale one never looks current;
+    a new burst of saves stops the later passes, also in the middle of one (a PDF being made:
+    its worker is stopped), and the next round starts over from texts.
     """
     results: list[Result] = []
     for upto, label in ((LIGHT, "texts and pages"), (POSTERS, "posters"), (PDF, "PDFs")):
         if upto > options.upto:
             break
-        result = build(replace(options, upto=upto), session)
+        should_stop = changes.pending if changes is not None and upto > LIGHT else None
+        result = build(replace(options, upto=upto), session, should_stop=should_stop)
         results.append(result)
         if report is not None:
             report(result, label)

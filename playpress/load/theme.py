@@ -23,8 +23,8 @@ from .fields import COLOUR, Section
 from .reader import YamlMap, read_yaml_file
 
 THEME_KEYS = ("poster_layouts", "fonts")
-LAYOUT_KEYS = ("background", "shapes", "elements", "wide", "without_qr")
-VARIANTS = ("wide", "without_qr")
+LAYOUT_KEYS = ("background", "shapes", "elements", "wide", "square", "without_qr")
+VARIANTS = ("wide", "square", "without_qr")
 SHAPE_KEYS = ("box", "fill", "shape", "radius")
 TEXT_KEYS = (
     "box",

@@ -1,5 +1,5 @@
-"""QR codes: generated with segno (crisp whole-pixel modules, quiet zone, contrast, SVG) or a
-given image placed as is."""
+"""QR codes: generated with segno (crisp whole-pixel modules, quiet zone, contrast, SVG) or a given
+image placed as is."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ _END = b"\x02"  # ends each line of a symbol laid out as one string: no run or p
 
 @lru_cache(maxsize=64)
 def _layout(width: int) -> tuple[tuple[int, ...], int, int]:
-    """For a symbol of `width` laid out as one int (a byte per module, rows ended by _END): per
-    mask pattern what it flips (1 inside the encoding region), a 1 in every byte, and a 1 in
+    """For a symbol of `width` laid out as one int (a byte per module, rows ended by _END):
+    per mask pattern what it flips (1 inside the encoding region), a 1 in every byte, and a 1 in
     every byte that has a module above and to its left."""
     enc = segno.encoder
     function = enc.make_matrix(width, width)
@@ -96,8 +96,8 @@ def _layout(width: int) -> tuple[tuple[int, ...], int, int]:
 
 
 def _finder_like(lines: bytes, width: int) -> int:
-    """N3, counted exactly as segno counts it: 1:1:3:1:1 with 4 light modules on one side, in
-    each line."""
+    """N3, counted exactly as segno counts it: 1:1:3:1:1 with 4 light modules on one side, in each
+    line."""
     count, found, stride = 0, lines.find(_FINDER_LIKE), width + 1
     while found != -1:
         start = found - found % stride
@@ -139,8 +139,8 @@ def _penalty(symbol: int, width: int, ones: int, inner: int) -> int:
 def _find_and_apply_best_mask(
     matrix: list[bytearray], width: int, height: int, proposed_mask: int | None = None
 ) -> tuple[int, tuple[bytearray, ...]]:
-    """segno.encoder.find_and_apply_best_mask for QR codes; Micro QR and a given mask go to
-    segno's own."""
+    """segno.encoder.find_and_apply_best_mask for QR codes; Micro QR and a given mask go to segno's
+    own."""
     if proposed_mask is not None or width != height or width < 21:
         return _SEGNO_FIND_MASK(matrix, width, height, proposed_mask)
     flips, ones, inner = _layout(width)
@@ -232,8 +232,8 @@ _DARK = re.compile(rb"\x01+")
 
 @lru_cache(maxsize=512)  # the same links on every rebuild of a group (watch mode): drawn once
 def svg_data_uri(text: str, dark: str = "#111", scale: int = 4) -> str:
-    """The code as a small SVG data URI (quiet zone included): one rectangle per run of dark
-    modules in a row, sharp at any size on paper and on screen."""
+    """The code as a small SVG data URI (quiet zone included): one rectangle per run of dark modules
+    in a row, sharp at any size on paper and on screen."""
     matrix = make(text, with_logo=False).matrix
     size = len(matrix) + 2 * QUIET_ZONE
     runs = [
@@ -267,15 +267,25 @@ def _put_logo(image: Image.Image, logo: Image.Image, side: int, scale: int) -> N
     image.paste(fitted, offset, fitted)
 
 
+WHOLE_FACTOR_FILLS = 0.85  # below this share of its room, a given QR image is not kept whole-scaled
+
+
 def placed_image(given: Image.Image, width: int) -> Image.Image:
-    """A group's own QR image fitted to `width`: whole-number NEAREST enlargement when it is
-    small, a smooth reduction only when it is larger than the room on the poster."""
+    """A group's own QR image fitted to `width`: NEAREST enlargement when it is small (by a whole
+    number when that fills most of the room), a smooth reduction only when it is larger than the
+    room on the poster."""
     source = given.convert("RGBA")
     flat = Image.new("RGB", source.size, WHITE)
     flat.paste(source, (0, 0), source)
     longest = max(flat.size)
     if longest <= width:
         factor = width // longest
+        if factor * longest < WHOLE_FACTOR_FILLS * width:
+            # A whole factor would leave the code far smaller than its room (a 222 px export in
+            # 390 px stays 222 px): NEAREST to the room keeps two colours and sharp edges, each
+            # module within a pixel of the others.
+            size = (flat.width * width // longest, flat.height * width // longest)
+            return flat.resize(size, Image.Resampling.NEAREST)
         return flat.resize((flat.width * factor, flat.height * factor), Image.Resampling.NEAREST)
     ratio = width / longest
     return flat.resize(

@@ -27,6 +27,9 @@ from .posts import occurrence_posters, read_calendars
 Image.preinit()
 
 WIDE_RATIO = 1.6  # posters this much wider than tall (cover) use the layout's `wide` boxes
+# Posters less than this much taller than wide (square, portrait; not story) use the layout's
+# `square` boxes: the story's boxes squeezed into them leave the QR too small for a phone's reader.
+SQUARE_RATIO = 1.5
 PRINT_QR_CM = 2.0  # a printed QR is at least this wide
 TEXT_ELEMENTS = ("title", "subtitle", "lines", "cta")
 
@@ -74,7 +77,8 @@ def poster_png(job: Job) -> bytes:
 
 
 def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
-    """The theme's posters/LAYOUT.yml, with its `wide` boxes for posters much wider than tall."""
+    """The theme's posters/LAYOUT.yml, with its `wide` boxes for posters much wider than tall and
+    its `square` ones for posters not much taller than wide."""
     layout = job.theme.poster_layout(poster.layout, job.reads)
     if layout is None:
         raise UserError(
@@ -90,6 +94,8 @@ def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
         )
     if poster.width / poster.height >= WIDE_RATIO:
         layout = with_variant(layout, "wide")
+    elif poster.height / poster.width < SQUARE_RATIO:
+        layout = with_variant(layout, "square")
     if not poster.has_qr:
         layout = with_variant(layout, "without_qr")
     return layout
