@@ -46,3 +46,14 @@ def test_an_unclosed_bracket_names_the_line_that_opened_it():
     _, problems = read_markdown("playbooks/x.md", raw)
     assert len(problems) == 1
     assert "opened at line 3" in problems[0].message
+
+
+def test_folded_chinese_lines_are_joined_without_a_space() -> None:
+    """A `>` summary written over several lines reads as one Chinese sentence; Latin words keep
+    their space; blank lines and more-indented lines keep YAML's own meaning."""
+    data, problems = parse_yaml(
+        "summary: >-\n  录播课，\n  班主任答疑\n  every day\n  at 8.\n\n  次段\n", "p.md"
+    )
+    assert not problems and data["summary"] == "录播课，班主任答疑every day at 8.\n次段"
+    data, _ = parse_yaml("a: >\n  one\n  two\n\n  three\n", "p.md")
+    assert data["a"] == "one two\nthree\n"

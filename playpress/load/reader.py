@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,7 @@ class _Lines:
 
     offset = 1  # PyYAML marks are 0-based; the file line of the YAML's first line is added
     duplicates: list[tuple[int, int, str]]
+    text = ""  # the YAML itself: folded scalars are folded again from it
     controls: list[tuple[int, int, str]]  # control characters written as YAML escapes ("\0")
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> YamlMap:
@@ -127,6 +129,8 @@ class _Lines:
 
     def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
         value: str = super().construct_yaml_str(node)  # type: ignore[misc]
+        if node.style == ">" and " " in value:  # folded: no space where a line of Chinese broke
+            value = refold(self.text[node.start_mark.index : node.end_mark.index], value)
         found = CONTROL.search(value)
         if found:  # written as an escape ("\0", "\e[31m"): invisible in the output all the same
             mark = node.start_mark
@@ -142,6 +146,53 @@ class _Lines:
             return None
         _check_size(node, self.offset)
         return self.construct_document(node)  # type: ignore[attr-defined]
+
+
+def refold(block: str, folded: str) -> str:
+    """A folded (`>`) scalar joined as a Chinese reader expects: a line break between two lines is
+    a space, except next to a wide character (a CJK character or full-width punctuation), where it
+    is nothing ("录播课，班主任", not "录播课， 班主任"). Done again from the source only when the
+    same reading with spaces gives exactly PyYAML's value; otherwise PyYAML's value stands."""
+    lines = block.split("\n")
+    header, body = lines[0].split("#")[0].strip(), lines[1:]
+    filled = [line for line in body if line.strip()]
+    if not header.startswith(">") or not filled:
+        return folded
+    indent = min(len(line) - len(line.lstrip(" ")) for line in filled)
+    content = [line[indent:] if line.strip() else "" for line in body]
+    while content and not content[-1]:
+        content.pop()
+    trailing = len(body) - len(content) - 1
+
+    def fold(wide_joins: bool) -> str:
+        out: list[str] = []
+        blanks, previous = 0, ""
+        for line in content:
+            if not line:
+                blanks += 1
+                continue
+            if out:
+                special = previous[:1] in (" ", "\t") or line[:1] in (" ", "\t")
+                if blanks:
+                    out.append("\n" * (blanks + special))
+                elif special:
+                    out.append("\n")
+                elif wide_joins and (_wide(previous[-1]) or _wide(line[0])):
+                    out.append("")
+                else:
+                    out.append(" ")
+            out.append(line)
+            blanks, previous = 0, line
+        text = "".join(out)
+        if "-" in header:
+            return text
+        return text + "\n" + ("\n" * max(trailing, 0) if "+" in header else "")
+
+    return fold(True) if fold(False) == folded else folded
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 class LimitError(yaml.MarkedYAMLError):
@@ -268,6 +319,7 @@ def _parse(text: str, path: str, first_line: int) -> tuple[Any, list[Diagnostic]
     for number, loader_class in enumerate((FAST_LOADER, SLOW_LOADER)):
         loader = loader_class(text)
         loader.offset, loader.duplicates, loader.controls = first_line, duplicates, []
+        loader.text = text
         try:
             data = loader.get_single_data()
         except LimitError as exc:
