@@ -46,8 +46,8 @@ def qr_images_from(s: Section, root: Path) -> tuple[QrImage, ...]:
                 s.path,
                 line,
                 f"'{name}' has no 'until'",
-                "give the last day it works (a WeChat group QR lasts 7 days); only the last "
-                "entry may go without",
+                "give the last day it works, the date WeChat prints under the code, 7 days "
+                "after the export; only the last entry may go without",
             )
         if images and until is not None and images[-1].until is not None:
             previous, before = images[-1].until, f"{s.name('qr_images')}[{index - 1}]"
