@@ -163,6 +163,11 @@ class Poster:
     path: str
     line: int
 
+    @property
+    def qr_live(self) -> bool:
+        """`qr: live`: the code is the group's join page (BASE_URL/join/GROUP/)."""
+        return self.qr is not None and self.qr.source.strip() == "live"
+
 
 @dataclass(frozen=True)
 class Answer:
@@ -221,6 +226,25 @@ class Brand:
 
 
 @dataclass(frozen=True)
+class QrImage:
+    """One exported join QR image (`qr_images`; `qr_image` + `qr_expires` is a list of one),
+    valid from the day after the previous entry's `until` (the first: from the group's start)."""
+
+    file: str  # an asset path
+    until: dt.date | None  # its last valid day, in the group's time zone; None: no end
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class JoinFallback:
+    """What the join page shows once every QR image has expired (`join_fallback`)."""
+
+    image: str  # an asset path: a staff member's contact code
+    text: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Group:
     slug: str
     path: str
@@ -233,6 +257,8 @@ class Group:
     join_url: str = ""
     qr_image: str = ""
     qr_expires: dt.date | None = None
+    qr_images: tuple[QrImage, ...] = ()  # in date order; the version-1 qr_image is one
+    join_fallback: JoinFallback | None = None
     people: Mapping[str, str] = field(default_factory=dict)
     brand: Brand = Brand()
     vars: Mapping[str, Any] = field(default_factory=dict)

@@ -9,6 +9,7 @@ beside their functions in `media/` as bounded `lru_cache`s: they can never be st
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -75,7 +76,31 @@ class Session:
     theme_files: Cache = _cache(256)
     # posters: decoded images (logos, backgrounds) by path, mtime and size
     images: Cache = _cache(64)
+    # QR images read with zxing-cpp (what they encode, where the code is) by path, size and mtime
+    qr_readings: Cache = _cache(512)
     # state: input hashes by file stat, the saved state by its file stamp, encoded state entries
     input_hashes: Cache = _cache(200_000)
     saved_state: Cache = _cache(2)
     state_lines: Cache = _cache(100_000)
+
+    def qr_image(self, path: str) -> tuple[str, Any]:
+        """What is wrong with a QR image file (media.images.image_problem; '' when nothing) and
+        the codes in it (media.qr.codes_in), from one decoding per version of the file: a watch
+        session does not decode every QR export again on every save."""
+        # imported only when there is a QR image to read
+        from .media.images import image_problem
+        from .media.qr import Reading, codes_in
+
+        def read() -> tuple[str, Any]:
+            found: list[Reading] = []
+            problem = image_problem(path, lambda image: found.append(codes_in(image)))
+            return problem, found[0] if found else Reading(())
+
+        info = os.stat(path)
+        return self.qr_readings.get_or_make(  # type: ignore[no-any-return]
+            (path, info.st_size, info.st_mtime_ns), read
+        )
+
+    def qr_reading(self, path: str) -> Any:
+        """The codes in a QR image file (see qr_image)."""
+        return self.qr_image(path)[1]

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import segno
 from conftest import MINIMAL_GROUP, MINIMAL_PLAYBOOK, snapshot, write_project
 from PIL import Image
 
@@ -150,7 +151,9 @@ def test_poster_records_fonts_layout_qr_image_and_logo(tmp_path: Path) -> None:
         tmp_path / "proj", {"playbooks/course.md": MINIMAL_PLAYBOOK, "content/groups/g1.md": group}
     )
     (root / "content/assets").mkdir(parents=True)
-    Image.new("RGB", (120, 120), "white").save(root / "content/assets/qr.png")
+    segno.make_qr("https://weixin.qq.com/g/first").save(
+        str(root / "content/assets/qr.png"), scale=4
+    )
     Image.new("RGB", (60, 60), "red").save(root / "content/assets/logo.png")
     out = tmp_path / "dist"
     run(root, out)
@@ -165,11 +168,12 @@ def test_poster_records_fonts_layout_qr_image_and_logo(tmp_path: Path) -> None:
     fonts = [p for p in inputs if p.lower().endswith((".ttf", ".otf", ".ttc", ".otc"))]
     assert fonts and all(os.path.isabs(p) and os.path.isfile(p) for p in fonts)
     (root / "content/assets/qr.png").unlink()
-    Image.new("RGB", (120, 120), "black").save(root / "content/assets/qr.png")
+    segno.make_qr("https://weixin.qq.com/g/next").save(str(root / "content/assets/qr.png"), scale=4)
     written = run(root, out).written  # a new QR image redraws what shows it, not the texts
     assert "g1/posters/preview.png" in written and not any(
         p.endswith((".txt", ".ics", ".csv")) for p in written
     )
+    assert {"join/g1/index.html", "join/g1/qr.png"} <= set(written)  # the page and its copy
 
 
 def test_editing_one_group_rebuilds_that_group_and_the_index_only(
@@ -182,7 +186,13 @@ def test_editing_one_group_rebuilds_that_group_and_the_index_only(
         group_text("r1", name="Night runners"), encoding="utf-8"
     )
     second = run(project, out)
-    assert second.written and {p.split("/")[0] for p in second.written} == {"r1", "index.html"}
+    assert second.written and {p.split("/")[0] for p in second.written} == {
+        "r1",
+        "index.html",
+        "join",
+    }
+    joins = {p for p in second.written if p.startswith("join/")}
+    assert joins == {"join/r1/index.html", "join/index.html"}  # its join page, the list of them
     assert "Night runners" in (out / "r1/welcome.txt").read_text(encoding="utf-8")
     assert not second.removed
 
@@ -195,7 +205,7 @@ def test_editing_a_playbook_rebuilds_its_groups_only(project: Path, tmp_path: Pa
         path.read_text(encoding="utf-8").replace("Welcome to", "Hello,"), encoding="utf-8"
     )
     result = run(project, out)
-    assert {p.split("/")[0] for p in result.written} == {"r1", "r2", "index.html"}
+    assert {p.split("/")[0] for p in result.written} == {"r1", "r2", "index.html", "join"}
     assert (out / "r2/welcome.txt").read_text(encoding="utf-8").startswith("Hello, Runners r2!")
 
 
@@ -397,8 +407,9 @@ def test_a_long_stage_is_announced_with_its_size_and_processes(
         Options(root, tmp_path / "dist", pdf=False, jobs=2),
         progress=lambda *said: told.append(said),
     )
-    # 29 outputs: announced, made here (under 40)
-    assert told == [("texts, calendars and pages", 4 * 7 + 1, 1)]
+    # 34 outputs (7 and a join page per group, the index, the list of join pages): announced,
+    # made here (under 40)
+    assert told == [("texts, calendars and pages", 4 * 8 + 2, 1)]
     (root / "content/groups/r0.md").unlink()
     told.clear()
     build(

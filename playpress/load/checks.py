@@ -16,6 +16,7 @@ from typing import Any
 
 from ..almanac import almanac_for, name_key, shipped_display_names
 from ..diagnostics import Report, UserError
+from ..joining import WECHAT_GROUP_LINK, has_join_page, join_page_url, poster_code, uncovered
 from ..media.fonts import MISSING, drawn, theme_chain
 from ..media.images import image_problem
 from ..media.qr import fits_a_code
@@ -234,17 +235,25 @@ def owners_have_people(check: GroupCheck, report: Report) -> None:
 
 
 def posters_have_a_code(check: GroupCheck, report: Report) -> None:
-    """A poster with a QR code needs something to encode: the poster's own qr, a join_url or a
-    qr_image."""
+    """A poster with a QR code needs something to encode: the poster's own qr, a join_url, QR
+    images or a fallback; `qr: live` needs a join page (base_url is checked once, for the site)."""
     group = check.group
     for poster in check.playbook.posters:
-        if poster.has_qr and poster.qr is None and not group.join_url and not group.qr_image:
+        if poster.has_qr and poster.qr is None and not has_join_page(group):
             report.error(
                 group.path,
                 group.line_of("name"),
                 f"poster '{poster.id}' needs a QR code but the group has no 'join_url' or "
                 "'qr_image'",
                 "add 'join_url:' (a stable link) or 'qr_image:', or set 'qr: false' on the poster",
+            )
+        elif poster.qr_live and not has_join_page(group):
+            report.error(
+                group.path,
+                group.line_of("name"),
+                f"poster '{poster.id}' has 'qr: live' ({poster.path}:{poster.qr.line}) but the "
+                "group has no join page: it gives no 'qr_images', 'join_fallback' or 'join_url'",
+                "give the group its QR images (qr_images:) or a join_url",
             )
 
 
@@ -342,6 +351,42 @@ def qr_image_lasts(check: GroupCheck, report: Report) -> None:
         )
 
 
+def qr_images_cover_the_span(check: GroupCheck, report: Report) -> None:
+    """Days of the span after the last `qr_images` entry: the join page shows the fallback then
+    (the version-1 qr_image has its own warning above)."""
+    group = check.group
+    gap = uncovered(group) if "qr_images" in group.key_lines else None
+    if gap is not None:
+        first, last = gap
+        report.warning(
+            group.path,
+            group.line_of("qr_images"),
+            f"no qr_images entry covers {first} to {last} ({(last - first).days + 1} days of the "
+            f"group's span, {check.span})",
+            "export the group's QR code again in WeChat before the last one expires and add it "
+            "with its until; meanwhile the join page shows the join_fallback",
+        )
+
+
+def printed_codes_last(check: GroupCheck, report: Report) -> None:
+    """A printed card outlasts a weekly QR export: without base_url (no join page online) it
+    carries the newest image, which expires before the group ends."""
+    group, site = check.group, check.project.site
+    if "qr_images" not in group.key_lines or site.base_url:
+        return
+    for poster in check.playbook.posters:
+        code = poster_code(site, group, poster) if poster.for_print else None
+        if code is not None and code.image and code.until is not None and code.until < group.end:
+            report.warning(
+                group.path,
+                group.line_of("qr_images"),
+                f"print poster '{poster.id}' ({poster.path}:{poster.line}) carries the QR image "
+                f"valid until {code.until}, before the group ends on {group.end}",
+                "set base_url in content/site.yml so that print posters point at the join page, "
+                "or give the poster a stable qr: link",
+            )
+
+
 def codes_fit(check: GroupCheck, report: Report) -> None:
     """Every link a poster or the handbook encodes fits in a QR code (a logo in the middle needs
     room)."""
@@ -350,12 +395,15 @@ def codes_fit(check: GroupCheck, report: Report) -> None:
     if group.join_url:
         links[group.join_url] = (group.path, group.line_of("join_url"))
     for poster in check.playbook.posters:
-        if poster.has_qr and poster.qr is not None:
+        if poster.has_qr and poster.qr is not None and not poster.qr_live:
             try:
                 text = render(poster.qr, check.values, group).strip()
             except UserError:
                 continue  # templates_render reports it
             links.setdefault(text, (poster.path, poster.line))
+    live = join_page_url(check.project.site, group)
+    if live:
+        links.setdefault(live, (group.path, group.line_of("name")))
     for text, (path, line) in links.items():
         if text and not fits_a_code(text, with_logo=bool(group.brand.logo)):
             report.error(
@@ -412,6 +460,8 @@ GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     kind_shares,
     welcome_fits_a_screen,
     qr_image_lasts,
+    qr_images_cover_the_span,
+    printed_codes_last,
     codes_fit,
     poster_characters,
 )
@@ -429,14 +479,13 @@ def check_group(project: Project, group: Group, session: Session, report: Report
 
 def images_decode(project: Project, session: Session, report: Report) -> None:
     """Every image a group or playbook names is a real picture (a broken logo is found now, not
-    halfway through a build); each file is decoded once per version of it in a session."""
+    halfway through a build); each file is decoded once per version of it in a session. QR
+    images are decoded and read in join_codes_read."""
     root = project.root
     wanted: list[tuple[str, str, int, str]] = []  # image, file naming it, line, what it is
     for group in project.groups.values():
         if group.brand.logo:
             wanted.append((group.brand.logo, group.path, group.line_of("brand"), "brand.logo"))
-        if group.qr_image:
-            wanted.append((group.qr_image, group.path, group.line_of("qr_image"), "qr_image"))
     for playbook in project.playbooks.values():
         for poster in playbook.posters:
             if poster.background and not poster.background.startswith("#"):
@@ -526,8 +575,76 @@ def named_dates_someone_knows(project: Project, session: Session, report: Report
         )
 
 
+def join_images(group: Group) -> list[tuple[str, str, int, str]]:
+    """The group's QR images and its fallback: (image, file naming it, line, what it is)."""
+    if "qr_images" in group.key_lines:
+        named = [
+            (image.file, group.path, image.line, f"qr_images[{n}]")
+            for n, image in enumerate(group.qr_images)
+        ]
+    else:
+        named = [(i.file, group.path, i.line, "qr_image") for i in group.qr_images]
+    fallback = group.join_fallback
+    if fallback is not None:
+        named.append((fallback.image, group.path, fallback.line, "join_fallback.image"))
+    return named
+
+
+def join_codes_read(project: Project, session: Session, report: Report) -> None:
+    """Every QR image and fallback is a sound picture holding a QR code that a reader finds
+    (zxing-cpp, from one decoding per version of the file in a session); a QR image that is not a
+    WeChat group's is said, never refused (a WeCom or a shop's own link works too)."""
+    for group in project.groups.values():
+        for image, path, line, what in join_images(group):
+            try:
+                problem, reading = session.qr_image(f"{project.root}/{image}")
+            except OSError:
+                continue  # the schema reported a missing file
+            if problem:
+                report.error(
+                    path,
+                    line,
+                    f"{what} '{image}' {problem}",
+                    "use a PNG or JPEG picture (export it again from the app that made it)",
+                )
+            elif not reading.texts:
+                report.error(
+                    path,
+                    line,
+                    f"{what} '{image}' holds no QR code that a reader can find",
+                    "export the code again (in WeChat: the group's info, QR code, save image) and "
+                    "use the saved file as it is",
+                )
+            elif what != "join_fallback.image" and not WECHAT_GROUP_LINK.match(reading.texts[0]):
+                report.add_note(
+                    path,
+                    line,
+                    f"{what} '{image}' encodes '{reading.texts[0][:80]}', not a WeChat group link "
+                    "(https://weixin.qq.com/g/...)",
+                )
+
+
+def live_codes_have_a_base_url(project: Project, session: Session, report: Report) -> None:
+    """`qr: live` encodes BASE_URL/join/GROUP/: without base_url there is no address to encode."""
+    if project.site.base_url:
+        return
+    for playbook in project.playbooks.values():
+        for poster in playbook.posters:
+            if poster.qr_live and poster.qr is not None:
+                report.error(
+                    poster.qr.path,
+                    poster.qr.line,
+                    f"poster '{poster.id}' has 'qr: live', the group's join page "
+                    "BASE_URL/join/GROUP/, but content/site.yml has no base_url",
+                    "set base_url: to where dist/ is published (https://.../), or give the "
+                    "poster another qr:",
+                )
+
+
 PROJECT_CHECKS: tuple[Callable[[Project, Session, Report], None], ...] = (
     images_decode,
+    join_codes_read,
+    live_codes_have_a_base_url,
     slugs_differ_by_more_than_case,
     named_dates_someone_knows,
 )

@@ -12,6 +12,7 @@ from ..almanac import name_key
 from ..diagnostics import Report, did_you_mean
 from ..model import LANGUAGES, Brand, Group, Playbook, Site, SopChange
 from .fields import IDENT, Section, check_path
+from .joins import join_keys_from
 from .playbooks import check_references, slots_from
 
 GROUP_KEYS = (
@@ -25,6 +26,8 @@ GROUP_KEYS = (
     "join_url",
     "qr_image",
     "qr_expires",
+    "qr_images",
+    "join_fallback",
     "people",
     "brand",
     "vars",
@@ -112,6 +115,7 @@ def group_from(
         else ""
     )
     qr_expires = s.date("qr_expires")
+    qr_images, join_fallback = join_keys_from(s, root, qr_image, qr_expires)
 
     people: dict[str, str] = {}
     if s.has("people"):
@@ -211,6 +215,8 @@ def group_from(
         join_url=join_url,
         qr_image=qr_image,
         qr_expires=qr_expires,
+        qr_images=qr_images,
+        join_fallback=join_fallback,
         people=people,
         brand=brand,
         vars=group_vars,

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 MAX_PIXELS = 50_000_000  # an A4 page at 300 dpi is 8.7 million; a 30000x30000 "bomb" is 900 million
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP")
 
 
-def image_problem(path: str) -> str:
-    """What is wrong with an image file ('' when it is a complete PNG, JPEG, GIF, WebP or BMP)."""
+def image_problem(path: str, then: Callable[[Any], None] | None = None) -> str:
+    """What is wrong with an image file ('' when it is a complete PNG, JPEG, GIF, WebP or BMP).
+
+    `then(image)` is called with the decoded image when it is sound, so that a caller that reads
+    the pixels (a QR reader) does not decode the file a second time."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -35,6 +40,8 @@ def image_problem(path: str) -> str:
                     f"{MAX_PIXELS // 1_000_000} million"
                 )
             image.load()  # a truncated or corrupt file fails here, not halfway through a build
+            if then is not None:
+                then(image)
     except UnidentifiedImageError:
         size = os.path.getsize(path)
         return (

@@ -9,8 +9,12 @@ import mimetypes
 from collections import Counter
 from typing import Any
 
+from PIL import Image
+
+from ..joining import default_code, join_page_url
 from ..media import qr
 from ..media.markdown import Heading, render_markdown
+from ..media.png import encode_png
 from ..schedule import group_slots
 from ..templates import per_occurrence, poster_per_occurrence
 from .job import Job
@@ -33,6 +37,15 @@ def image_uri(job: Job, relpath: str) -> str:
     return data_uri(job.asset(relpath).read_bytes(), mime)
 
 
+def code_uri(job: Job, relpath: str) -> str:
+    """A QR image inlined as its code alone: an exported WeChat card (title, avatar, caption
+    around the code) would be squeezed into the cover's square."""
+    path = job.asset(relpath)
+    reading = job.session.qr_reading(str(path))
+    with Image.open(path) as image:
+        return data_uri(encode_png(qr.cut_out(image, reading)), "image/png")
+
+
 def online_url(job: Job) -> str:
     base = job.project.site.base_url
     return f"{base.rstrip('/')}/{job.group.slug}/handbook.html" if base else ""
@@ -40,18 +53,18 @@ def online_url(job: Job) -> str:
 
 def cover(job: Job) -> dict[str, Any]:
     group = job.group
-    join_qr = (
-        image_uri(job, group.qr_image)
-        if group.qr_image
-        else qr.svg_data_uri(group.join_url)
-        if group.join_url
-        else ""
-    )
+    # the live join page when the group's QR images rotate and it is online, as on print posters
+    code = default_code(job.project.site, group, for_print=True)
+    live = join_page_url(job.project.site, group)
+    join_qr = ""
+    if code is not None:
+        join_qr = code_uri(job, code.image) if code.image else qr.svg_data_uri(code.link)
     online = online_url(job)
     return {
         "join_qr": join_qr,
-        "join_url": group.join_url,
-        "qr_expires": group.qr_expires,
+        "join_url": code.link if code is not None else "",
+        "qr_expires": code.until if code is not None else None,
+        "join_page": live if code is not None and live and code.link == live else "",
         "online_url": online,
         "online_qr": qr.svg_data_uri(online) if online else "",
         "logo": image_uri(job, group.brand.logo) if group.brand.logo else "",

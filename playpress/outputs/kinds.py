@@ -14,6 +14,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..joining import JOIN_DIR, has_join_page, join_page_path, page_images
 from ..model import Group, Project
 from ..templates import poster_per_occurrence
 from .job import LIGHT, PDF, POSTERS, Job, Output, Renderer
@@ -38,6 +39,16 @@ def per_poster(project: Project, group: Group) -> list[tuple[str, str]]:
     for path in occurrence_posters(project, group).values():
         files.append((f"{group.slug}/{path}", path.split("/")[1]))
     return files
+
+
+def join_page(_project: Project, group: Group) -> list[tuple[str, str]]:
+    """join/GROUP/index.html, for a group with any way to join."""
+    return [(join_page_path(group), "")] if has_join_page(group) else []
+
+
+def join_images(_project: Project, group: Group) -> list[tuple[str, str]]:
+    """The QR images and fallback the join page shows, beside it."""
+    return [(f"{JOIN_DIR}/{group.slug}/{name}", "") for name, _source in page_images(group)]
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,10 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("poster", POSTERS, per_poster, "posters:poster_png"),
     Kind("index", LIGHT, "index.html", "site_index:index_html"),
+    # the live join page, its images beside it, and the list of join pages
+    Kind("join_page", LIGHT, join_page, "join_page:join_html", label="join_page", after_save=7),
+    Kind("join_image", LIGHT, join_images, "join_page:join_image"),
+    Kind("join_index", LIGHT, "join/index.html", "join_index:join_index_html"),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 

@@ -3,6 +3,7 @@ as PNG."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import unicodedata
@@ -11,6 +12,7 @@ from typing import Any
 from PIL import Image, ImageOps
 
 from ..diagnostics import ERROR, WARNING, Diagnostic, UserError
+from ..joining import poster_code
 from ..media import qr
 from ..media.draw import INK, Rect, colour, draw_shapes, draw_text, paint, short_side
 from ..media.fonts import DRAWN, DROPPED, EMOJI, FontChain, drawn
@@ -34,8 +36,9 @@ PRINT_QR_CM = 2.0  # a printed QR is at least this wide
 TEXT_ELEMENTS = ("title", "subtitle", "lines", "cta")
 
 
-def poster_png(job: Job) -> bytes:
-    """The poster named by the job's output, for the job's group."""
+def poster_png(job: Job, on: dt.date | None = None) -> bytes:
+    """The poster named by the job's output, for the job's group; `on`: the date a poster made
+    per occurrence is for (its QR is then the image valid that day, joining.image_on)."""
     poster = job.playbook.poster(job.output.poster)
     assert poster is not None, job.output
     chain = job.font_chain()
@@ -55,7 +58,7 @@ def poster_png(job: Job) -> bytes:
     if "logo" in elements and brand.logo:
         draw_logo(canvas, job, elements["logo"], palette)
     if "qr" in elements and poster.has_qr:
-        draw_qr(canvas, job, poster, elements["qr"], palette, chain)
+        draw_qr(canvas, job, poster, elements["qr"], palette, chain, on)
     for name in TEXT_ELEMENTS:
         if not texts[name]:
             continue
@@ -251,27 +254,28 @@ def draw_qr(
     spec: dict[str, Any],
     palette: dict[str, RGB],
     chain: FontChain,
+    on: dt.date | None = None,
 ) -> None:
-    """The generated code (or the group's QR image, with its expiry date under it) in the QR box."""
+    """The generated code, or a given QR image with its "valid until" (or the fallback's words)
+    under it, in the QR box; see joining.poster_code for which."""
     group = job.group
     rect = Rect.of(spec["box"], canvas)
+    found = poster_code(job.project.site, group, poster, on)
+    given = found.image if found is not None else ""
     label = ""
-    if poster.qr is None and group.qr_image:
-        if group.qr_expires:
-            label = expiry_label(job)
+    if found is not None and given:
+        label = expiry_label(job, found.until) if found.until else found.caption
     label_size = round(short_side(canvas) * 0.03)
     label_room = round(label_size * 3.1) if label else 0  # two lines under the code, if need be
     side = min(rect.w, rect.h - label_room)
     min_side = math.ceil(PRINT_QR_CM / 2.54 * poster.dpi) if poster.for_print else 0
-    if poster.qr is None and group.qr_image:
-        with Image.open(job.asset(group.qr_image)) as given:
-            code = qr.placed_image(given, max(side, min_side))
+    if given:
+        path = str(job.asset(given))
+        reading = job.session.qr_reading(path)
+        with Image.open(path) as image:
+            code = qr.placed_image(qr.cut_out(image, reading), max(side, min_side))
     else:
-        text = (
-            render(poster.qr, job.values, group).strip()
-            if poster.qr is not None
-            else group.join_url
-        )
+        text = found.link if found is not None else render(poster.qr, job.values, group).strip()
         if not text:
             raise UserError(
                 Diagnostic(
@@ -309,11 +313,9 @@ def draw_qr(
         draw_text(canvas, [label], spec_label, palette, chain, label_rect)
 
 
-def expiry_label(job: Job) -> str:
+def expiry_label(job: Job, when: dt.date) -> str:
     """'valid until DATE' in the group's language."""
     labels = job.labels()
-    when = job.group.qr_expires
-    assert when is not None
     months = labels.get("poster_months") or [str(m) for m in range(1, 13)]
     date = labels.get("poster_date", "{y}-{m:02d}-{d:02d}").format(
         y=when.year, m=when.month, d=when.day, month=months[when.month - 1]
