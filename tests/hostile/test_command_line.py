@@ -175,7 +175,8 @@ def test_serve_refuses_other_host_names(server: Server, host: str | None) -> Non
 def test_serve_refuses_the_event_stream_to_other_host_names(server: Server) -> None:
     status, _body = server.request("/", "localhost")
     page = server.request("/", "localhost")[1].decode("utf-8", "replace")
-    found = re.search(r"EventSource\(\s*['\"]([^'\"]+)['\"]", page)
+    # the stream's address, as a page opens it (EventSource) or hands it to its worker ("events")
+    found = re.search(r"(?:EventSource\(\s*|\"events\":\s*)['\"]([^'\"]+)['\"]", page)
     assert status == 200 and found, "the page has no live-reload stream to test"
     status, _ = server.request(found.group(1), "evil.example", read_body=False)
     assert 400 <= status < 500, f"the event stream answered evil.example with {status}"
