@@ -276,8 +276,9 @@ def make_server(
     hosts = frozenset({"localhost", "127.0.0.1", "::1", host.lower()} - {"", "0.0.0.0", "::"})
     if host in ("0.0.0.0", "::"):  # on the LAN (a phone): the machine's own names and addresses too
         hosts |= _own_addresses()
-    handler = type("Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live,
-                                                   "hosts": hosts})
+    handler = type(
+        "Handler", (PreviewHandler,), {"out_dir": out_dir.resolve(), "live": live, "hosts": hosts}
+    )
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
