@@ -17,9 +17,11 @@ from . import __version__
 from .diagnostics import Diagnostic, Report, UserError
 from .files import remove_output, write_atomic
 from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
+from .load.cache import keep, restore
 from .model import Project
 from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
 from .outputs.kinds import BY_NAME, LazyRenderer, plan, renderers
+from .outputs.staff import listings
 from .session import Session
 from .state import BuildState
 from .theme import Theme
@@ -73,6 +75,7 @@ def build(
     """
     started = time.perf_counter()
     session = session or Session()
+    restore(session, options.out, engine_fingerprint())  # what the last build validated
     loaded = load_project(options.root, session)  # read and validate every file
     result = Result(loaded.report)
     if loaded.report.errors or loaded.project is None:
@@ -103,6 +106,7 @@ def build(
         if state.changed:
             state.save()
     result.seconds = time.perf_counter() - started
+    keep(session, options.out, engine_fingerprint())  # after the outputs: not on a save's path
     return result
 
 
@@ -112,12 +116,17 @@ def build(
 def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:
     """The build state of dist/, with the folder listings the index depends on as inputs."""
     state = BuildState(options.out, Path(project.root), session)
-    state.set_virtual(
-        "listing:groups", "\n".join(p for p in loaded.sources if p.startswith(GROUPS_DIR))
-    )
+    files = [p for p in loaded.sources if p.startswith(GROUPS_DIR)]
+    state.set_virtual("listing:groups", "\n".join(files + sorted(project.groups)))
     state.set_virtual(
         "listing:playbooks", "\n".join(p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR))
     )
+    # inputs that are not files: sheet rows, people's entries, which groups a page lists
+    for name, value in loaded.virtuals.items():
+        state.set_virtual(name, value)
+    for name, value in listings(project).items():
+        state.set_virtual(name, value)
+    state.set_virtual("option:pdf", "yes" if options.pdf else "no")
     return state
 
 
@@ -157,6 +166,7 @@ class Outcome:
     diagnostic: Diagnostic | None = None
     bug: str = ""
     warnings: list[Diagnostic] = field(default_factory=list)
+    bundles: list[frozenset[str]] = field(default_factory=list)  # the groups it shows
 
 
 def render_and_write(
@@ -174,10 +184,13 @@ def render_and_write(
     batch = sorted(batch, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
     jobs = processes(options, batch)
     if jobs < 2:
-        return (render_one(project, theme, o, table, options.out, session) for o in batch)
+        return (
+            render_one(project, theme, o, table, options.out, session, pdf=options.pdf)
+            for o in batch
+        )
     for kind in {o.kind for o in batch}:
         table[kind].load()  # imported once here, not in every worker
-    return render_in_pool(project, theme, batch, table, options.out, session, jobs)
+    return render_in_pool(project, theme, batch, table, options.out, session, jobs, options.pdf)
 
 
 def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:
@@ -193,7 +206,9 @@ def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> No
             result.bug += outcome.bug
             state.forget(path)
         else:
-            state.record(path, outcome.inputs, settings_of(outcome.output), outcome.warnings)
+            state.record(
+                path, outcome.inputs, settings_of(outcome.output), outcome.warnings, outcome.bundles
+            )
             result.written.append(path)
 
 
@@ -218,15 +233,17 @@ def render_one(
     out_dir: Path,
     session: Session,
     write: bool = True,
+    pdf: bool = True,
 ) -> Outcome:
     """Render one output to memory, write it atomically, and say what it read."""
-    job = Job(project, theme, output, out_dir, session)
+    job = Job(project, theme, output, out_dir, session, pdf=pdf)
     outcome = Outcome(output)
     try:
         data = table[output.kind](job)
         if write:
             write_atomic(out_dir / output.path, data)
         outcome.inputs = job.reads.paths | job.base_inputs()
+        outcome.bundles = list(job.reads.bundles.values())
         outcome.warnings = job.warnings
     except UserError as exc:
         outcome.diagnostic = exc.diagnostic
@@ -244,23 +261,28 @@ def processes(options: Options, batch: list[Output]) -> int:
 
 # What a pool worker renders with: inherited from the build when the worker forks, set once per
 # worker.
-_WORKER: tuple[Project, Theme, dict[str, LazyRenderer], Path, Session] | None = None
+_WORKER: tuple[Project, Theme, dict[str, LazyRenderer], Path, Session, bool] | None = None
 
 
 def _start_worker(
-    project: Project, theme: Theme, table: dict[str, LazyRenderer], out_dir: Path, session: Session
+    project: Project,
+    theme: Theme,
+    table: dict[str, LazyRenderer],
+    out_dir: Path,
+    session: Session,
+    pdf: bool,
 ) -> None:
     """A worker ends quietly when its pool is closed (SIGTERM), whatever handler the parent had
     set."""
     global _WORKER
-    _WORKER = (project, theme, table, out_dir, session)
+    _WORKER = (project, theme, table, out_dir, session, pdf)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _render_in_worker(output: Output) -> Outcome:
     assert _WORKER is not None
-    project, theme, table, out_dir, session = _WORKER
-    return render_one(project, theme, output, table, out_dir, session)
+    project, theme, table, out_dir, session, pdf = _WORKER
+    return render_one(project, theme, output, table, out_dir, session, pdf=pdf)
 
 
 def render_in_pool(
@@ -271,6 +293,7 @@ def render_in_pool(
     out_dir: Path,
     session: Session,
     jobs: int,
+    pdf: bool = True,
 ) -> Iterable[Outcome]:
     """Fork workers that inherit the validated project (nothing is pickled); each writes its own
     file."""
@@ -278,7 +301,7 @@ def render_in_pool(
     with context.Pool(
         min(jobs, len(batch)),
         initializer=_start_worker,
-        initargs=(project, theme, table, out_dir, session),
+        initargs=(project, theme, table, out_dir, session, pdf),
     ) as pool:
         yield from pool.imap(_render_in_worker, batch, chunksize=1)
 
@@ -299,7 +322,8 @@ def warm_up(options: Options, session: Session) -> None:
             table[kind].load()
     outputs = [o for o in outputs if o.stage < PDF]
     first = outputs[0].group if outputs else ""
-    for output in [o for o in outputs if o.group == first] + [o for o in outputs if not o.group]:
+    site_wide = {o.kind: o for o in reversed(outputs) if not o.group}  # one of each kind
+    for output in [o for o in outputs if o.group == first] + list(site_wide.values()):
         # problems: the build's to tell
         render_one(project, theme, output, table, options.out, session, write=False)
 

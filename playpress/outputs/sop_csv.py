@@ -27,19 +27,16 @@ CSV_COLUMNS = (
 )
 
 
-def sop_csv(job: Job) -> bytes:
-    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180
-    quoting."""
+def csv_rows(job: Job, typed: bool = False) -> list[list[object]]:
+    """sop.csv's rows (sop.xlsx writes the same): the date as text, or as a date when `typed`."""
     group = job.group
     weekdays = job.labels()["weekdays"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[object]] = []
     for entry in entries(job):
         occurrence = entry.occurrence
-        writer.writerow(
+        rows.append(
             [
-                occurrence.date.isoformat(),
+                occurrence.date if typed else occurrence.date.isoformat(),
                 entry.time,
                 weekdays[occurrence.date.weekday()],
                 entry.phase.name if entry.phase else "",
@@ -55,4 +52,14 @@ def sop_csv(job: Job) -> bytes:
                 group.timezone,
             ]
         )
+    return rows
+
+
+def sop_csv(job: Job) -> bytes:
+    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180
+    quoting."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(csv_rows(job))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

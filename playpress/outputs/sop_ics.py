@@ -10,6 +10,7 @@ reader of the file may wonder about:
   a fall-back overlap is written as is and means its first occurrence.
 - DURATION, not DTEND: an end written in local time could fall in an overlap.
 - UID = hash of group slug, slot id and date: a re-import updates the event.
+- SUMMARY is `【GROUP】post`: one person's calendar app holds several groups' calendars.
 - SEQUENCE is always 0 and DTSTAMP is a second of the day before the group starts,
   picked by a hash of the event's other lines: it changes when the event changes
   (unless the hash lands on the same second, 1 in 86,400) and never between two
@@ -150,19 +151,21 @@ def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.dateti
     group, site = job.group, job.project.site
     start = entry.occurrence.start
     minutes = site.reminder_minutes
+    # the group first: a person with several groups sees where each post goes
+    title = f"【{group.name}】{entry.slot.post}"
     body = [
         f"UID:{event_uid(group, entry)}",
         "SEQUENCE:0",
         f"DTSTART;TZID={group.timezone}:{start:%Y%m%dT%H%M%S}",
         f"DURATION:PT{EVENT_MINUTES}M",
-        f"SUMMARY:{ics_text(entry.slot.post)}",
+        f"SUMMARY:{ics_text(title)}",
         "DESCRIPTION:"
         + ics_text(description(entry, labels, group.lang, site.base_url, group.slug)),
         f"CATEGORIES:{ics_text(entry.slot.kind)}",
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
         "ACTION:DISPLAY",
-        f"DESCRIPTION:{ics_text(entry.slot.post)}",
+        f"DESCRIPTION:{ics_text(title)}",
         f"TRIGGER:-PT{minutes}M" if minutes else "TRIGGER:PT0S",
         "END:VALARM",
     ]
