@@ -182,7 +182,17 @@ def test_editing_one_group_rebuilds_that_group_and_the_index_only(
         group_text("r1", name="Night runners"), encoding="utf-8"
     )
     second = run(project, out)
-    assert second.written and {p.split("/")[0] for p in second.written} == {"r1", "index.html"}
+    # and the pages that list it: its days, the SCRM rules (no people.yml, no tags here)
+    assert second.written and {p.split("/")[0] for p in second.written} == {
+        "r1",
+        "index.html",
+        "days",
+        "scrm",
+    }
+    assert {p for p in second.written if p.startswith("days/")} == {
+        "days/index.html",
+        *(f"days/2026-12-{d:02d}.html" for d in range(5, 19)),
+    }
     assert "Night runners" in (out / "r1/welcome.txt").read_text(encoding="utf-8")
     assert not second.removed
 
@@ -195,7 +205,7 @@ def test_editing_a_playbook_rebuilds_its_groups_only(project: Path, tmp_path: Pa
         path.read_text(encoding="utf-8").replace("Welcome to", "Hello,"), encoding="utf-8"
     )
     result = run(project, out)
-    assert {p.split("/")[0] for p in result.written} == {"r1", "r2", "index.html"}
+    assert {p.split("/")[0] for p in result.written} == {"r1", "r2", "index.html", "days", "scrm"}
     assert (out / "r2/welcome.txt").read_text(encoding="utf-8").startswith("Hello, Runners r2!")
 
 
@@ -393,12 +403,13 @@ def test_a_long_stage_is_announced_with_its_size_and_processes(
         Options(root, tmp_path / "dist", pdf=False, jobs=2),
         progress=lambda *said: told.append(said),
     )
-    # 29 outputs: announced, made here (under 40)
-    assert told == [("texts, calendars and pages", 4 * 7 + 1, 1)]
+    # 53 outputs (each group's 9, the index, the days, 14 day pages, the SCRM rules): announced,
+    # made by two processes (40 or more)
+    assert told == [("texts, calendars and pages", 4 * 9 + 3 + 14, 2)]
     (root / "content/groups/r0.md").unlink()
     told.clear()
     build(
         Options(root, tmp_path / "dist", pdf=False, jobs=2),
         progress=lambda *said: told.append(said),
     )
-    assert told == []  # only the index to make again: nothing said
+    assert told == []  # only the pages listing every group to make again: nothing said
