@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import multiprocessing
 import os
 import signal
@@ -34,6 +35,9 @@ SHOW_PROGRESS_FROM = {LIGHT: 100, POSTERS: 20, PDF: 2}
 # (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
 # group's 3 posters, and one group's pages are done before two workers would have started.
 POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
+# Outputs a preview shows first after a save (the kinds' `after_save`): the group's files and its
+# people's run sheets and calendars.
+PREVIEW_FIRST = 10
 
 Progress = Callable[[str, int, int], None]
 
@@ -188,9 +192,26 @@ def render_and_write(
             render_one(project, theme, o, table, options.out, session, pdf=options.pdf)
             for o in batch
         )
-    for kind in {o.kind for o in batch}:
+    # One group saved: its files and its people's run sheets here, first (this process keeps
+    # what they worked out for the next save), and the pages listing every group in the pool.
+    head = [o for o in batch if BY_NAME[o.kind].after_save < PREVIEW_FIRST]
+    if len(head) >= POOL_FROM[batch[0].stage]:
+        head = []
+    tail = batch[len(head) :]
+    for kind in {o.kind for o in tail}:
         table[kind].load()  # imported once here, not in every worker
-    return render_in_pool(project, theme, batch, table, options.out, session, jobs, options.pdf)
+    jobs = processes(options, tail)
+    here = (
+        render_one(project, theme, o, table, options.out, session, pdf=options.pdf) for o in head
+    )
+    if jobs < 2:
+        rest = (
+            render_one(project, theme, o, table, options.out, session, pdf=options.pdf)
+            for o in tail
+        )
+        return itertools.chain(here, rest)
+    pool = render_in_pool(project, theme, tail, table, options.out, session, jobs, options.pdf)
+    return itertools.chain(here, pool)
 
 
 def record(outcomes: Iterable[Outcome], state: BuildState, result: Result) -> None:

@@ -46,6 +46,7 @@ class BuildState:
         self._hashes: dict[str, str] = {}  # this run's hashes
         self._current_sets: dict[str, bool] = {}  # this run's verdict on each set
         self._set_ids: dict[frozenset, str] = {}
+        self._bundle_ids: dict[frozenset, str] = {}  # this run's: inputs -> the id of their set
         try:
             saved = _read_saved(self.path, session)
             # entries are replaced, never changed in place
@@ -97,6 +98,7 @@ class BuildState:
         for path in [p for p in self._hashes if p.startswith(tuple(prefixes))]:
             del self._hashes[path]
         self._current_sets.clear()
+        self._bundle_ids.clear()
 
     def is_current(self, output: str, settings: str) -> bool:
         entry = self.outputs.get(output)
@@ -138,10 +140,15 @@ class BuildState:
         """An output just written: what it read (`bundles`: what each group it shows is made of),
         and the warnings it gave (repeated while it stays current)."""
         stat = (self.out_dir / output).stat()
-        bundles = sorted(bundles, key=sorted)
+        bundles = list(bundles)
         rest = set(inputs).difference(*bundles)
         shared = {p for p in rest if _shared(p)}
-        ids = [self._set_id(paths) for paths in (shared, rest - shared, *bundles) if paths]
+        known = self._bundle_ids
+        ids = [self._set_id(paths) for paths in (shared, rest - shared) if paths]
+        # a day page shows 2,000 groups: each group's set is looked up, not hashed again
+        ids += sorted(
+            known.get(paths) or known.setdefault(paths, self._set_id(paths)) for paths in bundles
+        )
         entry: dict = {
             "sets": ids,
             "settings": settings,

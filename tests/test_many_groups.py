@@ -618,6 +618,28 @@ def test_editing_people_rebuilds_only_what_shows_the_people_changed(tmp_path: Pa
     assert "陈小雨" in (out / "b/welcome.txt").read_text(encoding="utf-8")
 
 
+def test_pages_kept_up_to_date_in_a_session_are_the_bytes_of_a_fresh_build(tmp_path: Path):
+    """A watch session updates a person's duties group by group: the result is what a build from
+    scratch makes, also when a group moves from one person to another."""
+    root = chain_project(tmp_path / "proj")
+    out = tmp_path / "dist"
+    session = Session()
+    build(Options(root.resolve(), out.resolve(), pdf=False), session)
+    rows = [list(r) for r in HANGZHOU]
+    rows[0][9] = "下午6点后"  # hz-1: another text
+    rows[1][7] = "cy"  # hz-2: from ana to cy
+    rows.append(["hz-0", "杭州零店", "shop", dt.date(2026, 12, 9), 3, "杭州", "https://e.com/j/0",
+                 "ana", "bo", "下午3点后"])  # fmt: skip
+    (root / "content/groups.xlsx").write_bytes(workbook({"杭州": rows, "宁波": NINGBO}))
+    result = build(Options(root.resolve(), out.resolve(), pdf=False), session)
+    assert not result.report.errors and "people/cy/index.html" in result.written
+    fresh = tmp_path / "fresh"
+    run(root, fresh)
+    for name in ("people/ana/index.html", "people/ana/sop.ics", "people/cy/index.html",
+                 "people/cy/sop.ics", "people/bo/index.html", "people/bo/sop.ics"):  # fmt: skip
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
 def test_a_fresh_process_reuses_what_the_last_build_validated(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

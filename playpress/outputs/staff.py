@@ -9,6 +9,7 @@ say which groups each of those pages lists (`listings`).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ def groups_on(project: Project, date: dt.date) -> list[Group]:
 # --- duties ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Send:
     """One group's part of a duty: the group, what to send it, who owns it there."""
 
@@ -130,21 +131,52 @@ class Send:
     copy: str
     poster: str  # the poster's file in dist/ ("SLUG/posters/ID.png"), or ""
     role: str  # the owner role's title
-    entry: Entry
+    entry: Entry  # the post (for a prep task: the post it prepares)
+    task: Prep | None = None  # a prep task
 
 
-@dataclass
+@dataclass(slots=True)
 class Duty:
-    """One thing one person does at one moment: a post to one or more groups, or a prep task."""
+    """One thing one person does at one moment: a post to one or more groups, or a prep task.
+    What it is comes from its first group (by slug): the others send the same title then."""
 
-    start: dt.datetime  # aware, in the (first) group's time zone
-    post: str  # the post's title, or the task
-    kind: str  # the slot's kind, or "prep"
-    slot: Slot
-    send: str  # "mass" | "manual" (a post's)
-    prep: Prep | None = None
-    prepares: Entry | None = None  # a task: the (first) post it prepares
     sends: list[Send] = field(default_factory=list)
+
+    @property
+    def _first(self) -> Send:
+        return self.sends[0]
+
+    @property
+    def prep(self) -> Prep | None:
+        return self._first.task
+
+    @property
+    def prepares(self) -> Entry | None:
+        return self._first.entry if self._first.task is not None else None
+
+    @property
+    def slot(self) -> Slot:
+        return self._first.entry.slot
+
+    @property
+    def start(self) -> dt.datetime:
+        """Aware, in the first group's time zone."""
+        first = self._first
+        start = first.entry.occurrence.start
+        return first.task.start(start) if first.task is not None else start
+
+    @property
+    def post(self) -> str:
+        first = self._first
+        return first.task.task if first.task is not None else first.entry.post
+
+    @property
+    def kind(self) -> str:
+        return "prep" if self._first.task is not None else self.slot.kind
+
+    @property
+    def send(self) -> str:
+        return self.slot.send
 
     @property
     def date(self) -> dt.date:
@@ -173,58 +205,107 @@ class Duty:
         return f"{self.start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}|{what}|{self.post}"
 
 
+class DutyBook:
+    """One person's duties, kept up to date group by group: after one group changed, only its
+    part is taken out and put back (an assistant in 300 groups has 100,000 posts to merge)."""
+
+    def __init__(self, site: str) -> None:
+        self.site = site
+        self.versions: dict[str, tuple] = {}  # slug -> what its part was made from
+        self.parts: dict[str, list[tuple]] = {}  # slug -> the keys of its sends
+        self.merged: dict[tuple, Duty] = {}
+        self._sorted: list[Duty] | None = None
+
+    def remove(self, slug: str) -> None:
+        for key in self.parts.pop(slug, ()):
+            duty = self.merged[key]
+            duty.sends = [s for s in duty.sends if s.group.slug != slug]
+            if not duty.sends:
+                del self.merged[key]
+        self.versions.pop(slug, None)
+        self._sorted = None
+
+    def add(self, slug: str, version: tuple, sends: list[tuple[tuple, Send]]) -> None:
+        keys = []
+        for key, send in sends:
+            duty = self.merged.get(key)
+            if duty is None:
+                duty = self.merged[key] = Duty()
+            bisect.insort(duty.sends, send, key=_by_slug)
+            keys.append(key)
+        self.parts[slug], self.versions[slug] = keys, version
+        self._sorted = None
+
+    def duties(self) -> list[Duty]:
+        if self._sorted is None:
+            self._sorted = sorted(self.merged.values(), key=_order)
+        return self._sorted
+
+
 def duties_of(job: Job, person_id: str) -> list[Duty]:
-    """A person's posts and prep tasks across their groups, by date, time, then title (worked out
-    once per version of their groups: the run sheet and the calendar show the same)."""
+    """A person's posts and prep tasks across their groups, by date, time, then title (the run
+    sheet and the calendar show the same; a watch session keeps them, group by group)."""
     project = job.project
+    site = project.site.fingerprint
+    book = job.session.posts.get(("duties", person_id))
+    if book is None or book.site != site:
+        book = DutyBook(site)
     groups = groups_of(project, person_id)
-    key = (
-        "duties",
-        person_id,
-        project.site.fingerprint,
-        tuple((g.fingerprint, project.playbook_of(g).fingerprint) for g in groups),
-    )
-    duties = job.session.posts.get(key)
-    if duties is None:
-        duties = job.session.posts.put(key, _duties(job, person_id, groups))
-    else:
-        for group in groups:
-            job.shows(group)
-    return duties  # type: ignore[no-any-return]
-
-
-def _duties(job: Job, person_id: str, groups: list[Group]) -> list[Duty]:
-    merged: dict[tuple, Duty] = {}
+    versions = {
+        g.slug: (
+            g.fingerprint,
+            project.playbook_of(g).fingerprint,
+            tuple(sorted(roles_of(g, person_id))),
+        )
+        for g in groups
+    }
+    for slug in [slug for slug in book.versions if book.versions[slug] != versions.get(slug)]:
+        book.remove(slug)
     for group in groups:
-        roles = roles_of(group, person_id)
-        for entry in group_entries(job, group):
-            slot = entry.slot
-            start = entry.occurrence.start
-            if slot.owner in roles:
-                key = ("post", start, entry.post)  # aware: equal across zones at one instant
-                duty = merged.get(key)
-                if duty is None:
-                    duty = merged[key] = Duty(start, entry.post, slot.kind, slot, slot.send)
-                duty.sends.append(_send(group, entry))
-            for task in slot.prep:
-                if task.owner not in roles:
-                    continue
-                due = task.start(start)
-                key = ("prep", due, task.task, entry.post)
-                duty = merged.get(key)
-                if duty is None:
-                    duty = merged[key] = Duty(due, task.task, "prep", slot, slot.send, task, entry)
-                duty.sends.append(_send(group, entry))
-    return sorted(merged.values(), key=_order)
+        if group.slug in book.versions:
+            job.shows(group)
+        else:
+            book.add(group.slug, versions[group.slug], _part(job, group, person_id))
+    job.session.posts.put(("duties", person_id), book)
+    return book.duties()
 
 
-def _send(group: Group, entry: Entry) -> Send:
+def _part(job: Job, group: Group, person_id: str) -> list[tuple[tuple, Send]]:
+    """What one group gives a person to do: each post and prep task of their roles, with its
+    merge key (posts at one moment with one title are one duty, whatever the time zone)."""
+    roles = roles_of(group, person_id)
+    found: list[tuple[tuple, Send]] = []
+    for entry in group_entries(job, group):
+        slot = entry.slot
+        start = entry.occurrence.start
+        if slot.owner in roles:
+            found.append((("post", start, entry.post), _send(group, entry)))
+        for task in slot.prep:
+            if task.owner in roles:
+                key = ("prep", task.start(start), task.task, entry.post)
+                found.append((key, _send(group, entry, task)))
+    return found
+
+
+def _by_slug(send: Send) -> str:
+    return send.group.slug
+
+
+def _send(group: Group, entry: Entry, task: Prep | None = None) -> Send:
     poster = f"{group.slug}/{entry.poster}" if entry.poster else ""
-    return Send(group, entry.copy, poster, entry.role, entry)
+    return Send(group, entry.copy, poster, entry.role, entry, task)
 
 
 def _order(duty: Duty) -> tuple:
-    return (duty.date, duty.time, duty.start, duty.prep is None, duty.post)
+    prepares = duty.prepares
+    return (
+        duty.date,
+        duty.time,
+        duty.start,
+        duty.prep is None,
+        duty.post,
+        prepares.post if prepares else "",
+    )
 
 
 def by_date(duties: Iterable[Duty]) -> list[tuple[dt.date, list[Duty]]]:
