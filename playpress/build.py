@@ -153,7 +153,9 @@ def withdraw(stale: list[Output], state: BuildState, options: Options, result: R
         if output.stage != PDF or options.pdf:
             result.deferred.append(output.path)
         if output.stage == PDF:
-            if remove_output(options.out, output.path):
+            # lexists first: 2,000 groups' PDFs that were never made cost no 2,000 exceptions
+            target = options.out / output.path
+            if os.path.lexists(target) and remove_output(options.out, output.path):
                 result.removed.append(output.path)
             state.forget(output.path)
 

@@ -40,7 +40,8 @@ class BuildState:
         self.session = session = session or Session()
         self.path = out_dir / STATE_DIR / STATE_FILE
         self.outputs: dict[str, dict] = {}
-        self.sets: dict[str, dict[str, str]] = {}  # set id -> {input: hash}
+        # set id -> {input: hash}, or the ids of the sets it joins (the groups a day page lists)
+        self.sets: dict[str, dict[str, str] | list[str]] = {}
         self.big_files: dict[str, list] = {}
         self.changed = False  # saved only when something changed: a no-op build writes nothing
         self._hashes: dict[str, str] = {}  # this run's hashes
@@ -114,10 +115,21 @@ class BuildState:
         for ident in entry.get("sets", ()):
             verdict = current.get(ident)
             if verdict is None:
-                verdict = current[ident] = self._matches(self.sets.get(ident))
+                verdict = self._verdict(ident)
             if not verdict:
                 return False
         return self._matches(entry.get("inputs", {}))  # a state saved before input sets
+
+    def _verdict(self, ident: str) -> bool:
+        """Whether every input of a set (or of every set a joined set names) is as recorded."""
+        found = self.sets.get(ident)
+        if isinstance(found, list):
+            current = self._current_sets
+            verdict = all(current[i] if i in current else self._verdict(i) for i in found)
+        else:
+            verdict = self._matches(found)
+        self._current_sets[ident] = verdict
+        return verdict
 
     def _matches(self, inputs: dict[str, str] | None) -> bool:
         if inputs is None:
@@ -146,9 +158,15 @@ class BuildState:
         known = self._bundle_ids
         ids = [self._set_id(paths) for paths in (shared, rest - shared) if paths]
         # a day page shows 2,000 groups: each group's set is looked up, not hashed again
-        ids += sorted(
+        groups = sorted(
             known.get(paths) or known.setdefault(paths, self._set_id(paths)) for paths in bundles
         )
+        if len(groups) > JOINED_FROM:  # one id for the groups a page lists, shared by pages
+            joined = digest(",".join(groups).encode())
+            self.sets.setdefault(joined, groups)
+            self._current_sets[joined] = True
+            groups = [joined]
+        ids += groups
         entry: dict = {
             "sets": ids,
             "settings": settings,
@@ -173,8 +191,13 @@ class BuildState:
     def inputs_of(self, output: str) -> dict[str, str]:
         entry = self.outputs.get(output, {})
         found = dict(entry.get("inputs", {}))
-        for ident in entry.get("sets", ()):
-            found.update(self.sets.get(ident, {}))
+        pending = list(entry.get("sets", ()))
+        while pending:
+            inputs = self.sets.get(pending.pop(), {})
+            if isinstance(inputs, list):
+                pending += inputs
+            else:
+                found.update(inputs)
         return found
 
     def warnings_of(self, output: str) -> list[Diagnostic]:
@@ -192,6 +215,10 @@ class BuildState:
             for path in sorted(self.outputs)
         ]
         used = {i for entry in self.outputs.values() for i in entry.get("sets", ())}
+        for ident in list(used):
+            joined = self.sets.get(ident)
+            if isinstance(joined, list):
+                used.update(joined)
         self.sets = {ident: self.sets[ident] for ident in sorted(used) if ident in self.sets}
         sets = [
             f"{_quote(ident)}:{_encode_entry(encoded, '#' + ident, inputs)}"
@@ -217,6 +244,9 @@ class BuildState:
                 },
             ),
         )
+
+
+JOINED_FROM = 16  # a page listing more groups than this names one joined set of them
 
 
 def _shared(path: str) -> bool:

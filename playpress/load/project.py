@@ -79,7 +79,9 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
     people, listed = read_people(root, loaded, session)
     # people ids resolved to names after validation: a name edited in people.yml revalidates
     # nothing, and changes the fingerprint (what later caches key on) of its groups only
-    groups = {slug: _resolved(group, people, listed, loaded) for slug, group in groups.items()}
+    groups = {
+        slug: _resolved(group, people, listed, loaded, session) for slug, group in groups.items()
+    }
     if not scan(root, PLAYBOOKS_DIR) and not any(p.startswith(GROUPS_DIR) for p in loaded.sources):
         loaded.report.warning(
             "",
@@ -139,8 +141,28 @@ def read_people(root: Path, loaded: Loaded, session: Session) -> tuple[dict[str,
     return people, True
 
 
-def _resolved(group: Group, people: dict[str, Person], listed: bool, loaded: Loaded) -> Group:
-    resolved = resolve_people(group, people, listed, loaded.report)
+def _resolved(
+    group: Group, people: dict[str, Person], listed: bool, loaded: Loaded, session: Session
+) -> Group:
+    """The group with its people resolved; a watch session keeps it while the group and the
+    people it names are the same."""
+    # what resolving reads of people.yml: the names of the ids it names, whether a plain name is
+    # someone's name, and the ids (for a did-you-mean)
+    named = tuple(
+        (v, people[v].name if v in people else any(p.name == v for p in people.values()))
+        for v in group.people.values()
+    )
+    key = ("resolved", group.fingerprint, listed, named, tuple(people))
+    hit = session.validated.get(key)
+    if hit is None:
+        own = Report()
+        hit = session.validated.put(key, (_resolve(group, people, listed, own), own.diagnostics))
+    loaded.report.extend(hit[1])
+    return hit[0]  # type: ignore[no-any-return]
+
+
+def _resolve(group: Group, people: dict[str, Person], listed: bool, report: Report) -> Group:
+    resolved = resolve_people(group, people, listed, report)
     if resolved is None or not resolved[1]:
         return group
     names, ids = resolved
