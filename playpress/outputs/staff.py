@@ -18,7 +18,6 @@ from urllib.parse import quote
 from ..model import Group, Person, Prep, Project, Slot
 from .job import Job, Output
 from .posts import Entry, entries
-from .words import colon
 
 
 def for_group(job: Job, group: Group) -> Job:
@@ -358,12 +357,3 @@ def person_shown(job: Job, person: Person) -> None:
     """A page shows this person's entry: it is an input (only this person's, not people.yml)."""
     job.reads.add(f"person:{person.id}")
     job.reads.add(f"people-of:{person.id}")
-
-
-def who(group: Group, role: str) -> tuple[str, str]:
-    """(person id or '', name or '') of a group's role."""
-    return group.people_ids.get(role, ""), group.people.get(role, "")
-
-
-def sep(lang: str) -> str:
-    return colon(lang)
