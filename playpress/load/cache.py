@@ -28,9 +28,7 @@ from ..files import write_atomic
 from ..session import Session
 
 CACHE_FILE = "validated.pickle"
-# kept in a watch session only: rows of sheets, groups with their people resolved (as quick to
-# make again as to read back)
-SESSION_ONLY = frozenset({"sheet-rows", "resolved"})
+SESSION_ONLY = frozenset({"sheet-rows"})  # rows of sheets: kept in a watch session only
 KEY_BYTES = 32
 # What a cache may hold: the model and its parts, diagnostics, the reader's mappings, plain data.
 ALLOWED = {

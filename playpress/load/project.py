@@ -79,8 +79,10 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
     people, listed = read_people(root, loaded, session)
     # people ids resolved to names after validation: a name edited in people.yml revalidates
     # nothing, and changes the fingerprint (what later caches key on) of its groups only
+    known = (tuple(people), frozenset(p.name for p in people.values()))
     groups = {
-        slug: _resolved(group, people, listed, loaded, session) for slug, group in groups.items()
+        slug: _resolved(group, people, known, listed, loaded, session)
+        for slug, group in groups.items()
     }
     if not scan(root, PLAYBOOKS_DIR) and not any(p.startswith(GROUPS_DIR) for p in loaded.sources):
         loaded.report.warning(
@@ -142,17 +144,19 @@ def read_people(root: Path, loaded: Loaded, session: Session) -> tuple[dict[str,
 
 
 def _resolved(
-    group: Group, people: dict[str, Person], listed: bool, loaded: Loaded, session: Session
+    group: Group,
+    people: dict[str, Person],
+    known: tuple[tuple[str, ...], frozenset[str]],
+    listed: bool,
+    loaded: Loaded,
+    session: Session,
 ) -> Group:
-    """The group with its people resolved; a watch session keeps it while the group and the
-    people it names are the same."""
-    # what resolving reads of people.yml: the names of the ids it names, whether a plain name is
-    # someone's name, and the ids (for a did-you-mean)
-    named = tuple(
-        (v, people[v].name if v in people else any(p.name == v for p in people.values()))
-        for v in group.people.values()
-    )
-    key = ("resolved", group.fingerprint, listed, named, tuple(people))
+    """The group with its people resolved, kept while the group and what it reads of people.yml
+    are the same: the names of the ids it names, whether a plain name is someone's name, the
+    ids (for a did-you-mean)."""
+    ids, names = known
+    named = tuple((v, people[v].name if v in people else v in names) for v in group.people.values())
+    key = ("resolved", group.fingerprint, listed, named, ids)
     hit = session.validated.get(key)
     if hit is None:
         own = Report()

@@ -23,7 +23,7 @@ def person_html(job: Job) -> bytes:
     groups = groups_of(project, person.id)
     duties = duties_of(job, person.id)
     counter = iter(range(1, 1_000_000))
-    lists = GroupLists({g.slug for g in groups})
+    lists = GroupLists(len(groups))
     days = [
         {
             "date": date,
@@ -69,12 +69,11 @@ class GroupLists:
     earlier one links to that list (an assistant's run sheet would otherwise repeat them at every
     post of every day), and one for all of the person's groups links to "my groups"."""
 
-    def __init__(self, everyone: set[str]) -> None:
-        self.everyone = everyone
+    def __init__(self, everyone: int) -> None:
+        self.everyone = everyone  # how many groups the person has
         self.first: dict[tuple[str, ...], str] = {}
 
     def shown(self, sends: list[Send], labels: dict[str, Any], back: str) -> dict[str, Any]:
-        slugs = tuple(s.group.slug for s in sends)
         view: dict[str, Any] = {
             "count": len(sends),
             "names": [],
@@ -87,9 +86,12 @@ class GroupLists:
                 {"name": s.group.name, "href": f"{back}{href(s.group.slug)}/index.html"}
                 for s in sends
             ]
-        elif set(slugs) == self.everyone:
+            return view
+        if len(sends) == self.everyone:  # a duty's groups are each once among the person's
             view["link"], view["all"] = "#my-groups", True
-        elif slugs in self.first:
+            return view
+        slugs = tuple(s.group.slug for s in sends)
+        if slugs in self.first:
             view["link"] = f"#{self.first[slugs]}"
         else:
             view["anchor"] = self.first[slugs] = f"groups-{len(self.first) + 1}"
