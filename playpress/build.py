@@ -15,9 +15,11 @@ from . import __version__
 from .diagnostics import ERROR, Diagnostic, Report
 from .files import DistLock, Staging, obstacle, remove_output
 from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
+from .load.cache import keep, restore
 from .model import Project
 from .outputs.job import LIGHT, PDF, POSTERS, Output
 from .outputs.kinds import plan, renderers
+from .outputs.staff import listings
 from .render import Batch, Outcome, processes, render
 from .session import Session
 from .state import STATE_DIR, STATE_FILE, BuildState
@@ -76,10 +78,11 @@ def build(
     """
     started = time.perf_counter()
     session = session or Session()
+    restore(session, options.out, engine_fingerprint())  # what the last build validated
     loaded = load_project(options.root, session)  # read and validate every file
     result = Result(loaded.report)
     if loaded.report.errors or loaded.project is None:
-        return finished(result, started)
+        return finished(result, started, session, options)
     project = loaded.project
     outputs = plan(project, options.only)  # every output the project declares
     if not writable(options.out, result.report):
@@ -89,9 +92,8 @@ def build(
         if groups_folder_lost(options, project, state, result.report):
             return finished(result, started)
         staging = Staging(options.out)  # this build's files, until all of them have rendered
-        batch = Batch(
-            project, Theme(project.theme, session), renderers(), options.out, session, staging
-        )
+        theme = Theme(project.theme, session)
+        batch = Batch(project, theme, renderers(), options.out, session, staging, options.pdf)
         made: list[Outcome] = []
         for stage in STAGES:  # a stage may read what the one before made (a PDF shows the posters)
             todo = [o for o in outputs if o.stage == stage]
@@ -121,11 +123,22 @@ def build(
             if not options.only:
                 prune(outputs, state, options, result)  # outputs that nothing declares any more
         save(state, result.report)
-    return finished(result, started)
+    return finished(result, started, session, options)
 
 
-def finished(result: Result, started: float) -> Result:
+def finished(
+    result: Result, started: float, session: Session | None = None, options: Options | None = None
+) -> Result:
+    """The result, timed; what the build validated kept for the next one (after the outputs: not
+    on a save's path). A failed build leaves dist/ as it was, its cache too."""
     result.seconds = time.perf_counter() - started
+    if (
+        session is not None
+        and options is not None
+        and not result.failed()
+        and writable(options.out, Report())
+    ):
+        keep(session, options.out, engine_fingerprint())
     return result
 
 
@@ -157,9 +170,17 @@ def writable(out: Path, report: Report) -> bool:
 def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:
     """The build state of dist/, with the folder listings the index depends on as inputs."""
     state = BuildState(options.out, Path(project.root), session)
-    for name, folder in (("listing:groups", GROUPS_DIR), ("listing:playbooks", PLAYBOOKS_DIR)):
-        state.set_virtual(name, "\n".join(p for p in loaded.sources if p.startswith(folder)))
+    files = [p for p in loaded.sources if p.startswith(GROUPS_DIR)]
+    state.set_virtual("listing:groups", "\n".join(files + sorted(project.groups)))
+    playbooks = [p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)]
+    state.set_virtual("listing:playbooks", "\n".join(playbooks))
     state.set_virtual("listing:calendars", "\n".join(project.calendars.files))
+    # inputs that are not files: sheet rows, people's entries, which groups a page lists
+    for name, value in loaded.virtuals.items():
+        state.set_virtual(name, value)
+    for name, value in listings(project).items():
+        state.set_virtual(name, value)
+    state.set_virtual("option:pdf", "yes" if options.pdf else "no")
     return state
 
 
@@ -209,7 +230,8 @@ def withdraw(stale: list[Output], state: BuildState, options: Options, result: R
         state.forget(output.path)
         if output.stage != PDF or options.pdf:
             result.deferred.append(output.path)
-        elif remove_output(options.out, output.path):
+        # lexists first: 2,000 groups' PDFs never made cost no 2,000 exceptions
+        elif os.path.lexists(options.out / output.path) and remove_output(options.out, output.path):
             result.removed.append(output.path)
 
 
@@ -273,7 +295,9 @@ def commit(made: list[Outcome], staging: Staging, state: BuildState, result: Res
     for outcome in made:
         path = outcome.output.path
         staging.commit(path)
-        state.record(path, outcome.inputs, settings_of(outcome.output), outcome.warnings)
+        state.record(
+            path, outcome.inputs, settings_of(outcome.output), outcome.warnings, outcome.bundles
+        )
         result.written.append(path)
 
 
@@ -321,7 +345,9 @@ def rehearse(options: Options, session: Session, pick: Pick) -> Result:
     if project is None:
         return result
     outputs = pick(project, plan(project, options.only))
-    batch = Batch(project, Theme(project.theme, session), renderers(), options.out, session, None)
+    batch = Batch(
+        project, Theme(project.theme, session), renderers(), options.out, session, None, options.pdf
+    )
     for outcome in render(batch, outputs, 1):
         report.extend(outcome.warnings)
         if outcome.diagnostic is not None:

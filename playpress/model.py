@@ -41,6 +41,7 @@ class Limits:
     max_posts_per_day: int = 5
     screen_columns: int = 40
     screen_lines: int = 20
+    person_posts_per_10min: int = 0  # 0: no per-person load check
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,31 @@ class When:
     offsets: tuple[int, int] = (0, 0)  # 'named': first and last day, relative to the named date
 
 
+SEND_MODES = ("manual", "mass")  # sent by hand, or as a WeCom mass message (群发)
+
+
+@dataclass(frozen=True)
+class Prep:
+    """Work before a post (`prep:`), shown to its owner: `-30m`, `-2h` or `-1d 21:00`."""
+
+    owner: str  # a role id
+    task: str
+    at: str  # as written
+    minutes: int = 0  # `-Nm` / `-Nh`: this many minutes before the post
+    days: int = 0  # `-Nd HH:MM`: this many days before the post's date, at `time`
+    time: dt.time | None = None
+    line: int = 0
+
+    def start(self, post: dt.datetime) -> dt.datetime:
+        """When the task is due, for a post at `post` (aware, in the group's time zone)."""
+        if self.time is None:
+            return post - dt.timedelta(minutes=self.minutes)
+        day = post.date() - dt.timedelta(days=self.days)
+        naive = dt.datetime.combine(day, self.time)
+        # as schedule.local_start: a time in a spring-forward gap moves on by the gap
+        return naive.replace(tzinfo=post.tzinfo).astimezone(dt.UTC).astimezone(post.tzinfo)
+
+
 @dataclass(frozen=True)
 class Slot:
     id: str
@@ -131,6 +157,8 @@ class Slot:
     key_lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
     on_holiday: str = "run"  # run | skip: leave out its occurrences on public holidays
     post_template: Template | None = None  # `post` when it is a template (holds '{')
+    send: str = "manual"  # SEND_MODES
+    prep: tuple[Prep, ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -272,9 +300,29 @@ class Group:
     key_lines: Mapping[str, int] = field(default_factory=dict)  # line of each front matter key
     # a hash of what it was read from (see load)
     fingerprint: str = field(default="", compare=False)
+    tags: tuple[str, ...] = ()
+    # role -> person id, for the roles whose `people` value is an id of content/people.yml
+    people_ids: Mapping[str, str] = field(default_factory=dict)
+    # what it was read from, as build inputs: its file, or its sheet row ("row:PATH#SLUG"), and
+    # the folder defaults it got; empty means its path
+    inputs: tuple[str, ...] = ()
+    sheet: str = ""  # the sheet's name, for a row of a workbook with several sheets
+    slug_at: tuple[int, int] = (0, 0)  # a sheet row's row and the column of its slug cell
+    # where each `people` value is written: (file, line, column), for problems found later
+    people_at: Mapping[str, tuple[str, int, int]] = field(default_factory=dict, compare=False)
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, 1)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The build inputs the group was made from (file paths and sheet rows)."""
+        return self.inputs or (self.path,)
+
+    @property
+    def person_ids(self) -> tuple[str, ...]:
+        """The people.yml ids of the group's people, sorted, each once."""
+        return tuple(sorted(set(self.people_ids.values())))
 
     @property
     def days(self) -> int:
@@ -387,6 +435,18 @@ class ThemeFiles:
 
 
 @dataclass(frozen=True)
+class Person:
+    """One member of the staff (content/people.yml), referenced by id from groups' `people`."""
+
+    id: str
+    name: str
+    wecom: str = ""  # the person's WeCom user id
+    phone: str = ""
+    path: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Project:
     root: str
     site: Site
@@ -394,6 +454,7 @@ class Project:
     groups: Mapping[str, Group]
     theme: ThemeFiles
     calendars: Calendars = Calendars()
+    people: Mapping[str, Person] = field(default_factory=dict)
 
     def playbook_of(self, group: Group) -> Playbook:
         return self.playbooks[group.playbook]

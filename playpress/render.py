@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import signal
@@ -22,6 +23,9 @@ from .theme import Theme
 # (fonts, images, compiled templates) when the pool ends, so a pool costs ~2x this process for one
 # group's 3 posters, and one group's pages are done before two workers would have started.
 POOL_FROM = {LIGHT: 40, POSTERS: 5, PDF: 2}
+# Outputs a preview shows first after a save (the kinds' `after_save`): the group's files and its
+# people's run sheets and calendars.
+PREVIEW_FIRST = 10
 STOP_POLL = 0.05  # seconds between two questions to should_stop() while workers render
 
 
@@ -34,6 +38,7 @@ class Outcome:
     diagnostic: Diagnostic | None = None
     bug: str = ""
     warnings: list[Diagnostic] = field(default_factory=list)
+    bundles: list[frozenset[str]] = field(default_factory=list)  # the groups it shows
 
     @property
     def ok(self) -> bool:
@@ -50,6 +55,7 @@ class Batch:
     out_dir: Path
     session: Session
     staging: Staging | None  # None: to memory only (a warm-up), nothing written
+    pdf: bool = True  # whether this build makes handbook PDFs (--no-pdf: pages do not link them)
 
 
 def render(
@@ -60,19 +66,35 @@ def render(
     PDFs that a newer save may stop (watch) are made in workers even one at a time, so that the
     stop does not wait for a PDF (a worker costs no more than this process for one)."""
     outputs = sorted(outputs, key=lambda o: (BY_NAME[o.kind].after_save, o.path))
-    jobs = processes(jobs, outputs)
     stoppable = should_stop is not None and bool(outputs) and outputs[0].stage == PDF
-    if jobs < 2 and not stoppable:
+    if processes(jobs, outputs) < 2 and not stoppable:
         return (render_one(batch, output) for output in outputs)
-    for kind in {o.kind for o in outputs}:
+    # One group saved: its files and its people's run sheets here, first (this process keeps what
+    # they worked out for the next save), and the pages listing every group in the pool.
+    head = [o for o in outputs if BY_NAME[o.kind].after_save < PREVIEW_FIRST]
+    if len(head) >= POOL_FROM[outputs[0].stage] or stoppable:
+        head = []
+    tail = outputs[len(head) :]
+    here = (render_one(batch, output) for output in head)
+    if processes(jobs, tail) < 2 and not stoppable:
+        return itertools.chain(here, (render_one(batch, output) for output in tail))
+    for kind in {o.kind for o in tail}:
         batch.table[kind].load()  # imported once here, not in every worker
-    return render_in_pool(batch, outputs, max(jobs, 1), should_stop)
+    return itertools.chain(
+        here, render_in_pool(batch, tail, max(processes(jobs, tail), 1), should_stop)
+    )
 
 
 def render_one(batch: Batch, output: Output) -> Outcome:
     """Render one output to memory, write it to its staged file, and say what it read."""
     job = Job(
-        batch.project, batch.theme, output, batch.out_dir, batch.session, staging=batch.staging
+        batch.project,
+        batch.theme,
+        output,
+        batch.out_dir,
+        batch.session,
+        staging=batch.staging,
+        pdf=batch.pdf,
     )
     outcome = Outcome(output)
     try:
@@ -81,6 +103,7 @@ def render_one(batch: Batch, output: Output) -> Outcome:
             write_atomic(batch.staging.staged(output.path), data)
         outcome.inputs = job.reads.paths | job.base_inputs()
         outcome.warnings = job.warnings
+        outcome.bundles = list(job.reads.bundles.values())
     except UserError as exc:
         outcome.diagnostic = exc.diagnostic
     except OSError as exc:  # the output folder: full, read-only, a file where a folder should be

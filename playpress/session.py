@@ -54,6 +54,30 @@ class Cache:
         self._items.clear()
 
 
+class UsedCache(Cache):
+    """A Cache that also notes the keys a build asked for: what a build keeps on disk for the next
+    one is exactly what it used (load/cache.py)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.used: set[Hashable] = set()
+
+    def get(self, key: Hashable, default: Any = None) -> Any:
+        self.used.add(key)
+        return super().get(key, default)
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        self.used.add(key)
+        return super().put(key, value)
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        self.used.add(key)
+        return super().get_or_make(key, make)
+
+    def items(self) -> list[tuple[Hashable, Any]]:
+        return list(self._items.items())
+
+
 def _cache(limit: int) -> Any:
     return field(default_factory=lambda: Cache(limit))
 
@@ -62,13 +86,17 @@ def _cache(limit: int) -> Any:
 class Session:
     """The caches one process keeps between builds (see the module's docstring)."""
 
-    # load: files read and validated, by their bytes and what they were checked against
-    validated: Cache = _cache(8192)
+    # load: files read and validated, by their bytes and what they were checked against (a sheet
+    # of 2,000 groups is 2,000 groups and their checks)
+    validated: UsedCache = field(default_factory=lambda: UsedCache(50_000))
+    # load/cache.py: whether dist/'s cache was read into `validated`, and the keys it holds
+    restored: bool = False
+    kept: set[Hashable] = field(default_factory=set)
     # each group's occurrences (its holidays, events and sop_change applied), shared by the
     # checks and the outputs, by the model's fingerprints
     expansions: Cache = _cache(4096)
     # outputs: each group's posts (schedule expanded, copy rendered), by the model's fingerprints
-    posts: Cache = _cache(1024)
+    posts: Cache = _cache(8192)
     # theme: Jinja environments by the stamp of the template files, the files each template uses,
     # labels files and poster layouts by path and mtime
     environments: Cache = _cache(16)

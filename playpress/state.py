@@ -1,4 +1,10 @@
-"""Build state: per output, the hashes of everything it read and of the settings that shaped it."""
+"""Build state: per output, the hashes of everything it read and of the settings that shaped it.
+
+An output's inputs are kept as sets shared between outputs: the theme files a kind of page reads,
+and what each group is made of (its file or sheet row, its defaults, its people's names, its
+playbook). A day page of 2,000 groups names 2,000 group sets instead of 10,000 paths, and a set is
+checked once per build, however many outputs share it.
+"""
 
 from __future__ import annotations
 
@@ -31,12 +37,18 @@ class BuildState:
 
     def __init__(self, out_dir: Path, root: Path, session: Session | None = None) -> None:
         self.out_dir, self.root = out_dir, root
+        self._out = f"{out_dir}{os.sep}"
         self.session = session = session or Session()
         self.path = out_dir / STATE_DIR / STATE_FILE
         self.outputs: dict[str, dict] = {}
+        # set id -> {input: hash}, or the ids of the sets it joins (the groups a day page lists)
+        self.sets: dict[str, dict[str, str] | list[str]] = {}
         self.big_files: dict[str, list] = {}
         self.changed = False  # saved only when something changed: a no-op build writes nothing
         self._hashes: dict[str, str] = {}  # this run's hashes
+        self._current_sets: dict[str, bool] = {}  # this run's verdict on each set
+        self._set_ids: dict[frozenset, str] = {}
+        self._bundle_ids: dict[frozenset, str] = {}  # this run's: inputs -> the id of their set
         try:
             saved = _read_saved(self.path, session)
             # entries are replaced, never changed in place
@@ -45,6 +57,7 @@ class BuildState:
                 for path, entry in dict(saved.get("outputs", {})).items()
                 if inside_output(path) and isinstance(entry, dict)
             }
+            self.sets = dict(saved.get("sets", {}))
             self.big_files = dict(saved.get("big_files", {}))
         except (OSError, ValueError, AttributeError):
             self.changed = True
@@ -98,34 +111,78 @@ class BuildState:
         prefixes = {str(folder) + os.sep, str(folder.resolve()) + os.sep}
         for path in [p for p in self._hashes if p.startswith(tuple(prefixes))]:
             del self._hashes[path]
+        self._current_sets.clear()
+        self._bundle_ids.clear()
 
     def is_current(self, output: str, settings: str) -> bool:
         entry = self.outputs.get(output)
         if not entry or entry.get("settings") != settings:
             return False
         try:
-            stat = os.stat(os.path.join(self.out_dir, output))
+            stat = os.stat(f"{self._out}{output}")  # 20,000 outputs: no os.path.join each
         except OSError:
             return False
         if [stat.st_size, stat.st_mtime_ns] != entry.get("stat"):
             return False  # edited or replaced by hand: make it again
+        current = self._current_sets
+        for ident in entry.get("sets", ()):
+            verdict = current.get(ident)
+            if verdict is None:
+                verdict = self._verdict(ident)
+            if not verdict:
+                return False
+        return self._matches(entry.get("inputs", {}))  # a state saved before input sets
+
+    def _verdict(self, ident: str) -> bool:
+        """Whether every input of a set (or of every set a joined set names) is as recorded."""
+        found = self.sets.get(ident)
+        if isinstance(found, list):
+            current = self._current_sets
+            verdict = all(current[i] if i in current else self._verdict(i) for i in found)
+        else:
+            verdict = self._matches(found)
+        self._current_sets[ident] = verdict
+        return verdict
+
+    def _matches(self, inputs: dict[str, str] | None) -> bool:
+        if inputs is None:
+            return False
         # looked up directly: a watch-mode check runs this for every input of every output
         hashes = self._hashes
-        for path, value in entry["inputs"].items():
+        for path, value in inputs.items():
             if (hashes.get(path) or self.hash_input(path)) != value:
                 return False
         return True
 
     def record(
-        self, output: str, inputs: Iterable[str], settings: str, warnings: Iterable[Diagnostic] = ()
+        self,
+        output: str,
+        inputs: Iterable[str],
+        settings: str,
+        warnings: Iterable[Diagnostic] = (),
+        bundles: Iterable[frozenset[str]] = (),
     ) -> None:
-        """An output just written: what it read, and the warnings it gave (repeated while it
-        stays current)."""
+        """An output just written: what it read (`bundles`: what each group it shows is made of),
+        and the warnings it gave (repeated while it stays current)."""
         stat = (self.out_dir / output).stat()
+        # inputs inside the project are kept relative to it (see _relative)
+        bundles = [frozenset(map(self._relative, paths)) for paths in bundles]
+        rest = set(map(self._relative, inputs)).difference(*bundles)
+        shared = {p for p in rest if _shared(p)}
+        known = self._bundle_ids
+        ids = [self._set_id(paths) for paths in (shared, rest - shared) if paths]
+        # a day page shows 2,000 groups: each group's set is looked up, not hashed again
+        groups = sorted(
+            known.get(paths) or known.setdefault(paths, self._set_id(paths)) for paths in bundles
+        )
+        if len(groups) > JOINED_FROM:  # one id for the groups a page lists, shared by pages
+            joined = digest(",".join(groups).encode())
+            self.sets.setdefault(joined, groups)
+            self._current_sets[joined] = True
+            groups = [joined]
+        ids += groups
         entry: dict = {
-            "inputs": {
-                path: self.hash_input(path) for path in sorted({self._relative(p) for p in inputs})
-            },
+            "sets": ids,
             "settings": settings,
             "stat": [stat.st_size, stat.st_mtime_ns],
         }
@@ -134,8 +191,28 @@ class BuildState:
         self.outputs[output] = entry
         self.changed = True
 
+    def _set_id(self, paths: Iterable[str]) -> str:
+        """The id of the set of these inputs with their current hashes (made once per content)."""
+        items = frozenset((path, self.hash_input(path)) for path in paths)
+        ident = self._set_ids.get(items)
+        if ident is None:
+            ident = self._set_ids[items] = digest(_encode(sorted(items)).encode())
+            if ident not in self.sets:
+                self.sets[ident] = dict(sorted(items))
+            self._current_sets[ident] = True  # just hashed
+        return ident
+
     def inputs_of(self, output: str) -> dict[str, str]:
-        return dict(self.outputs.get(output, {}).get("inputs", {}))
+        entry = self.outputs.get(output, {})
+        found = dict(entry.get("inputs", {}))
+        pending = list(entry.get("sets", ()))
+        while pending:
+            inputs = self.sets.get(pending.pop(), {})
+            if isinstance(inputs, list):
+                pending += inputs
+            else:
+                found.update(inputs)
+        return found
 
     def warnings_of(self, output: str) -> list[Diagnostic]:
         return [Diagnostic(**w) for w in self.outputs.get(output, {}).get("warnings", ())]
@@ -151,15 +228,44 @@ class BuildState:
             f"{_quote(path)}:{_encode_entry(encoded, path, self.outputs[path])}"
             for path in sorted(self.outputs)
         ]
+        used = {i for entry in self.outputs.values() for i in entry.get("sets", ())}
+        for ident in list(used):
+            joined = self.sets.get(ident)
+            if isinstance(joined, list):
+                used.update(joined)
+        self.sets = {ident: self.sets[ident] for ident in sorted(used) if ident in self.sets}
+        sets = [
+            f"{_quote(ident)}:{_encode_entry(encoded, '#' + ident, inputs)}"
+            for ident, inputs in self.sets.items()
+        ]
         text = (
-            f'{{"big_files":{_encode(self.big_files)},"outputs":{{\n' + ",\n".join(lines) + "}}\n"
+            f'{{"big_files":{_encode(self.big_files)},"sets":{{\n'
+            + ",\n".join(sets)
+            + '},\n"outputs":{\n'
+            + ",\n".join(lines)
+            + "}}\n"
         )
         write_atomic(self.path, text.encode())
         self.changed = False
         self.session.saved_state.put(
             self.path,
-            (_stamp(self.path), {"outputs": dict(self.outputs), "big_files": dict(self.big_files)}),
+            (
+                _stamp(self.path),
+                {
+                    "outputs": dict(self.outputs),
+                    "sets": dict(self.sets),
+                    "big_files": dict(self.big_files),
+                },
+            ),
         )
+
+
+JOINED_FROM = 16  # a page listing more groups than this names one joined set of them
+
+
+def _shared(path: str) -> bool:
+    """An input many outputs share: a theme file or font (absolute), the site, a playbook."""
+    return os.path.isabs(path) or path.startswith(("content/site.yml", "playbooks/", "option:"))
 
 
 # a JSON string, as json.dumps(ensure_ascii=False) writes it (C, no dumps call)

@@ -30,9 +30,15 @@ class Reads:
 
     def __init__(self) -> None:
         self.paths: set[str] = set()
+        # what each group shown is made of, by slug: recorded as one set of inputs (state.py)
+        self.bundles: dict[str, frozenset[str]] = {}
 
     def add(self, path: str | os.PathLike[str]) -> None:
         self.paths.add(os.fspath(path))
+
+    def add_bundle(self, key: str, paths: set[str]) -> None:
+        if key not in self.bundles:
+            self.bundles[key] = frozenset(paths)
 
     def update(self, paths: set[str]) -> None:
         self.paths |= paths

@@ -188,8 +188,15 @@ def expected_shanghai() -> list[tuple[dt.datetime, str]]:
     )
 
 
+def title(event: icalendar.Event) -> str:
+    """The post an event is for: its SUMMARY after the group's name in brackets."""
+    summary = str(event["SUMMARY"])
+    assert summary.startswith("【") and "】" in summary, summary
+    return summary.split("】", 1)[1]
+
+
 def starts(ics: bytes) -> list[tuple[dt.datetime, str]]:
-    return [(e.decoded("DTSTART"), str(e["SUMMARY"])) for e in events(ics)]
+    return [(e.decoded("DTSTART"), title(e)) for e in events(ics)]
 
 
 def test_shanghai_occurrences_are_exactly_the_expected_ones(outputs):
@@ -296,7 +303,7 @@ def test_mexico_city_has_no_daylight_saving(outputs):
 
 
 def test_event_contents(outputs):
-    live = next(e for e in events(outputs["sh", "ics"]) if str(e["SUMMARY"]) == "直播")
+    live = next(e for e in events(outputs["sh", "ics"]) if title(e) == "直播")
     description = str(live["DESCRIPTION"])
     assert description.startswith(
         '今晚直播，主题：阅读，不见不散！\n带上"问题"来; 反斜杠\\ 也行, ok\n\n'
@@ -316,9 +323,7 @@ def test_event_contents(outputs):
 
 
 def test_poster_file_in_description(minimal_project):
-    live = next(
-        e for e in events(render(minimal_project, "g1", "ics")) if str(e["SUMMARY"]) == "直播课"
-    )
+    live = next(e for e in events(render(minimal_project, "g1", "ics")) if title(e) == "直播课")
     assert "海报：posters/preview.png" in str(live["DESCRIPTION"])
     rows = csv_rows(render(minimal_project, "g1", "csv"))
     assert {r["poster"] for r in rows if r["post"] == "直播课"} == {"posters/preview.png"}
@@ -348,10 +353,7 @@ def test_uids_are_unique_and_stable_when_content_changes(project, outputs, tmp_p
     moved = {
         uid for uid in after if after[uid]["DTSTAMP"].to_ical() != before[uid]["DTSTAMP"].to_ical()
     }
-    assert (
-        moved == {uid for uid in after if str(after[uid]["SUMMARY"]) == "直播课"}
-        and len(moved) == 4
-    )
+    assert moved == {uid for uid in after if title(after[uid]) == "直播课"} and len(moved) == 4
 
 
 def test_csv_reads_back_with_one_row_per_event(outputs):
@@ -446,11 +448,9 @@ def test_two_builds_in_two_folders_give_the_same_bytes(project, tmp_path):
                 tmp_path / "x/out2" / slug / name
             ).read_bytes()
     index = (tmp_path / "out1" / "index.html").read_text(encoding="utf-8")
-    assert (
-        'href="sh/sop.html"' in index
-        and 'href="sh/sop.ics"' in index
-        and 'href="sh/sop.csv"' in index
-    )
+    home = (tmp_path / "out1" / "sh" / "index.html").read_text(encoding="utf-8")
+    assert 'href="sh/index.html"' in index  # the group's home lists its files
+    assert 'href="sop.html"' in home and 'href="sop.ics"' in home and 'href="sop.csv"' in home
 
 
 def test_example_groups_parse(tmp_path):

@@ -101,7 +101,8 @@ def test_ical_js_icalendar_and_vobject_agree_with_sop_csv_across_both_changes(
     import vobject
 
     ics = season / "ny-season/sop.ics"
-    wanted = csv_instants(season / "ny-season/sop.csv")
+    # every SUMMARY starts with the group's name in brackets: 【NY season】Late post
+    wanted = [(m, f"【NY season】{post}") for m, post in csv_instants(season / "ny-season/sop.csv")]
     assert len(wanted) == 3 * 253
     by_icalendar = sorted(
         (event.decoded("DTSTART").astimezone(UTC), str(event["SUMMARY"]))
@@ -120,7 +121,10 @@ def test_ical_js_icalendar_and_vobject_agree_with_sop_csv_across_both_changes(
     assert by_icalendar == wanted
     assert by_ical_js == wanted
     assert by_vobject == wanted
-    moments = {post: [m for m, p in wanted if p == post] for post in ("Late post", "Night owl")}
+    moments = {
+        post: [m for m, p in wanted if p == f"【NY season】{post}"]
+        for post in ("Late post", "Night owl")
+    }
     # 01:30 on 7 November is the first one, EDT; 02:30 on 14 March is 03:30 EDT
     assert dt.datetime(2027, 11, 7, 5, 30, tzinfo=UTC) in moments["Late post"]
     assert dt.datetime(2027, 11, 7, 6, 30, tzinfo=UTC) not in moments["Late post"]

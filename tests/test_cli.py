@@ -44,9 +44,10 @@ def test_same_inputs_same_bytes_in_two_folders(minimal_project, tmp_path):
 def test_index_links_every_group_and_playbook(minimal_project):
     assert run_cli("build", "--root", str(minimal_project), "--no-pdf").returncode == 0
     index = (minimal_project / "dist" / "index.html").read_text(encoding="utf-8")
-    assert (
-        "考研英语冲刺1群" in index and 'href="g1/welcome.txt"' in index and "考研英语冲刺" in index
-    )
+    home = (minimal_project / "dist" / "g1" / "index.html").read_text(encoding="utf-8")
+    assert "考研英语冲刺1群" in index and 'href="g1/index.html"' in index
+    assert "考研英语冲刺" in index
+    assert 'href="welcome.txt"' in home and 'href="../index.html"' in home
     assert 'name="viewport"' in index
 
 

@@ -59,3 +59,25 @@ def test_the_projects_own_labels_override_the_built_in_chinese_words(example_dis
     assert ">快捷回复话术<" in chinese and ">干货<" in chinese  # themes/default/labels/zh.yml
     assert ">群规<" in chinese  # a key the project did not override keeps the built-in word
     assert "快捷回复话术" not in english and ">Quick replies<" in english
+
+
+def test_example_runs_a_chain_of_stores_from_a_sheet_with_shared_staff():
+    project = load_project(REPO).project
+    stores = [g for g in project.groups.values() if g.path.endswith("groups.xlsx")]
+    assert len(stores) >= 10 and {g.sheet for g in stores} == {"杭州", "宁波"}
+    assert all("content/groups/xianguo/_defaults.yml" in g.sources for g in stores)
+    assert all(g.playbook == "fruit-shop" and g.tags and g.brand.logo for g in stores)
+    assert all(set(g.people) == set(g.people_ids) for g in project.groups.values())
+    assistants: dict[str, set[str]] = {}
+    for group in project.groups.values():
+        if "assistant" in group.people_ids:
+            assistants.setdefault(group.people_ids["assistant"], set()).add(group.path)
+    # one assistant runs a store written as a file and stores of the sheet
+    assert any(len(paths) == 2 for paths in assistants.values())
+    assert (
+        max(
+            sum(1 for g in project.groups.values() if g.people_ids.get("assistant") == person)
+            for person in assistants
+        )
+        >= 3
+    )

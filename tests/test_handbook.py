@@ -4,7 +4,6 @@ read with pypdf."""
 from __future__ import annotations
 
 import io
-import json
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from playpress.load import load_project
 from playpress.outputs.handbook import page_counter
 from playpress.outputs.handbook_pdf import handbook_pdf, used_characters
 from playpress.outputs.job import PDF, Job, Output
+from playpress.state import BuildState
 from playpress.theme import Theme
 
 ZH_BODY = """
@@ -187,8 +187,8 @@ def test_pdf_bytes_are_the_same_for_the_same_inputs(zh_build: tuple[Path, Path])
     assert handbook_pdf(job) == (out / "g1" / "handbook.pdf").read_bytes()
     assert any(path.endswith(".ttc") for path in job.reads.paths)  # the font is an input
     assert str((out / "g1" / "posters" / "preview.png").resolve()) in job.reads.paths
-    state = json.loads((out / ".playpress" / "state.json").read_text(encoding="utf-8"))
-    assert any(path.endswith(".ttc") for path in state["outputs"]["g1/handbook.pdf"]["inputs"])
+    state = BuildState(out, root)
+    assert any(path.endswith(".ttc") for path in state.inputs_of("g1/handbook.pdf"))
 
 
 def test_en_pdf_is_in_english_with_a_latin_face(tmp_path: Path) -> None:

@@ -186,13 +186,21 @@ def test_editing_one_group_rebuilds_that_group_and_the_index_only(
         group_text("r1", name="Night runners"), encoding="utf-8"
     )
     second = run(project, out)
+    # and the pages that list it: its days, the SCRM rules (no people.yml, no tags here), its join
+    # page and the list of them
     assert second.written and {p.split("/")[0] for p in second.written} == {
         "r1",
         "index.html",
+        "days",
+        "scrm",
         "join",
     }
+    assert {p for p in second.written if p.startswith("days/")} == {
+        "days/index.html",
+        *(f"days/2026-12-{d:02d}.html" for d in range(5, 19)),
+    }
     joins = {p for p in second.written if p.startswith("join/")}
-    assert joins == {"join/r1/index.html", "join/index.html"}  # its join page, the list of them
+    assert joins == {"join/r1/index.html", "join/index.html"}
     assert "Night runners" in (out / "r1/welcome.txt").read_text(encoding="utf-8")
     assert not second.removed
 
@@ -205,7 +213,14 @@ def test_editing_a_playbook_rebuilds_its_groups_only(project: Path, tmp_path: Pa
         path.read_text(encoding="utf-8").replace("Welcome to", "Hello,"), encoding="utf-8"
     )
     result = run(project, out)
-    assert {p.split("/")[0] for p in result.written} == {"r1", "r2", "index.html", "join"}
+    assert {p.split("/")[0] for p in result.written} == {
+        "r1",
+        "r2",
+        "index.html",
+        "days",
+        "scrm",
+        "join",
+    }
     assert (out / "r2/welcome.txt").read_text(encoding="utf-8").startswith("Hello, Runners r2!")
 
 
@@ -407,13 +422,13 @@ def test_a_long_stage_is_announced_with_its_size_and_processes(
         Options(root, tmp_path / "dist", pdf=False, jobs=2),
         progress=lambda *said: told.append(said),
     )
-    # 34 outputs (7 and a join page per group, the index, the list of join pages): announced,
-    # made here (under 40)
-    assert told == [("texts, calendars and pages", 4 * 8 + 2, 1)]
+    # 58 outputs (each group's 9 and its join page, the index, the days, 14 day pages, the SCRM
+    # rules, the list of join pages): announced, made by two processes (40 or more)
+    assert told == [("texts, calendars and pages", 4 * 10 + 4 + 14, 2)]
     (root / "content/groups/r0.md").unlink()
     told.clear()
     build(
         Options(root, tmp_path / "dist", pdf=False, jobs=2),
         progress=lambda *said: told.append(said),
     )
-    assert told == []  # only the index to make again: nothing said
+    assert told == []  # only the pages listing every group to make again: nothing said

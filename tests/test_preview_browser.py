@@ -252,10 +252,10 @@ def test_the_preview_says_which_outputs_are_being_rebuilt(
     context.add_init_script(COUNT_LOADS)
     try:
         tab = context.new_page()
-        tab.goto(served.url)
+        tab.goto(served.url + "g1/index.html")  # the group's home lists its files
         after = len(served.lines)
         save_group(served, "改过的备注。")
-        pdf_link = "a[href$='g1/handbook.pdf']"
+        pdf_link = "a[href='handbook.pdf']"
 
         def badge() -> str:
             try:

@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
             action="append",
             default=[],
             metavar="GROUP",
-            help="build only this group (repeatable)",
+            help="build only this group, or tag:NAME for every group with that tag (repeatable)",
         )
         p.add_argument("--no-pdf", action="store_true", help="skip handbook PDFs")
         p.add_argument(
@@ -207,12 +207,19 @@ def run_build(options: Options, quiet: bool = False) -> int:
     if options.only:
         loaded = load_project(options.root)
         if loaded.project is not None:
-            unknown = [g for g in options.only if g not in loaded.project.groups]
+            groups = loaded.project.groups
+            tags = {tag for group in groups.values() for tag in group.tags}
+            unknown = [
+                g
+                for g in options.only
+                if g not in groups and not (g.startswith("tag:") and g[4:] in tags)
+            ]
             if unknown and not loaded.report.errors:
-                known = ", ".join(sorted(loaded.project.groups)) or "none"
+                known = ", ".join(sorted(groups)) or "none"
+                shown = ", ".join(f"tag:{t}" for t in sorted(tags))
                 print(
                     f"playpress: error: --only names unknown group(s): {', '.join(unknown)} "
-                    f"(groups: {known})",
+                    f"(groups: {known}{'; tags: ' + shown if shown else ''})",
                     file=sys.stderr,
                 )
                 return EXIT_USAGE

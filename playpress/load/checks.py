@@ -6,6 +6,7 @@ out what several checks read (the group's template values, its slots, its posts)
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import unicodedata
 from collections import Counter
@@ -13,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..almanac import almanac_for, name_key, shipped_display_names
-from ..diagnostics import Report, UserError
+from ..diagnostics import WARNING, Diagnostic, Report, UserError
 from ..joining import WECHAT_GROUP_LINK, has_join_page, join_page_url, poster_code, uncovered
 from ..media.fonts import MISSING, drawn, theme_chain
 from ..media.images import image_problem
@@ -24,6 +26,7 @@ from ..media.typeset import screen_lines
 from ..model import (
     Group,
     Occurrence,
+    Person,
     Playbook,
     Project,
     Slot,
@@ -446,6 +449,65 @@ def poster_characters(check: GroupCheck, report: Report) -> None:
                 )
 
 
+# WeCom delivers one mass message (群发) per customer group a day, and a welcome message
+# (入群欢迎语) of at most 3,000 bytes.
+WECOM_WELCOME_BYTES = 3000
+
+
+def one_mass_message_a_day(check: GroupCheck, report: Report) -> None:
+    """More than one `send: mass` slot on a date: WeCom delivers only the first to the group."""
+    group = check.group
+    per_day: dict[Any, list[Slot]] = {}
+    for occurrence in check.occurrences:
+        if occurrence.slot.send == "mass":
+            per_day.setdefault(occurrence.date, []).append(occurrence.slot)
+    said: set[tuple[str, ...]] = set()
+    for date, slots in sorted(per_day.items()):
+        ids = tuple(dict.fromkeys(slot.id for slot in slots))
+        if len(slots) < 2 or ids in said:
+            continue
+        said.add(ids)
+        later = slots[-1]
+        named = " and ".join(f"'{i}'" for i in ids) if len(ids) > 1 else f"'{ids[0]}' twice"
+        hint = "send the others by hand ('send: manual'), or move them to another day"
+        if all(slot.path != group.path for slot in slots):  # the playbook's: said once
+            report.warning(
+                later.path,
+                later.line_of("send"),
+                f"slots {named} are both 'send: mass' on the same day: WeCom delivers one mass "
+                "message per customer group a day",
+                hint,
+            )
+        else:
+            report.warning(
+                group.path,
+                group.line_of("sop_add"),
+                f"slots {named} are both 'send: mass' on {date} (first such day): WeCom delivers "
+                "one mass message per customer group a day",
+                hint,
+            )
+
+
+def welcome_fits_wecom(check: GroupCheck, report: Report) -> None:
+    """WeCom refuses a welcome message (入群欢迎语) over 3,000 bytes."""
+    welcome = check.playbook.welcome
+    if welcome is None:
+        return
+    try:
+        size = len(render(welcome, check.values, check.group).strip().encode("utf-8"))
+    except UserError:
+        return  # templates_render reports it
+    if size > WECOM_WELCOME_BYTES:
+        whose = f" for group '{check.group.slug}'" if "{" in welcome.source else ""
+        report.warning(
+            welcome.path,
+            welcome.line,
+            f"welcome message{whose} is {size:,} bytes, more than the {WECOM_WELCOME_BYTES:,} "
+            "WeCom takes for a welcome message (a Chinese character is 3 bytes)",
+            "shorten it; the rules can follow as a second message",
+        )
+
+
 GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     expansion_diagnostics,
     templates_render,
@@ -464,6 +526,8 @@ GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     printed_codes_last,
     codes_fit,
     poster_characters,
+    one_mass_message_a_day,
+    welcome_fits_wecom,
 )
 
 
@@ -516,20 +580,71 @@ def images_decode(project: Project, session: Session, report: Report) -> None:
             )
 
 
-def slugs_differ_by_more_than_case(project: Project, session: Session, report: Report) -> None:
-    """Two groups whose names differ only in case share one folder on Windows and macOS."""
-    seen: dict[str, Group] = {}
+def person_load(project: Project, session: Session, report: Report) -> None:
+    """`limits.person_posts_per_10min`: more posts in any 10 minutes, across all of a person's
+    groups, than one person can send (checked once per version of their groups)."""
+    limit = project.site.limits.person_posts_per_10min
+    if not limit or not project.people:
+        return
+    groups_of: dict[str, list[Group]] = {}
     for slug in sorted(project.groups):
         group = project.groups[slug]
-        other = seen.setdefault(slug.lower(), group)
-        if other is not group:
-            report.error(
-                group.path,
-                1,
-                f"group '{slug}' and '{other.slug}' ({other.path}) differ only in case: "
-                "their output folders collide on Windows and macOS",
-                "rename one of the files",
+        for person in group.person_ids:
+            groups_of.setdefault(person, []).append(group)
+    for person_id, groups in sorted(groups_of.items()):
+        person = project.people[person_id]
+        key = (
+            "person-load",
+            limit,
+            person_id,
+            person.line,
+            tuple((g.fingerprint, project.playbook_of(g).fingerprint) for g in groups),
+        )
+        report.extend(
+            session.validated.get_or_make(
+                key, lambda person=person, groups=groups: _load(project, person, groups, limit)
             )
+        )
+
+
+def _load(project: Project, person: Person, groups: list[Group], limit: int) -> list:
+    """The busiest 10 minutes of one person's posts, if over the limit."""
+    posts: list[tuple[Any, str]] = []
+    for group in groups:
+        roles = {role for role, ident in group.people_ids.items() if ident == person.id}
+        check = GroupCheck(project, group, Session())
+        posts += [
+            (o.start.astimezone(dt.UTC), group.slug)
+            for o in check.occurrences
+            if o.slot.owner in roles
+        ]
+    posts.sort()
+    window = dt.timedelta(minutes=10)
+    first, best = 0, (0, 0, 0)  # the busiest 10 minutes: (posts, first, last)
+    for last in range(len(posts)):
+        while posts[last][0] - posts[first][0] >= window:
+            first += 1
+        if last - first + 1 > best[0]:
+            best = (last - first + 1, first, last)
+    count, first, last = best
+    if count <= limit:
+        return []
+    zone = groups[0].timezone
+    local = posts[first][0].astimezone(ZoneInfo(zone))
+    named = sorted({slug for _, slug in posts[first : last + 1]})
+    return [
+        Diagnostic(
+            person.path,
+            person.line,
+            0,
+            WARNING,
+            f"{person.name} ({person.id}) has {count} posts within 10 minutes from "
+            f"{local:%Y-%m-%d %H:%M} ({zone}), in {', '.join(named[:6])}"
+            f"{', ...' if len(named) > 6 else ''}: more than limits.person_posts_per_10min "
+            f"({limit})",
+            "spread the groups' times, or share the groups among more people",
+        )
+    ]
 
 
 def named_dates_someone_knows(project: Project, session: Session, report: Report) -> None:
@@ -645,6 +760,6 @@ PROJECT_CHECKS: tuple[Callable[[Project, Session, Report], None], ...] = (
     images_decode,
     join_codes_read,
     live_codes_have_a_base_url,
-    slugs_differ_by_more_than_case,
     named_dates_someone_knows,
+    person_load,
 )

@@ -62,7 +62,7 @@ class Section:
         for key in self.data:
             if key not in known:
                 report.error(
-                    path,
+                    self.path_of(key),
                     self.line_of(key),
                     self.said(f"unknown key '{self.name(str(key))}'"),
                     did_you_mean(str(key), known),
@@ -75,6 +75,10 @@ class Section:
 
     def name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
+
+    def path_of(self, key: str) -> str:
+        """The file a key is written in: a group's own, or the folder `_defaults.yml` it got."""
+        return getattr(self.data, "key_paths", {}).get(key, self.path)
 
     def line_of(self, key: str) -> int:
         if isinstance(self.data, YamlMap):
@@ -91,12 +95,12 @@ class Section:
 
     def error(self, key: str, message: str, hint: str = "") -> None:
         self.report.error(
-            self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key)
+            self.path_of(key), self.line_of(key), self.said(message), hint, col=self.col_of(key)
         )
 
     def warning(self, key: str, message: str, hint: str = "") -> None:
         self.report.warning(
-            self.path, self.line_of(key), self.said(message), hint, col=self.col_of(key)
+            self.path_of(key), self.line_of(key), self.said(message), hint, col=self.col_of(key)
         )
 
     def required(self, key: str, hint: str = "") -> bool:
@@ -159,7 +163,7 @@ class Section:
         for name, line, item in self.items(key):
             if isinstance(item, (dict, list)) or item is None:
                 self.report.error(
-                    self.path,
+                    self.path_of(key),
                     line,
                     f"'{name}' should be text, not {_kind(item)}",
                     "write one value",
@@ -178,7 +182,12 @@ class Section:
 
     def section(self, key: str, known: tuple[str, ...]) -> Section:
         return Section(
-            self.report, self.path, self.data.get(key), self.name(key), known, self.line_of(key)
+            self.report,
+            self.path_of(key),
+            self.data.get(key),
+            self.name(key),
+            known,
+            self.line_of(key),
         )
 
     def choice(

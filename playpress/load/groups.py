@@ -36,6 +36,7 @@ GROUP_KEYS = (
     "holidays",
     "events",
     "sop_change",
+    "tags",
 )
 SOP_CHANGE_KEYS = ("slot", "date", "time", "copy", "post", "skip")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -110,7 +111,14 @@ def group_from(
             "write the full link, e.g. https://example.com/j/abc",
         )
     qr_image = (
-        check_path(root, s.text("qr_image"), report, path, s.line_of("qr_image"), "qr_image")
+        check_path(
+            root,
+            s.text("qr_image"),
+            report,
+            s.path_of("qr_image"),
+            s.line_of("qr_image"),
+            "qr_image",
+        )
         if s.text("qr_image")
         else ""
     )
@@ -118,6 +126,7 @@ def group_from(
     qr_images, join_fallback = join_keys_from(s, root, qr_image, qr_expires)
 
     people: dict[str, str] = {}
+    people_at: dict[str, tuple[str, int, int]] = {}  # where each value is written
     if s.has("people"):
         given = s.data.get("people")
         people_section = s.section(
@@ -130,6 +139,11 @@ def group_from(
                 )
             else:
                 people[str(key)] = str(value)
+                people_at[str(key)] = (
+                    people_section.path_of(key),
+                    people_section.line_of(key),
+                    people_section.col_of(key),
+                )
         if playbook is not None:
             role_ids = [r.id for r in playbook.roles]
             for key in people:
@@ -145,7 +159,14 @@ def group_from(
     brand_section = s.section("brand", ("color", "accent", "logo"))
     logo = brand_section.text("logo")
     if logo:
-        logo = check_path(root, logo, report, path, brand_section.line_of("logo"), "brand.logo")
+        logo = check_path(
+            root,
+            logo,
+            report,
+            brand_section.path_of("logo"),
+            brand_section.line_of("logo"),
+            "brand.logo",
+        )
     brand = Brand(
         brand_section.colour("color", Brand.color),
         brand_section.colour("accent", Brand.accent),
@@ -171,17 +192,17 @@ def group_from(
                     else s.line_of("sop_skip")
                 )
                 report.error(
-                    path,
+                    s.path_of("sop_skip"),
                     line,
                     f"'sop_skip' names slot '{skip}', which playbook '{playbook.slug}' does not "
                     "have",
                     did_you_mean(skip, slot_ids),
                 )
-        check_references(report, playbook, sop_add, path)
+        check_references(report, playbook, sop_add, s.path_of("sop_add"))
         for slot in sop_add:
             if slot.id in slot_ids and slot.id not in sop_skip:
                 report.error(
-                    path,
+                    slot.path,
                     slot.line,
                     f"slot id '{slot.id}' in 'sop_add' is already a slot of the playbook",
                     "give the added slot its own id, or skip the playbook's with sop_skip",
@@ -191,6 +212,7 @@ def group_from(
     events = events_from(s)
     sop_change = changes_from(s)
 
+    tags = tags_from(s)
     if not (name and start and playbook):
         return None
     if end is None:
@@ -227,7 +249,10 @@ def group_from(
         sop_change=sop_change,
         body=body,
         body_line=body_line,
-        key_lines={str(k): s.line_of(k) for k in s.data},
+        # a key from the folder defaults is at the group's first line (its file is the defaults')
+        key_lines={str(k): s.line_of(k) if s.path_of(k) == path else s.line for k in s.data},
+        tags=tags,
+        people_at=people_at,
     )
 
 
@@ -331,3 +356,34 @@ def changes_from(s: Section) -> tuple[SopChange, ...]:
         if slot and date:
             changes.append(SopChange(slot, date, time, copy, post or None, skip, s.path, line))
     return tuple(changes)
+
+
+# A tag names a folder (dist/tags/TAG/) and a URL: nothing a file system or a link would mangle.
+TAG_BAD = re.compile(r'[\x00-\x1f\x7f/\\<>:"|?*#%]')
+MAX_TAG = 40
+
+
+def tags_from(s: Section) -> tuple[str, ...]:
+    """`tags`: a list (a sheet cell `a; b`), or one tag as text; each once, in the order given."""
+    if s.has("tags") and isinstance(s.data["tags"], (str, int, float)):
+        given = [str(s.data["tags"]).strip()]
+    else:
+        given = list(s.texts("tags"))
+    tags: list[str] = []
+    for tag in given:
+        if (
+            not tag
+            or TAG_BAD.search(tag)
+            or tag.startswith(".")
+            or tag.endswith(".")
+            or len(tag) > MAX_TAG
+        ):
+            s.error(
+                "tags",
+                f"tag '{tag}' cannot name a folder of dist/tags/",
+                f'use words without / \\ : * ? " < > | # %, at most {MAX_TAG} characters, '
+                "not starting with '.'",
+            )
+        elif tag not in tags:
+            tags.append(tag)
+    return tuple(tags)

@@ -3,6 +3,7 @@ metrics)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from ..model import (
     COMMUNITY_TYPES,
     MODEL_MIX,
     RUNNING_MODELS,
+    SEND_MODES,
     SLOT_KINDS,
     Answer,
     Metrics,
@@ -20,6 +22,7 @@ from ..model import (
     Playbook,
     Positioning,
     Poster,
+    Prep,
     Role,
     Rules,
     Slot,
@@ -53,15 +56,37 @@ PLAYBOOK_KEYS = (
     "faq",
     "metrics",
 )
-SLOT_KEYS = ("id", "when", "post", "kind", "owner", "poster", "copy", "note", "on_holiday")
+SLOT_KEYS = (
+    "id",
+    "when",
+    "post",
+    "kind",
+    "owner",
+    "poster",
+    "copy",
+    "note",
+    "on_holiday",
+    "send",
+    "prep",
+)
 ON_HOLIDAY = ("run", "skip")
+PREP_KEYS = ("owner", "at", "task")
+PREP_AT = re.compile(
+    r"^\s*[-−－]\s*(\d{1,5})\s*(?:(m|min|h)|d\s+(\d{1,2})\s*[:：]\s*(\d{2}))\s*$", re.IGNORECASE
+)
+PREP_AT_HINT = (
+    "write how long before the post: '-30m' (minutes), '-2h' (hours) or '-1d 21:00' "
+    "(the day before, at 21:00)"
+)
+MAX_PREP_MINUTES = 7 * 24 * 60  # a task a week ahead is planning, not preparation
+MAX_PREP_DAYS = 30
 POSTER_KEYS = ("id", "size", "layout", "title", "subtitle", "lines", "cta", "qr", "background")
 
 
 def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
     slots: list[Slot] = []
     for index, (name, line, item) in enumerate(s.items(key)):
-        slot = Section(s.report, s.path, item, name, SLOT_KEYS, line)
+        slot = Section(s.report, s.path_of(key), item, name, SLOT_KEYS, line)
         if not slot.ok:
             continue
         when_text = slot.text("when", required=True)
@@ -81,6 +106,18 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
             slot.error(
                 "id", f"'{name}.id' is '{slot_ident}'", "use letters, digits, '-' and '_' only"
             )
+        send = slot.choice("send", SEND_MODES, default="manual")
+        prep = prep_from(slot)
+        for task in prep:
+            if when is not None and task.time is not None and task.days == 0:
+                if task.time >= when.time:
+                    slot.report.error(
+                        slot.path,
+                        task.line,
+                        f"prep task '{task.task}' at '{task.at}' is not before the post "
+                        f"({when.time:%H:%M})",
+                        "give an earlier time, or '-1d HH:MM' for the day before",
+                    )
         if when is None or not post or not kind or not owner:
             continue
         slots.append(
@@ -90,7 +127,7 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
                 post=post,
                 kind=kind,
                 owner=owner,
-                path=s.path,
+                path=slot.path,
                 line=line,
                 order=order_base + index,
                 poster=slot.text("poster"),
@@ -99,9 +136,48 @@ def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
                 key_lines={str(k): slot.line_of(k) for k in slot.data},
                 on_holiday=on_holiday,
                 post_template=slot.template("post") if "{" in post else None,
+                send=send,
+                prep=prep,
             )
         )
     return tuple(slots)
+
+
+def prep_from(slot: Section) -> tuple[Prep, ...]:
+    """A slot's `prep` tasks: who does what, how long before the post."""
+    tasks: list[Prep] = []
+    for name, line, item in slot.items("prep"):
+        p = Section(slot.report, slot.path, item, name, PREP_KEYS, line)
+        if not p.ok:
+            continue
+        owner, at, task = (p.text(key, required=True) for key in PREP_KEYS)
+        if not (owner and at and task):
+            continue
+        parsed = parse_prep_at(at)
+        if isinstance(parsed, str):
+            p.error("at", f"'{name}.at' is '{at}': {parsed}", PREP_AT_HINT)
+            continue
+        minutes, days, time = parsed
+        tasks.append(Prep(owner, task, at, minutes, days, time, p.line_of("owner")))
+    return tuple(tasks)
+
+
+def parse_prep_at(text: str) -> tuple[int, int, dt.time | None] | str:
+    """(minutes before, days before, time of day) of `-30m`, `-2h`, `-1d 21:00`; or the problem."""
+    match = PREP_AT.match(text)
+    if not match:
+        return "not a time before the post"
+    number, unit, hour, minute = match.groups()
+    if unit is None:
+        if int(number) > MAX_PREP_DAYS:
+            return f"more than {MAX_PREP_DAYS} days before"
+        if int(hour) > 23 or int(minute) > 59:
+            return f"{hour}:{minute} is not a time of day"
+        return 0, int(number), dt.time(int(hour), int(minute))
+    minutes = int(number) * (60 if unit.lower() == "h" else 1)
+    if not 1 <= minutes <= MAX_PREP_MINUTES:
+        return "give 1 minute to 7 days (-10080m, -168h) before the post"
+    return minutes, 0, None
 
 
 def _check_unique(report: Report, path: str, things: list[tuple[str, int]], what: str) -> None:
@@ -380,6 +456,14 @@ def check_references(
     role_ids = [r.id for r in playbook.roles]
     poster_ids = [p.id for p in playbook.posters]
     for slot in slots:
+        for task in slot.prep:
+            if task.owner not in role_ids:
+                report.error(
+                    path,
+                    task.line,
+                    f"unknown role '{task.owner}' as owner of a prep task of slot '{slot.id}'",
+                    did_you_mean(task.owner, role_ids) if role_ids else "add the role",
+                )
         if slot.owner not in role_ids:
             report.error(
                 path,

@@ -24,7 +24,7 @@ SITE_KEYS = (
 
 def site_from(data: Any, path: str, report: Report) -> Site:
     s = Section(report, path, data if data is not None else YamlMap(), "", SITE_KEYS)
-    limits = s.section("limits", ("max_posts_per_day", "screen"))
+    limits = s.section("limits", ("max_posts_per_day", "screen", "person_posts_per_10min"))
     screen = limits.section("screen", ("columns", "lines"))
     base_url = s.text("base_url")
     if base_url and not re.match(r"^https?://", base_url):
@@ -45,6 +45,7 @@ def site_from(data: Any, path: str, report: Report) -> Site:
             max_posts_per_day=limits.integer("max_posts_per_day", 5, 1, 100),
             screen_columns=screen.integer("columns", 40, 10, 400),
             screen_lines=screen.integer("lines", 20, 3, 400),
+            person_posts_per_10min=limits.integer("person_posts_per_10min", 0, 1, 1000),
         ),
         reminder_minutes=s.integer("reminder_minutes", 10, 0, 10_080),
         holidays=s.country("holidays", ""),

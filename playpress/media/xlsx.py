@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import xlsxwriter
 
@@ -48,8 +49,13 @@ class Table:
     widths: dict[int, float] | None = None
 
 
+@lru_cache(
+    maxsize=8192
+)  # a pure function; a sheet repeats its texts (copy, weekdays) row after row
 def display_width(text: str) -> int:
     """Columns a text takes: CJK and other wide characters count double, combining marks none."""
+    if text.isascii():
+        return len(text)
     return sum(
         2
         if unicodedata.east_asian_width(ch) in ("W", "F")

@@ -28,7 +28,13 @@ class Output:
     path: str
     kind: str
     group: str = ""  # the group's slug, for outputs of one group
-    poster: str = ""  # the poster's id, for posters
+    # what of the group or the site it is about: a poster's id, a person's id, a date, a tag
+    item: str = ""
+
+    @property
+    def poster(self) -> str:
+        """The poster's id, for posters."""
+        return self.item
 
 
 @dataclass
@@ -44,6 +50,13 @@ class Job:
     reads: Reads = field(default_factory=Reads)
     warnings: list[Diagnostic] = field(default_factory=list)  # problems that do not stop the output
     staging: Staging | None = None  # the build's files not yet in dist/ (see output_file)
+    # whether this build makes handbook PDFs (`--no-pdf`: pages do not link to them); a page that
+    # asks records the virtual input "option:pdf"
+    pdf: bool = True
+
+    def makes_pdf(self) -> bool:
+        self.reads.add("option:pdf")
+        return self.pdf
 
     @property
     def root(self) -> Path:
@@ -82,12 +95,18 @@ class Job:
         return self.staging.path_of(relpath) if self.staging is not None else self.out_dir / relpath
 
     def base_inputs(self) -> set[str]:
-        """What every group output depends on: the site settings, the group, its playbook,
-        theme.yml."""
+        """What every group output depends on: the site settings, the group (its file or sheet
+        row, its folder defaults, the names of its people), its playbook, theme.yml."""
         inputs = {"content/site.yml"} | self.theme.config_inputs()
         if self.output.group:
-            inputs |= {self.group.path, self.playbook.path}
+            self.shows(self.group)
         return inputs
+
+    def shows(self, group: Group) -> None:
+        """This output shows a group: what the group is made of, and its playbook, are inputs."""
+        self.reads.add_bundle(
+            group.slug, group_inputs(group) | {self.project.playbook_of(group).path}
+        )
 
     def font_chain(self) -> FontChain:
         """The faces for the output's language, the theme's `fonts:` overrides first; every font
@@ -129,3 +148,10 @@ class Job:
 
 
 Renderer = Callable[[Job], bytes]
+
+
+def group_inputs(group: Group) -> set[str]:
+    """What a group's model is made of, as build inputs: its file or sheet row, its folder
+    defaults, and the names of its people from people.yml (not the whole file: editing one
+    person rebuilds only what shows them)."""
+    return {*group.sources, *(f"person-name:{person}" for person in group.person_ids)}

@@ -14,7 +14,7 @@ def join_index_html(job: Job) -> bytes:
     groups = []
     for slug in sorted(project.groups):
         group = project.groups[slug]
-        job.reads.add(group.path)
+        job.shows(group)
         if has_join_page(group):
             groups.append({"name": group.name, "href": f"{slug}/index.html", "lang": group.lang})
     html = job.theme.render(

@@ -10,8 +10,9 @@ Kind("faq", LIGHT, per_group("faq.txt"), "texts:faq_txt", label="faq", after_sav
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..joining import JOIN_DIR, has_join_page, join_page_path, page_images
@@ -20,12 +21,50 @@ from ..templates import poster_per_occurrence
 from .job import LIGHT, PDF, POSTERS, Job, Output, Renderer
 from .posts import occurrence_posters
 
-Files = Callable[[Project, Group], list[tuple[str, str]]]  # (path in dist/, poster id or "")
+Files = Callable[[Project, Group], list[tuple[str, str]]]  # (path in dist/, item: a poster's id)
 
 
 def per_group(name: str) -> Files:
     """One file in each group's folder."""
     return lambda _project, group: [(f"{group.slug}/{name}", "")]
+
+
+@dataclass(frozen=True)
+class Each:
+    """Site-wide files, one per person, date or tag: `pattern` with the key in place of `{}`."""
+
+    pattern: str
+    keys: Callable[[Project], Iterable[str]]
+
+    def __call__(self, project: Project) -> list[tuple[str, str]]:
+        return [(self.pattern.format(key), key) for key in self.keys(project)]
+
+
+def project_dates(project: Project) -> list[str]:
+    """Every date some group's span covers (spans are shared by many groups: each once)."""
+    dates: set[dt.date] = set()
+    for start, end in {(g.start, g.end) for g in project.groups.values()}:
+        dates.update(start + dt.timedelta(days=n) for n in range((end - start).days + 1))
+    return [date.isoformat() for date in sorted(dates)]
+
+
+def project_tags(project: Project) -> list[str]:
+    return sorted({tag for group in project.groups.values() for tag in group.tags})
+
+
+def per_person(pattern: str) -> Each:
+    """One file per person of content/people.yml."""
+    return Each(pattern, lambda project: sorted(project.people))
+
+
+def per_date(pattern: str) -> Each:
+    """One file per date of the project (the dates of every group's span)."""
+    return Each(pattern, project_dates)
+
+
+def per_tag(pattern: str) -> Each:
+    """One file per tag some group has."""
+    return Each(pattern, project_tags)
 
 
 def per_poster(project: Project, group: Group) -> list[tuple[str, str]]:
@@ -55,10 +94,16 @@ def join_images(_project: Project, group: Group) -> list[tuple[str, str]]:
 class Kind:
     name: str  # as the build state, the renderers and the tests call it
     stage: int  # LIGHT, POSTERS or PDF: a stage may read what the stage before wrote
-    files: Files | str  # per group (a function of the project and the group), or one site-wide file
+    # per group (a function of the project and the group), site-wide per person, date or tag
+    # (Each), or one site-wide file
+    files: Files | Each | str
     render: str  # "module:function" of this folder
     label: str = ""  # the labels key it is listed under on the index ("": not listed)
     after_save: int = 99  # lower first: after a save, what a preview shows comes first
+
+    @property
+    def per_group(self) -> bool:
+        return not isinstance(self.files, (str, Each))
 
     def renderer(self) -> Renderer:
         module, _, function = self.render.partition(":")
@@ -110,6 +155,24 @@ KINDS: tuple[Kind, ...] = (
     Kind("join_page", LIGHT, join_page, "join_page:join_html", label="join_page", after_save=7),
     Kind("join_image", LIGHT, join_images, "join_page:join_image"),
     Kind("join_index", LIGHT, "join/index.html", "join_index:join_index_html"),
+    Kind("home", LIGHT, per_group("index.html"), "group_home:home_html", after_save=7),
+    Kind(
+        "xlsx", LIGHT, per_group("sop.xlsx"), "sop_xlsx:sop_xlsx", label="sop_xlsx", after_save=10
+    ),
+    Kind(
+        "person_page",
+        LIGHT,
+        per_person("people/{}/index.html"),
+        "person_page:person_html",
+        after_save=8,
+    ),
+    Kind(
+        "person_ics", LIGHT, per_person("people/{}/sop.ics"), "person_ics:person_ics", after_save=9
+    ),
+    Kind("days_index", LIGHT, "days/index.html", "days:days_index_html"),
+    Kind("day", LIGHT, per_date("days/{}.html"), "days:day_html", after_save=11),
+    Kind("tag", LIGHT, per_tag("tags/{}/index.html"), "tag_page:tag_html", after_save=12),
+    Kind("scrm_rules", LIGHT, "scrm/sop-rules.xlsx", "scrm_rules:sop_rules_xlsx"),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 
@@ -139,22 +202,46 @@ def renderers() -> dict[str, LazyRenderer]:
 def group_outputs(project: Project, group: Group) -> list[Output]:
     """The files one group's outputs make, in the order of the kinds table."""
     return [
-        Output(kind.stage, path, kind.name, group.slug, poster)
+        Output(kind.stage, path, kind.name, group.slug, item)
         for kind in KINDS
-        if not isinstance(kind.files, str)
-        for path, poster in kind.files(project, group)
+        if kind.per_group
+        for path, item in kind.files(project, group)  # type: ignore[operator]
     ]
+
+
+def site_outputs(project: Project) -> list[Output]:
+    """The site-wide files: the index, each person's, each date's and each tag's pages."""
+    outputs: list[Output] = []
+    for kind in KINDS:
+        if isinstance(kind.files, str):
+            outputs.append(Output(kind.stage, kind.files, kind.name))
+        elif isinstance(kind.files, Each):
+            outputs += [
+                Output(kind.stage, path, kind.name, "", key) for path, key in kind.files(project)
+            ]
+    return outputs
+
+
+TAG_PREFIX = "tag:"
+
+
+def selected(project: Project, only: tuple[str, ...]) -> set[str]:
+    """The slugs `--only` names: groups by slug, and `tag:NAME` for every group with that tag."""
+    slugs = {name for name in only if not name.startswith(TAG_PREFIX)}
+    tags = {name[len(TAG_PREFIX) :] for name in only if name.startswith(TAG_PREFIX)}
+    if tags:
+        slugs |= {slug for slug, g in project.groups.items() if tags.intersection(g.tags)}
+    return slugs
 
 
 def plan(project: Project, only: tuple[str, ...] = ()) -> list[Output]:
-    """Every output the project declares (the groups named by `only`, if given), sorted by stage
-    then path."""
+    """Every output the project declares (the groups named by `only`, if given: the site-wide
+    pages are made all the same), sorted by stage then path."""
+    wanted = selected(project, only) if only else None
     outputs: list[Output] = []
     for slug in sorted(project.groups):
-        if only and slug not in only:
+        if wanted is not None and slug not in wanted:
             continue
         outputs += group_outputs(project, project.groups[slug])
-    outputs += [
-        Output(kind.stage, kind.files, kind.name) for kind in KINDS if isinstance(kind.files, str)
-    ]
-    return sorted(outputs, key=lambda o: (o.stage, o.path, o.kind, o.group, o.poster))
+    outputs += site_outputs(project)
+    return sorted(outputs, key=lambda o: (o.stage, o.path, o.kind, o.group, o.item))

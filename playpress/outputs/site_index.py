@@ -1,11 +1,14 @@
-"""dist/index.html: every group and playbook, linking to each group's files."""
+"""dist/index.html: every group (searchable, filtered by playbook, tag and person), the people's
+run sheets, the tags, the days and the playbooks; links that resolve when dist/ is hosted as is."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .job import Job, Output
-from .kinds import BY_NAME, group_outputs
+from .job import Job
+from .staff import group_card, href
+
+SHOWN_GROUPS = 12  # a playbook's card names this many of its groups, then counts the rest
 
 
 def index_html(job: Job) -> bytes:
@@ -14,37 +17,7 @@ def index_html(job: Job) -> bytes:
     labels = job.labels(project.site.lang)
     job.reads.add("listing:groups")
     job.reads.add("listing:playbooks")
-    groups: list[dict[str, Any]] = []
-    for slug in sorted(project.groups):
-        group = project.groups[slug]
-        playbook = project.playbook_of(group)
-        job.reads.update({group.path, playbook.path})
-        outputs: list[Output] = group_outputs(project, group)
-        files = [
-            {"label": labels.get(BY_NAME[o.kind].label, o.kind), "href": o.path}
-            for o in outputs
-            if BY_NAME[o.kind].label and not o.poster
-        ]
-        posters = []  # one link per poster (the first of a poster made per occurrence)
-        for o in outputs:
-            if o.kind == "poster" and all(p["label"] != o.poster for p in posters):
-                posters.append({"label": o.poster, "href": o.path})
-        groups.append(
-            {
-                "slug": slug,
-                "name": group.name,
-                "playbook": playbook,
-                "start": group.start,
-                "end": group.end,
-                "days": group.days,
-                "lang": group.lang,
-                "timezone": group.timezone,
-                "people": dict(group.people),
-                "files": files,
-                "posters": posters,
-                "color": group.brand.color,
-            }
-        )
+    groups = [group_card(job, project.groups[slug], "") for slug in sorted(project.groups)]
     playbooks = []
     for slug in sorted(project.playbooks):
         playbook = project.playbooks[slug]
@@ -53,11 +26,31 @@ def index_html(job: Job) -> bytes:
         playbooks.append(
             {
                 "playbook": playbook,
-                "used_by": used_by,
+                "used_by": used_by[:SHOWN_GROUPS],
+                "more": max(0, len(used_by) - SHOWN_GROUPS),
+                "count": len(used_by),
                 "type_label": labels["types"].get(playbook.type, playbook.type),
                 "model_label": labels["models"].get(playbook.model, playbook.model)
                 if playbook.model
                 else "",
+            }
+        )
+    tags: dict[str, int] = {}
+    for group in project.groups.values():
+        for tag in group.tags:
+            tags[tag] = tags.get(tag, 0) + 1
+    people: list[dict[str, Any]] = []
+    for ident in sorted(project.people):
+        person = project.people[ident]
+        job.reads.add(f"person-name:{ident}")
+        job.reads.add(f"people-of:{ident}")
+        count = sum(1 for g in project.groups.values() if ident in g.people_ids.values())
+        people.append(
+            {
+                "id": ident,
+                "name": person.name,
+                "href": f"people/{href(ident)}/index.html",
+                "groups": count,
             }
         )
     html = job.theme.render(
@@ -67,6 +60,11 @@ def index_html(job: Job) -> bytes:
         labels=labels,
         groups=groups,
         playbooks=playbooks,
+        tags=[
+            {"name": t, "count": tags[t], "href": f"tags/{href(t)}/index.html"}
+            for t in sorted(tags)
+        ],
+        people=people,
         lang=project.site.lang,
     )
     return html.encode("utf-8")

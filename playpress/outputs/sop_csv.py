@@ -32,21 +32,18 @@ CSV_COLUMNS = (
 )
 
 
-def sop_csv(job: Job) -> bytes:
-    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese."""
+def csv_rows(job: Job, typed: bool = False) -> list[list[object]]:
+    """sop.csv's rows (sop.xlsx writes the same): the date as text, or as a date when `typed`."""
     group = job.group
     weekdays = job.labels()["weekdays"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[object]] = []
     items = entries(job)
     marks = day_marks_of(job, sorted({entry.occurrence.date for entry in items}))
     for entry in items:
         occurrence = entry.occurrence
-        writer.writerow(
-            csv_cell(cell)
-            for cell in [
-                occurrence.date.isoformat(),
+        rows.append(
+            [
+                occurrence.date if typed else occurrence.date.isoformat(),
                 entry.time,
                 weekdays[occurrence.date.weekday()],
                 entry.phase.name if entry.phase else "",
@@ -63,4 +60,14 @@ def sop_csv(job: Job) -> bytes:
                 marks.get(occurrence.date, ""),
             ]
         )
+    return rows
+
+
+def sop_csv(job: Job) -> bytes:
+    """One row per occurrence; UTF-8 with a byte-order mark so Excel shows Chinese; RFC 4180
+    quoting; cells a spreadsheet would run as formulas neutralised (OWASP)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows([csv_cell(cell) for cell in row] for row in csv_rows(job))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -13,6 +13,7 @@ and the tests read it back with icalendar. Choices a reader of the file may wond
   rule as RRULEs (see vtimezone()).
 - DURATION, not DTEND: an end written in local time could fall in an overlap.
 - UID = hash of group slug, slot id and date: a re-import updates the event.
+- SUMMARY is `【GROUP】post`: one person's calendar app holds several groups' calendars.
 - SEQUENCE is always 0 and DTSTAMP is a second of the day before the group starts,
   picked by a hash of the event's other lines: it changes when the event changes
   (unless the hash lands on the same second, 1 in 86,400) and never between two
@@ -272,27 +273,35 @@ def changed_line(entry: Entry, labels: dict[str, Any]) -> str:
     return str(labels["sop_changed"])
 
 
+def dtstart(start: dt.datetime, zone: str, shifted: bool = False) -> str:
+    """DTSTART as every client reads it alike: local time with its TZID, but in UTC for a time
+    that happens twice (clocks go back) or was moved out of a spring-forward gap."""
+    if shifted or start.replace(fold=1).utcoffset() != start.replace(fold=0).utcoffset():
+        return f"DTSTART:{start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
+    return f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}"
+
+
 def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.datetime) -> list[str]:
     group, site = job.group, job.project.site
     start = entry.occurrence.start
     minutes = site.reminder_minutes
-    if is_ambiguous(entry.occurrence) or is_shifted(entry.occurrence):  # a daylight-saving change
-        dtstart = f"DTSTART:{start.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}"
-    else:
-        dtstart = f"DTSTART;TZID={group.timezone}:{start:%Y%m%dT%H%M%S}"
+    occurrence = entry.occurrence
+    start_line = dtstart(start, group.timezone, is_ambiguous(occurrence) or is_shifted(occurrence))
+    # the group first: a person with several groups sees where each post goes
+    title = f"【{group.name}】{entry.post}"
     body = [
         f"UID:{event_uid(group, entry)}",
         "SEQUENCE:0",
-        dtstart,
+        start_line,
         f"DURATION:PT{EVENT_MINUTES}M",
-        f"SUMMARY:{ics_text(entry.post)}",
+        f"SUMMARY:{ics_text(title)}",
         "DESCRIPTION:"
         + ics_text(description(entry, labels, group.lang, site.base_url, group.slug)),
         f"CATEGORIES:{ics_text(entry.slot.kind)}",
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
         "ACTION:DISPLAY",
-        f"DESCRIPTION:{ics_text(entry.post)}",
+        f"DESCRIPTION:{ics_text(title)}",
         f"TRIGGER:-PT{minutes}M" if minutes else "TRIGGER:PT0S",
         "END:VALARM",
     ]
