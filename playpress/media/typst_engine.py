@@ -59,20 +59,45 @@ class TypstDocument:
     fonts: tuple[str, ...] = ()  # font files the source may name by family, in the chain's order
     created: dt.date = dt.date(2000, 1, 1)  # the PDF's creation date (no wall clock in the bytes)
     name: str = ""  # what the document is, for messages ("kaoyan-english-1/handbook.pdf")
+    # where each line of the source was written (a template's file and line), for messages
+    origins: tuple[tuple[str, int], ...] = ()
+
+    def origin(self, line: int) -> tuple[str, int]:
+        """The file and line that line `line` (from 1) of the source came from; ('', 0) unknown."""
+        return self.origins[line - 1] if 0 < line <= len(self.origins) else ("", 0)
+
+
+@dataclass(frozen=True)
+class TypstWarning:
+    """A warning of Typst's (an unknown font family in a template), where it was written."""
+
+    message: str
+    path: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class Compiled:
     pdf: bytes
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[TypstWarning, ...] = ()
 
 
 class TypstEngineError(Exception):
-    """The document did not compile: a template's mistake, or a character no font draws."""
+    """The document did not compile: a template's mistake, or a character no font draws.
 
-    def __init__(self, message: str, name: str = "", hints: tuple[str, ...] = ()):
-        super().__init__(message, name, hints)
-        self.message, self.name, self.hints = message, name, hints
+    `path` and `line` say where the mistake was written (the template's file and line, from the
+    document's origins), when that is known."""
+
+    def __init__(
+        self,
+        message: str,
+        name: str = "",
+        hints: tuple[str, ...] = (),
+        path: str = "",
+        line: int = 0,
+    ):
+        super().__init__(message, name, hints, path, line)
+        self.message, self.name, self.hints, self.path, self.line = message, name, hints, path, line
 
     def __str__(self) -> str:
         return f"{self.name}: {self.message}" if self.name else self.message
@@ -270,18 +295,37 @@ def compile_document(document: TypstDocument, tagged: bool = False) -> Compiled:
                 pdf_tags=tagged,
             )
         except typst.TypstError as error:
-            message = error.message + _location(error.diagnostic)
-            raise TypstEngineError(message, document.name, tuple(error.hints or ())) from None
+            message, path, line = _located(document, error.message, error.diagnostic)
+            hints = tuple(error.hints or ())
+            raise TypstEngineError(message, document.name, hints, path, line) from None
     finally:
         shutil.rmtree(root, ignore_errors=True)
     assert isinstance(pdf, bytes)
-    return Compiled(pdf, tuple(warning.message for warning in warnings))
+    return Compiled(
+        pdf,
+        tuple(
+            TypstWarning(*_located(document, warning.message, warning.diagnostic))
+            for warning in warnings
+        ),
+    )
 
 
-def _location(diagnostic: str) -> str:
-    """' (line N: the source line)' from Typst's diagnostic, for a template's author."""
-    found = re.search(r"^\s*(\d+) │ (.*)$", diagnostic or "", re.M)
-    return f" (line {found.group(1)}: {found.group(2).strip()[:120]})" if found else ""
+_SPAN = re.compile(r"┌─ [^\n]*?:(\d+):(\d+)")
+_SOURCE_LINE = re.compile(r"^\s*(\d+) │ (.*)$", re.M)
+
+
+def _located(document: TypstDocument, message: str, diagnostic: str) -> tuple[str, str, int]:
+    """Typst's message with the source line it points at, and where that line was written (the
+    template's file and line, when the document knows its origins)."""
+    span = _SPAN.search(diagnostic or "")
+    shown = _SOURCE_LINE.search(diagnostic or "")
+    line = int(span.group(1)) if span else int(shown.group(1)) if shown else 0
+    path, written = document.origin(line)
+    if shown:
+        message += f" (at `{shown.group(2).strip()[:120]}`)"
+    if line and not path:
+        message += f" (line {line} of the Typst source)"
+    return message, path, written
 
 
 def compile_pdf(document: TypstDocument) -> bytes:
