@@ -12,12 +12,12 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import ERROR, Diagnostic, Report
+from .diagnostics import ERROR, Diagnostic, Report, UserError
 from .files import DistLock, Staging, remove_output
 from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
 from .model import Project
-from .outputs.job import LIGHT, PDF, POSTERS, Output
-from .outputs.kinds import plan, renderers
+from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
+from .outputs.kinds import BY_NAME, plan, renderers
 from .render import Batch, Outcome, processes, render
 from .session import Session
 from .state import BuildState
@@ -71,8 +71,10 @@ def build(
     is told before a stage makes many outputs (a cold build of many groups' PDFs takes minutes);
     `waiting(message)` when another build holds this dist/.
     """
+    if session is None:  # a build of its own: its PDF workers end with it
+        with Session() as own:
+            return build(options, own, progress, waiting)
     started = time.perf_counter()
-    session = session or Session()
     loaded = load_project(options.root, session)  # read and validate every file
     result = Result(loaded.report)
     if loaded.report.errors or loaded.project is None:
@@ -274,37 +276,46 @@ def rehearse(options: Options, session: Session, pick: Pick) -> Result:
         return result
     outputs = pick(project, plan(project, options.only))
     batch = Batch(project, Theme(project.theme, session), renderers(), options.out, session, None)
-    for outcome in render(batch, outputs, 1):
-        report.extend(outcome.warnings)
-        if outcome.diagnostic is not None:
-            report.add(outcome.diagnostic)
-        result.bug += outcome.bug
+    for stage in STAGES:  # a batch is of one stage (PDFs: documents prepared, not compiled)
+        for outcome in render(batch, [o for o in outputs if o.stage == stage], 1):
+            report.extend(outcome.warnings)
+            if outcome.diagnostic is not None:
+                report.add(outcome.diagnostic)
+            result.bug += outcome.bug
     return result
 
 
 def warm_up(options: Options, session: Session) -> None:
-    """One group's texts, pages and posters rendered to memory while nothing waits: modules
-    imported, templates compiled, fonts opened, so that a watch session's first save is as quick
-    as the next ones. The PDF engine is imported too; a PDF is too long to make ahead."""
-    if options.pdf:
-        for renderer in renderers().values():
-            if renderer.kind.stage == PDF:
-                renderer.load()
+    """One group's outputs rendered to memory while nothing waits: modules imported, templates
+    compiled, fonts opened, so that a watch session's first save is as quick as the next ones.
+    Its handbook is prepared, and the session's PDF workers started with its fonts parsed."""
 
     def first_group(_project: Project, outputs: list[Output]) -> list[Output]:
         first = next((o.group for o in outputs if o.group), "")
-        return [o for o in outputs if o.stage < PDF and o.group in (first, "")]
+        return [o for o in outputs if o.group in (first, "") and (o.stage < PDF or options.pdf)]
 
     rehearse(options, session, first_group)
+    if options.pdf:
+        from .outputs.handbook_pdf import typst_faces  # the faces the first handbook uses
+
+        project = load_project(options.root, session).project
+        outputs = [o for o in plan(project, options.only) if o.stage == PDF] if project else []
+        if project is not None and outputs:
+            job = Job(project, Theme(project.theme, session), outputs[0], options.out, session)
+            try:
+                fonts = tuple(dict.fromkeys(face.path for face in typst_faces(job)))
+            except UserError:
+                return  # the build says what is wrong
+            session.pdf_workers(processes(options.jobs, outputs), warm_fonts=fonts)
 
 
 def pages_of_each_kind(project: Project, outputs: list[Output]) -> list[Output]:
-    """For `check`: every site-wide page, and each group page of one group per playbook and
-    language (a theme template's mistake shows in any of them)."""
+    """For `check`: every site-wide page, and each group page and handbook document of one group
+    per playbook and language (a theme template's mistake shows in any of them)."""
     seen: set[tuple[str, str, str]] = set()
     chosen: list[Output] = []
     for output in outputs:
-        if output.stage != LIGHT:
+        if output.stage == POSTERS:
             continue
         group = project.groups.get(output.group)
         key = (output.kind, group.playbook, group.lang) if group else (output.kind, output.path, "")
@@ -343,5 +354,11 @@ def _version(distribution: str) -> str:
         return ""
 
 
+@cache
+def libraries_of(kind: str) -> str:
+    """The versions of the libraries that shape a kind's bytes (Typst for PDFs)."""
+    return "".join(f":{library} {_version(library)}" for library in BY_NAME[kind].libraries)
+
+
 def settings_of(output: Output) -> str:
-    return f"{engine_fingerprint()}:{output.kind}"
+    return f"{engine_fingerprint()}:{output.kind}{libraries_of(output.kind)}"

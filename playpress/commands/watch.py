@@ -269,6 +269,7 @@ def watch(
         pass
     finally:
         quiet_stop(observer)
+        session.close()  # the PDF workers end with the session
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Group, Project
 from ..templates import poster_per_occurrence
@@ -48,6 +49,7 @@ class Kind:
     render: str  # "module:function" of this folder
     label: str = ""  # the labels key it is listed under on the index ("": not listed)
     after_save: int = 99  # lower first: after a save, what a preview shows comes first
+    libraries: tuple[str, ...] = ()  # whose versions shape its bytes: a new version remakes it
 
     def renderer(self) -> Renderer:
         module, _, function = self.render.partition(":")
@@ -92,6 +94,7 @@ KINDS: tuple[Kind, ...] = (
         per_group("handbook.pdf"),
         "handbook_pdf:handbook_pdf",
         label="handbook_pdf",
+        libraries=("typst",),
     ),
     Kind("poster", POSTERS, per_poster, "posters:poster_png"),
     Kind("index", LIGHT, "index.html", "site_index:index_html"),
@@ -112,7 +115,7 @@ class LazyRenderer:
             self._function = self.kind.renderer()
         return self._function
 
-    def __call__(self, job: Job) -> bytes:
+    def __call__(self, job: Job) -> Any:
         return self.load()(job)
 
 
