@@ -295,18 +295,20 @@ def warm_up(options: Options, session: Session) -> None:
         return [o for o in outputs if o.group in (first, "") and (o.stage < PDF or options.pdf)]
 
     rehearse(options, session, first_group)
-    if options.pdf:
-        from .outputs.handbook_pdf import typst_faces  # the faces the first handbook uses
-
-        project = load_project(options.root, session).project
-        outputs = [o for o in plan(project, options.only) if o.stage == PDF] if project else []
-        if project is not None and outputs:
-            job = Job(project, Theme(project.theme, session), outputs[0], options.out, session)
-            try:
-                fonts = tuple(dict.fromkeys(face.path for face in typst_faces(job)))
-            except UserError:
-                return  # the build says what is wrong
-            session.pdf_workers(processes(options.jobs, outputs), warm_fonts=fonts)
+    project = load_project(options.root, session).project
+    outputs = [o for o in plan(project, options.only) if o.stage == PDF] if project else []
+    if not options.pdf or project is None or not outputs:
+        return
+    job = Job(project, Theme(project.theme, session), outputs[0], options.out, session)
+    try:
+        document = renderers()[outputs[0].kind](job)
+    except UserError:
+        return  # the build says what is wrong
+    # each worker compiles the first handbook once, to memory: fonts parsed, Typst's caches
+    # holding the template's layout
+    workers = session.pdf_workers(processes(options.jobs, outputs), warm_fonts=document.fonts)
+    for _made in workers.compile_all([document] * workers.processes):
+        pass
 
 
 def pages_of_each_kind(project: Project, outputs: list[Output]) -> list[Output]:
