@@ -286,18 +286,21 @@ def rehearse(options: Options, session: Session, pick: Pick) -> Result:
 
 
 def warm_up(options: Options, session: Session) -> None:
-    """One group's outputs rendered to memory while nothing waits: modules imported, templates
-    compiled, fonts opened, so that a watch session's first save is as quick as the next ones.
-    Its handbook is prepared, and the session's PDF workers started with its fonts parsed."""
+    """One group's texts, pages and posters rendered to memory while nothing waits: modules
+    imported, templates compiled, fonts opened, so that a watch session's first save is as quick
+    as the next ones. Unless the first pass made PDFs, the session's PDF workers are started and
+    each compiles its handbook, to memory."""
 
     def first_group(_project: Project, outputs: list[Output]) -> list[Output]:
         first = next((o.group for o in outputs if o.group), "")
-        return [o for o in outputs if o.group in (first, "") and (o.stage < PDF or options.pdf)]
+        return [o for o in outputs if o.stage < PDF and o.group in (first, "")]
 
     rehearse(options, session, first_group)
+    if not options.pdf or session.pdf is not None:
+        return  # the first pass made PDFs: its workers are warm
     project = load_project(options.root, session).project
     outputs = [o for o in plan(project, options.only) if o.stage == PDF] if project else []
-    if not options.pdf or project is None or not outputs:
+    if project is None or not outputs:
         return
     job = Job(project, Theme(project.theme, session), outputs[0], options.out, session)
     try:
