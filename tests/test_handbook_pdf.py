@@ -343,6 +343,18 @@ BROKEN = {
         "themes/default/templates/handbook.typ:3:",
         "nmae",
     ),
+    # the compiler's root holds only the handbook's images
+    "read": (
+        '= {{ group.name }}\n#read("/etc/passwd")\n',
+        "themes/default/templates/handbook.typ:2:",
+        "file not found",
+    ),
+    # no packages, and no network to fetch one (the name is never even looked up)
+    "package": (
+        '= {{ group.name }}\n\n#import "@preview/cetz:0.2.2": *\n',
+        "themes/default/templates/handbook.typ:3:",
+        "failed to download package",
+    ),
 }
 
 
@@ -363,6 +375,7 @@ def test_a_mistake_in_handbook_typ_names_the_template_and_line(
     assert result.returncode == 1, result.stdout + result.stderr
     line = next(line for line in result.stderr.splitlines() if line.startswith(where))
     assert what in line and "error" in line and "Traceback" not in result.stderr, line
+    assert "root:x:0:0" not in result.stderr and "Dns" not in line, line
     assert snapshot(tmp_path / "dist") == before  # the last good outputs stay
     if mistake == "jinja":  # found by `check` too, without a PDF
         checked = run_cli("check", "--root", str(root))

@@ -224,8 +224,15 @@ def _compiler(fonts: tuple[str, ...]) -> typst.Compiler:
             include_embedded_fonts=False,
             font_paths=[str(_font_folder(stamp))],
         )
+        # No packages: none of a user's cache, and none downloaded (see _worker_start).
+        packages = _workspace() / "no-packages"
+        packages.mkdir(exist_ok=True)
         compiler = typst.Compiler(
-            root=str(_workspace()), font_paths=found, ignore_system_fonts=True
+            root=str(_workspace()),
+            font_paths=found,
+            ignore_system_fonts=True,
+            package_path=str(packages),
+            package_cache_path=str(packages),
         )
         _COMPILERS[stamp] = compiler
         while len(_COMPILERS) > MAX_COMPILERS:
@@ -328,7 +335,9 @@ def compile_document(document: TypstDocument, tagged: bool = False) -> Compiled:
                 pdf_tags=tagged,
             )
         except typst.TypstError as error:
-            message, path, line = _located(document, error.message, error.diagnostic)
+            # the root is a temporary folder: say where in it, not where it is
+            shown = error.message.replace(str(root), "<the handbook's root>")
+            message, path, line = _located(document, shown, error.diagnostic)
             hints = tuple(error.hints or ())
             raise TypstEngineError(message, document.name, hints, path, line) from None
     finally:
@@ -373,10 +382,20 @@ def _start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
+# Typst downloads an `@preview/...` package it is asked to import: in a worker, every download
+# goes to a proxy that refuses it (a closed local port), so a template cannot reach the network.
+NO_NETWORK = "http://127.0.0.1:9"
+
+
 def _worker_start(warm_fonts: tuple[str, ...]) -> None:
-    """A worker leaves Ctrl-C to its parent and ends quietly when the pool is closed."""
+    """A worker leaves Ctrl-C to its parent and ends quietly when the pool is closed; it has no
+    network (NO_NETWORK)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        os.environ[name] = NO_NETWORK
+    for name in ("NO_PROXY", "no_proxy"):
+        os.environ.pop(name, None)
     if warm_fonts:  # fonts parsed and Typst's threads started before the first real document
         try:
             compile_document(
