@@ -219,6 +219,10 @@ def test_english_and_spanish_extract_ligatures_as_text(example_dist: Path) -> No
     for text in (english, spanish):
         # no ligature glyph codes instead of letters
         assert "\ufb01" not in text and "\ufb00" not in text
+    # pypdf reads the same words (each glyph's text from the font's ToUnicode map)
+    reader = pypdf.PdfReader(example_dist / "book-circle-park-slope" / "handbook.pdf")
+    read = " ".join(page.extract_text() for page in reader.pages)
+    assert "first" in read and "coffee" in read
 
 
 def test_the_bookmarks_are_the_sections_and_parts_of_handbook_html(example_dist: Path) -> None:
