@@ -1,5 +1,6 @@
-"""Benchmark of the operator handbook: seconds per handbook, HTML and PDF apart, with and without
-the font cut down.
+"""Benchmark of the operator handbook as WeasyPrint made it (bench/weasyprint_pdf.py, the engine
+before Typst): seconds per handbook, HTML and PDF apart, with and without the font cut down. The
+build's own engine is measured against it by bench/bench_pdf_engines.py.
 
 Groups: the example project's, and a generated 60-day group with 5 posts a day. Columns:
   html           handbook.html
@@ -32,16 +33,17 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import pypdf  # noqa: E402
 import weasyprint.pdf.fonts as weasyprint_fonts  # noqa: E402
+import weasyprint_pdf as handbook_pdf  # noqa: E402
 from fontTools.ttLib import TTFont  # noqa: E402
 
 from playpress.files import write_atomic  # noqa: E402
 from playpress.load import load_project  # noqa: E402
-from playpress.media.fontcut import FONT_CACHE, file_hash  # noqa: E402
 from playpress.media.fonts import FontFace  # noqa: E402
-from playpress.outputs import handbook, handbook_pdf  # noqa: E402
+from playpress.outputs import handbook  # noqa: E402
 from playpress.outputs.job import LIGHT, PDF, Job, Output  # noqa: E402
 from playpress.theme import Theme  # noqa: E402
 from tests.conftest import write_project  # noqa: E402
@@ -97,7 +99,7 @@ def extracted_face(face: FontFace, cache: Path) -> Path:
         is_collection = stream.read(4) == b"ttcf"
     if not is_collection:
         return Path(face.path)
-    stem = f"{Path(face.path).stem}-{face.index}-{file_hash(face.path)}"
+    stem = f"{Path(face.path).stem}-{face.index}-{handbook_pdf.file_hash(face.path)}"
     for suffix in (".otf", ".ttf"):
         if (cache / (stem + suffix)).is_file():
             return cache / (stem + suffix)
@@ -155,7 +157,7 @@ def bench_project(
             )
 
         html_s, _ = cpu(lambda: handbook.handbook_html(job("html", LIGHT)))
-        for cut in out.joinpath(FONT_CACHE).glob("*-cut-*"):
+        for cut in out.joinpath(handbook_pdf.FONT_CACHE).glob("*-cut-*"):
             cut.unlink()  # cold: the cut is made in this call (the extracted face stays cached)
         cold_s, pdf = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF)))
         warm_s, again = cpu(lambda: handbook_pdf.handbook_pdf(job("pdf", PDF)))
@@ -194,7 +196,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as temporary:
         out = Path(temporary) / "dist"
         started = time.perf_counter()
-        extracted_face(Job(*_first_job(out)).font_chain().regular[0], out / FONT_CACHE)
+        extracted_face(Job(*_first_job(out)).font_chain().regular[0], out / handbook_pdf.FONT_CACHE)
         print(
             f"(extracting the CJK face once, cached for later builds: "
             f"{time.perf_counter() - started:.2f} s wall)"

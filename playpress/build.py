@@ -12,13 +12,13 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import ERROR, Diagnostic, Report
+from .diagnostics import ERROR, Diagnostic, Report, UserError
 from .files import DistLock, Staging, obstacle, remove_output
 from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
 from .load.cache import keep, restore
 from .model import Project
-from .outputs.job import LIGHT, PDF, POSTERS, Output
-from .outputs.kinds import plan, renderers
+from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
+from .outputs.kinds import BY_NAME, plan, renderers
 from .outputs.staff import listings
 from .render import Batch, Outcome, processes, render
 from .session import Session
@@ -76,8 +76,10 @@ def build(
     output (and while workers make PDFs), says a newer save wants its own build: what is made so
     far is kept, the outputs not made yet stay stale, listed in `deferred`.
     """
+    if session is None:  # a build of its own: its PDF workers end with it
+        with Session() as own:
+            return build(options, own, progress, waiting, should_stop)
     started = time.perf_counter()
-    session = session or Session()
     restore(session, options.out, engine_fingerprint())  # what the last build validated
     loaded = load_project(options.root, session)  # read and validate every file
     result = Result(loaded.report)
@@ -348,37 +350,51 @@ def rehearse(options: Options, session: Session, pick: Pick) -> Result:
     batch = Batch(
         project, Theme(project.theme, session), renderers(), options.out, session, None, options.pdf
     )
-    for outcome in render(batch, outputs, 1):
-        report.extend(outcome.warnings)
-        if outcome.diagnostic is not None:
-            report.add(outcome.diagnostic)
-        result.bug += outcome.bug
+    for stage in STAGES:  # a batch is of one stage (PDFs: documents prepared, not compiled)
+        for outcome in render(batch, [o for o in outputs if o.stage == stage], 1):
+            report.extend(outcome.warnings)
+            if outcome.diagnostic is not None:
+                report.add(outcome.diagnostic)
+            result.bug += outcome.bug
     return result
 
 
 def warm_up(options: Options, session: Session) -> None:
     """One group's texts, pages and posters rendered to memory while nothing waits: modules
     imported, templates compiled, fonts opened, so that a watch session's first save is as quick
-    as the next ones. The PDF engine is imported too; a PDF is too long to make ahead."""
-    if options.pdf:
-        for renderer in renderers().values():
-            if renderer.kind.stage == PDF:
-                renderer.load()
+    as the next ones. Unless the first pass made PDFs, the session's PDF workers are started and
+    each compiles its handbook, to memory."""
 
     def first_group(_project: Project, outputs: list[Output]) -> list[Output]:
         first = next((o.group for o in outputs if o.group), "")
         return [o for o in outputs if o.stage < PDF and o.group in (first, "")]
 
     rehearse(options, session, first_group)
+    if not options.pdf or session.pdf is not None:
+        return  # the first pass made PDFs: its workers are warm
+    project = load_project(options.root, session).project
+    outputs = [o for o in plan(project, options.only) if o.stage == PDF] if project else []
+    if project is None or not outputs:
+        return
+    job = Job(project, Theme(project.theme, session), outputs[0], options.out, session)
+    try:
+        document = renderers()[outputs[0].kind](job)
+    except UserError:
+        return  # the build says what is wrong
+    # each worker compiles the first handbook once, to memory: fonts parsed, Typst's caches
+    # holding the template's layout
+    workers = session.pdf_workers(processes(options.jobs, outputs), warm_fonts=document.fonts)
+    for _made in workers.compile_all([document] * workers.processes):
+        pass
 
 
 def pages_of_each_kind(project: Project, outputs: list[Output]) -> list[Output]:
-    """For `check`: every site-wide page, and each group page of one group per playbook and
-    language (a theme template's mistake shows in any of them)."""
+    """For `check`: every site-wide page, and each group page and handbook document of one group
+    per playbook and language (a theme template's mistake shows in any of them)."""
     seen: set[tuple[str, str, str]] = set()
     chosen: list[Output] = []
     for output in outputs:
-        if output.stage != LIGHT:
+        if output.stage == POSTERS:
             continue
         group = project.groups.get(output.group)
         key = (output.kind, group.playbook, group.lang) if group else (output.kind, output.path, "")
@@ -417,5 +433,11 @@ def _version(distribution: str) -> str:
         return ""
 
 
+@cache
+def libraries_of(kind: str) -> str:
+    """The versions of the libraries that shape a kind's bytes (Typst for PDFs)."""
+    return "".join(f":{library} {_version(library)}" for library in BY_NAME[kind].libraries)
+
+
 def settings_of(output: Output) -> str:
-    return f"{engine_fingerprint()}:{output.kind}"
+    return f"{engine_fingerprint()}:{output.kind}{libraries_of(output.kind)}"

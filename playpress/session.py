@@ -1,10 +1,13 @@
 """What a watch session keeps between builds: bounded caches in one object passed into build().
 
-A plain `build` makes a fresh Session and drops it; `watch` and `serve` keep one for their whole
+A plain `build` makes a fresh Session and closes it; `watch` and `serve` keep one for their whole
 life, so a save revalidates and re-renders only what changed. Every cache here is bounded, and
 each is keyed by content (file bytes, file stamps, the model's fingerprints), never by `id()`.
 Caches of pure functions of their arguments (a QR code for a text, a font file at a size) stay
 beside their functions in `media/` as bounded `lru_cache`s: they can never be stale.
+
+The session also owns the PDF workers: processes started (from a forkserver) by the first PDF
+batch and kept, so that Typst's compilers stay warm from one save to the next; `close` ends them.
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .media.typst_engine import PdfWorkers
+
+# seconds one PDF may take in a worker before it is stopped (a template that loops)
+PDF_TIMEOUT = 120.0
 
 
 class Cache:
@@ -110,6 +119,8 @@ class Session:
     input_hashes: Cache = _cache(200_000)
     saved_state: Cache = _cache(2)
     state_lines: Cache = _cache(100_000)
+    # the PDF workers (media/typst_engine.PdfWorkers), started by the first PDF batch
+    pdf: PdfWorkers | None = field(default=None, repr=False)
 
     def qr_image(self, path: str) -> tuple[str, Any]:
         """What is wrong with a QR image file (media.images.image_problem; '' when nothing) and
@@ -132,3 +143,27 @@ class Session:
     def qr_reading(self, path: str) -> Any:
         """The codes in a QR image file (see qr_image)."""
         return self.qr_image(path)[1]
+
+    def pdf_workers(self, processes: int, warm_fonts: tuple[str, ...] = ()) -> PdfWorkers:
+        """Workers for a PDF batch of `processes`: the session's own while they are as many (a
+        watch session keeps them warm), else started now (from a forkserver: they never share a
+        process that compiled), `warm_fonts` parsed in each before its first document."""
+        from .media.typst_engine import PdfWorkers
+
+        if self.pdf is not None and self.pdf.processes >= processes:
+            return self.pdf
+        self.close()
+        self.pdf = PdfWorkers(processes, timeout=PDF_TIMEOUT, warm_fonts=warm_fonts)
+        return self.pdf
+
+    def close(self) -> None:
+        """End the PDF workers, if any (a compile in progress is dropped: the session is over)."""
+        if self.pdf is not None:
+            self.pdf.terminate()
+            self.pdf = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -164,9 +164,19 @@ class Theme:
         Kept between builds (watch mode) while the template files are the same, so templates are
         compiled once; adding, removing or editing any template starts a fresh environment.
         """
+        return self._environment("html")
+
+    @cached_property
+    def typst(self) -> jinja2.Environment:
+        """The environment of Typst templates (handbook.typ): every value printed as Typst text
+        (media/typst_markup), each rendered line marked with the template line it came from;
+        sandboxed, bounded and kept between builds as the HTML one."""
+        return self._environment("typst")
+
+    def _environment(self, kind: str) -> jinja2.Environment:
         folders = [os.path.join(d, "templates") for d in self.dirs]
         key = self._templates_key = (tuple(folders), _files_stamp(folders))
-        env = self.session.environments.get(key)
+        env = self.session.environments.get((kind, key))
         if env is None:
             root = self.files.root
             allowed = [
@@ -174,16 +184,24 @@ class Theme:
                 for folder in self.dirs
             ]
             loader = ThemeLoader(folders, allowed)
-            env = ThemeEnvironment(
-                loader=loader,
-                finalize=printable,
-                autoescape=True,
-                undefined=jinja2.StrictUndefined,
-                trim_blocks=True,
-                lstrip_blocks=True,
-                keep_trailing_newline=True,
-            )
-            self.session.environments.put(key, env)
+            if kind == "typst":
+                from .media.typst_markup import typst_environment  # Markdown for Typst: PDFs only
+
+                env = typst_environment(loader, ThemeEnvironment, mark_lines=True)
+                escaped = env.finalize
+                assert escaped is not None
+                env.finalize = lambda value: escaped(value if value is None else printable(value))
+            else:
+                env = ThemeEnvironment(
+                    loader=loader,
+                    finalize=printable,
+                    autoescape=True,
+                    undefined=jinja2.StrictUndefined,
+                    trim_blocks=True,
+                    lstrip_blocks=True,
+                    keep_trailing_newline=True,
+                )
+            self.session.environments.put((kind, key), env)
         return env
 
     def _template_inputs(self, name: str, seen: set[str]) -> set[str]:
@@ -208,7 +226,23 @@ class Theme:
     def render(self, name: str, reads: Reads | None, **values: Any) -> str:
         """Render a theme template, recording the template files it uses (and overrides looked
         for)."""
-        env = self.jinja
+        return self._render(self.jinja, name, reads, values)
+
+    def render_typst(
+        self, name: str, reads: Reads | None, **values: Any
+    ) -> tuple[str, tuple[tuple[str, int], ...]]:
+        """Render a Typst template as `render` does: the source, and for each of its lines the
+        template file (as `mistake` shows it) and line it was written at."""
+        from .media.typst_markup import unmark
+
+        env = self.typst
+        marked = self._render(env, name, reads, values)
+        files = [self.shown(file) for file in env.marked_files]  # type: ignore[attr-defined]
+        return unmark(marked, files)
+
+    def _render(
+        self, env: jinja2.Environment, name: str, reads: Reads | None, values: dict[str, Any]
+    ) -> str:
         if reads is not None:
             key = (self._templates_key, name)
             reads.update(
@@ -244,10 +278,10 @@ class Theme:
                 said = str(exc) if theirs else f"{type(exc).__name__}: {exc}"
             raise self.mistake(file, line, said) from None
 
-    def mistake(self, file: str, line: int | None, message: str) -> UserError:
-        """A theme template's mistake as the operator sees it: the template's file and line."""
+    def shown(self, file: str) -> str:
+        """A theme file as messages name it: relative to the project, or in the built-in theme."""
         root = self.files.root
-        shown = (
+        return (
             os.path.relpath(file, root)
             if root and file.startswith(root + os.sep)
             else (
@@ -256,9 +290,12 @@ class Theme:
                 else file
             )
         )
+
+    def mistake(self, file: str, line: int | None, message: str) -> UserError:
+        """A theme template's mistake as the operator sees it: the template's file and line."""
         return UserError(
             Diagnostic(
-                shown,
+                self.shown(file),
                 line or 0,
                 0,
                 ERROR,

@@ -407,11 +407,28 @@ def test_html_page(outputs):
 
 
 def test_html_prints_on_a4_portrait(outputs, tmp_path):
-    weasyprint = pytest.importorskip("weasyprint")
+    """As a browser prints it (headless Chromium: the page's @page size, not the printer's)."""
+    import subprocess
+
     from pypdf import PdfReader
 
-    pdf = tmp_path / "sop.pdf"
-    weasyprint.HTML(string=outputs["ny-spring", "sop_html"].decode()).write_pdf(pdf)
+    page, pdf = tmp_path / "sop.html", tmp_path / "sop.pdf"
+    page.write_bytes(outputs["ny-spring", "sop_html"])
+    subprocess.run(
+        [
+            "/usr/bin/chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     box = PdfReader(pdf).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 

@@ -223,13 +223,20 @@ def test_same_inputs_same_bytes(held_out: Path, held_out_posters: dict, tmp_path
 def test_fonts_layout_and_logo_are_recorded_as_inputs(held_out_posters: dict) -> None:
     job = held_out_posters["zh-black/story"][2]
     reads = job.reads.paths
-    assert any(p.endswith("NotoSansCJK-Regular.ttc") and Path(p).is_absolute() for p in reads)
+    # the Chinese Regular and its real Bold, and the variable font they are cut from
+    assert any("NotoSansCJKsc-Regular" in p and Path(p).is_absolute() for p in reads)
+    assert any("NotoSansCJKsc-Bold" in p for p in reads)
+    assert any(p.endswith("NotoSansCJK-VF.otf.ttc") for p in reads)
     assert any(p.endswith("posters/headline.yml") for p in reads)
     assert "content/assets/logo.png" in reads
     assert "content/assets/qr.png" in held_out_posters["zh-given/story"][2].reads.paths
 
 
 def test_emoji_without_a_font_is_left_out_with_a_warning(held_out: Path, tmp_path: Path) -> None:
+    """No emoji font (the theme's symbols face is DejaVu Sans, not the Noto Emoji from pip)."""
+    dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    if not Path(dejavu).is_file():
+        pytest.skip("DejaVu Sans is not installed")
     root = with_logo(tmp_path / "emoji")
     write_project(
         root,
@@ -238,6 +245,7 @@ def test_emoji_without_a_font_is_left_out_with_a_warning(held_out: Path, tmp_pat
                 title="周末水果节🍎🍊", subtitle="开抢👍🏽", lines="a, b", cta="扫码❤️进群"
             ),
             "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
+            "themes/default/theme.yml": f"fonts: {{symbols: {dejavu}}}\n",
         },
     )
     rendered = render_all(root, tmp_path / "out")
@@ -249,6 +257,23 @@ def test_emoji_without_a_font_is_left_out_with_a_warning(held_out: Path, tmp_pat
     messages = [d.message for d in rendered["g/square"][2].warnings]
     assert any("poster 'square'" in m and "🍎 🍊" in m for m in messages), messages
     assert not any("❤" in m for m in messages)  # a symbol font (DejaVu) draws it
+
+
+def test_emoji_are_drawn_by_the_noto_emoji_from_pip(held_out: Path, tmp_path: Path) -> None:
+    root = with_logo(tmp_path / "emoji")
+    write_project(
+        root,
+        {
+            "playbooks/p.md": PLAYBOOK.format(
+                title="周末水果节🍎🍊", subtitle="开抢👍", lines="a, b", cta="扫码❤️进群"
+            ),
+            "content/groups/g.md": group("水果群", "p", "zh", "#C62828"),
+        },
+    )
+    rendered = render_all(root, tmp_path / "out")
+    for key in ("g/story", "g/square"):
+        assert not rendered[key][2].warnings, [d.message for d in rendered[key][2].warnings]
+    assert any("NotoEmoji" in p for p in rendered["g/story"][2].reads.paths)
 
 
 def test_long_title_shrinks_then_warns(tmp_path: Path) -> None:

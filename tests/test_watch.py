@@ -408,16 +408,19 @@ def test_a_new_save_stops_the_pdf_pass_without_waiting_for_the_pdfs(tmp_path: Pa
     from playpress.build import build
     from playpress.outputs.job import POSTERS
 
+    # a handbook of some 20 pages: Typst takes a good part of a second over it, cold
+    notes = "".join(f"\n\n## 第{i}节\n\n" + "社群运营的每一步都写清楚。" * 40 for i in range(60))
     files = {"playbooks/course.md": MINIMAL_PLAYBOOK}
     for n in (1, 2):
-        files[f"content/groups/g{n}.md"] = MINIMAL_GROUP.replace("冲刺1群", f"冲刺{n}群")
+        group = MINIMAL_GROUP.replace("冲刺1群", f"冲刺{n}群")
+        files[f"content/groups/g{n}.md"] = group.replace("本群备注。", "本群备注。" + notes)
     root = write_project(tmp_path / "proj", files).resolve()
     options = Options(root, (tmp_path / "dist").resolve(), jobs=2)
     pdfs = ["g1/handbook.pdf", "g2/handbook.pdf"]
 
     def stopped_pass(only: tuple[str, ...], stale: list[str]) -> None:
         assert not build(replace(options, upto=POSTERS)).report.errors  # texts and posters
-        save_came = SaveAfter(0.3)  # a save 0.3 s into the PDF pass
+        save_came = SaveAfter(0.15)  # a save while the workers compile
         stopped = build(replace(options, only=only), should_stop=save_came)
         assert stopped.written == [] and stopped.deferred == stale
         assert time.perf_counter() - save_came.said_yes < 0.5  # not the PDFs' time

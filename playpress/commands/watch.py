@@ -3,6 +3,7 @@ PDFs)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -11,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..build import Options, Result, build, warm_up
 from ..diagnostics import bug_report
@@ -118,6 +119,8 @@ class Changes:
         self.root, self.out = root.resolve(), out.resolve()
         self.period = quiet or QuietPeriod()
         self.condition = threading.Condition()
+        # start_observer's: watches a folder made in the root
+        self.new_folder: Callable[[str], None] = lambda _path: None
 
     def dispatch(self, event: object) -> None:  # watchdog's handler interface
         kind = getattr(event, "event_type", "")
@@ -139,6 +142,9 @@ class Changes:
         for path, moved_away in ((source, kept), (target, False)):
             if path and not ignored(path, self.root, self.out):
                 self.add(path, finished, moved_away)
+        made = target if kind == "moved" else source if kind == "created" else ""
+        if directory and made and os.path.dirname(os.path.abspath(made)) == str(self.root):
+            self.new_folder(os.path.abspath(made))  # a folder new in the root: watched too
 
     def add(self, path: str, finished: bool = False, moved_away: bool = False) -> None:
         with self.condition:
@@ -161,6 +167,10 @@ class Changes:
 
 
 def start_observer(root: Path, changes: Changes) -> BaseObserver:
+    """Watch the project, not what the build writes: the root's own entries, and each of its
+    folders but the output folder and hidden ones (.git) with everything in it. A folder made in
+    the root later is watched from then on. (Watching dist/ would spend an inotify watch on every
+    group's folder and on each staged build's, for events that are thrown away.)"""
     from watchdog import events
     from watchdog.observers import Observer
 
@@ -176,8 +186,26 @@ def start_observer(root: Path, changes: Changes) -> BaseObserver:
         events.DirDeletedEvent,
         events.DirMovedEvent,
     ]
+    watched: dict[str, Any] = {}
+
+    def watch_folder(path: str) -> None:
+        if ignored(path, changes.root, changes.out) or not os.path.isdir(path):
+            return
+        if os.path.islink(path):
+            return  # a link to a folder is not followed (nor are the project's files in it)
+        old = watched.pop(path, None)
+        if old is not None:  # the folder was removed and made again
+            with contextlib.suppress(KeyError, OSError):
+                observer.unschedule(old)
+        # type: ignore[arg-type]
+        watched[path] = observer.schedule(changes, path, recursive=True, event_filter=wanted)
+
     # type: ignore[arg-type]
-    observer.schedule(changes, str(root), recursive=True, event_filter=wanted)
+    observer.schedule(changes, str(changes.root), recursive=False, event_filter=wanted)
+    with os.scandir(changes.root) as listing:
+        for entry in sorted(listing, key=lambda e: e.name):
+            watch_folder(os.path.join(changes.root, entry.name))
+    changes.new_folder = watch_folder
     observer.daemon = True
     observer.start()
     return observer
@@ -271,6 +299,7 @@ def watch(
         pass
     finally:
         quiet_stop(observer)
+        session.close()  # the PDF workers end with the session
     return 0
 
 

@@ -82,15 +82,14 @@ def scan_groups(root: Path, report: Report) -> GroupFiles:
             if name.startswith((".", "~$")):
                 continue
             path = f"{folder}/{name}"
-            if entry.is_dir(follow_symlinks=False):
+            wanted = name == DEFAULTS_FILE or name.endswith(".md")
+            wanted = wanted or name.lower().endswith(SHEET_SUFFIXES)
+            if entry.is_dir(follow_symlinks=False) and not wanted:
                 if depth + 1 < MAX_DEPTH:
                     pending.append((path, depth + 1))
                 continue
-            wanted = name == DEFAULTS_FILE or name.endswith(".md")
-            if not (wanted or name.lower().endswith(SHEET_SUFFIXES)):
+            if not wanted:
                 continue
-            if entry.is_symlink() and entry.is_dir():
-                continue  # a link to a folder: not followed
             if not readable(root, path, report):
                 continue
             if name == DEFAULTS_FILE:

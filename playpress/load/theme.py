@@ -7,6 +7,7 @@ there is the operator's: it gets file:line, a did-you-mean for unknown keys, and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import string
@@ -352,17 +353,37 @@ def _number(s: Section, key: str, low: float, high: float) -> None:
 
 
 def _stamp(dirs: Iterable[str]) -> tuple:
-    """Which files the theme folders hold, with their sizes and times: a changed file reads the
-    theme again."""
+    """Which files the theme folders hold, with their kinds, sizes and times: a changed settings
+    file, label file, layout or template (or one that became a folder, a pipe, a link) reads and
+    checks the theme again."""
     stamp = []
     for folder in dirs:
         for sub in ("", "labels", "posters"):
             try:
                 with os.scandir(os.path.join(folder, sub)) as listing:
                     for entry in listing:
-                        if entry.name.endswith(".yml") and entry.is_file():
-                            info = entry.stat()
-                            stamp.append((entry.path, info.st_mtime_ns, info.st_size))
+                        if entry.name.endswith(".yml"):
+                            info = entry.stat(follow_symlinks=False)
+                            stamp.append((entry.path, info.st_mode, info.st_mtime_ns, info.st_size))
+            except OSError:
+                continue
+        pending = [os.path.join(folder, "templates")]
+        while pending:
+            current = pending.pop()
+            try:
+                with os.scandir(current) as listing:
+                    for entry in listing:
+                        info = entry.stat(follow_symlinks=False)
+                        stamp.append((entry.path, info.st_mode, info.st_mtime_ns, info.st_size))
+                        if entry.is_dir(follow_symlinks=False):
+                            pending.append(entry.path)
+                        elif entry.is_symlink():  # where a link leads, and what is there
+                            with contextlib.suppress(OSError):
+                                target = os.stat(entry.path)
+                                stamp.append(
+                                    (os.path.realpath(entry.path), target.st_mode,
+                                     target.st_mtime_ns, target.st_size)
+                                )  # fmt: skip
             except OSError:
                 continue
     return tuple(sorted(stamp))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import ImageFont
 
-# Noto Sans CJK Regular collection from PyPI (noto-cjk-sans-otc): face 2 is Simplified Chinese.
+# Noto Sans CJK collections: face 2 is Simplified Chinese.
 NOTO_SC_FACE = 2
 SYSTEM_CJK = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", NOTO_SC_FACE),
@@ -113,26 +113,30 @@ def parse_face(text: str) -> FontFace:
     return FontFace(path, int(index or 0))
 
 
-def _packaged_cjk() -> FontFace | None:
-    try:
-        import noto_cjk_sans_otc
-    except ImportError:
-        return None
-    path = str(noto_cjk_sans_otc.FONT_PATH)
-    return FontFace(path, NOTO_SC_FACE) if os.path.isfile(path) else None
-
-
 def _first_existing(candidates: tuple[tuple[str, int], ...]) -> FontFace | None:
     return next((FontFace(p, i) for p, i in candidates if os.path.isfile(p)), None)
 
 
 @cache
 def cjk_face(override: str = "") -> FontFace | None:
-    """The Simplified Chinese face: a theme's override, the pip-installed Noto, then system
-    fonts."""
+    """The Simplified Chinese face: a theme's override, Noto Sans CJK SC Regular cut from the
+    pip-installed variable font (media/noto.py), then system fonts."""
     if override and os.path.isfile(parse_face(override).path):
         return parse_face(override)
-    return _packaged_cjk() or _first_existing(SYSTEM_CJK)
+    from . import noto  # noto uses this module's FontFace
+
+    return noto.cjk_regular_face() or _first_existing(SYSTEM_CJK)
+
+
+@cache
+def cjk_bold_face(override: str = "") -> FontFace | None:
+    """The real bold of cjk_face (Noto Sans CJK SC Bold, cut from the same variable font, else
+    the system's); None for a theme's own face, which titles then embolden by a stroke."""
+    if override:
+        return None
+    from . import noto
+
+    return noto.cjk_bold_face()
 
 
 @cache
@@ -154,11 +158,15 @@ def latin_bold_face(override: str = "") -> FontFace | None:
 
 
 @cache
-def symbol_face(override: str = "") -> FontFace | None:
-    """A face for symbols and monochrome emoji that the text faces lack."""
+def symbol_faces(override: str = "") -> tuple[FontFace, ...]:
+    """Faces for symbols and monochrome emoji that the text faces lack: a theme's override, else
+    Noto Sans Symbols and Noto Emoji from pip (manimgx-fonts), else a system face."""
     if override and os.path.isfile(parse_face(override).path):
-        return parse_face(override)
-    return _first_existing(SYSTEM_SYMBOLS)
+        return (parse_face(override),)
+    from . import noto
+
+    found = noto.noto_symbols() or (_first_existing(SYSTEM_SYMBOLS),)
+    return tuple(face for face in found if face is not None)
 
 
 @dataclass(frozen=True)
@@ -186,17 +194,20 @@ class FontChain:
 
 
 def chain_for(lang: str, overrides: Mapping[str, str] | None = None) -> FontChain:
-    """Chinese first for zh; Latin first for en and es; symbols last. Missing faces are skipped."""
+    """Chinese first for zh; Latin first for en and es; symbols last. Missing faces are skipped.
+    Each face is paired with its real bold where there is one (Noto Sans CJK Bold for Chinese)."""
     given = dict(overrides or {})
     cjk, latin = cjk_face(given.get("cjk", "")), latin_face(given.get("latin", ""))
-    latin_bold, symbols = (
+    cjk_bold, latin_bold = (
+        cjk_bold_face(given.get("cjk", "")),
         latin_bold_face(given.get("latin_bold", "")),
-        symbol_face(given.get("symbols", "")),
     )
     pairs = (
-        [(cjk, None), (latin, latin_bold)] if lang == "zh" else [(latin, latin_bold), (cjk, None)]
+        [(cjk, cjk_bold), (latin, latin_bold)]
+        if lang == "zh"
+        else [(latin, latin_bold), (cjk, cjk_bold)]
     )
-    pairs.append((symbols, None))
+    pairs += [(face, None) for face in symbol_faces(given.get("symbols", ""))]
     seen: list[tuple[FontFace, FontFace | None]] = []
     for regular, bold in pairs:
         if regular is not None and all(regular != r for r, _ in seen):

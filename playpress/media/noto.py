@@ -16,15 +16,17 @@ import hashlib
 import importlib
 import io
 import os
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from ..files import write_atomic
-from .fontcut import file_hash
 from .fonts import FontFace
 
 SC_FACE = 2  # the collection's Simplified Chinese face (JP, KR, SC, TC, HK)
 CUT_VERSION = "2"  # part of every cut's name: bump when the cut changes
 WEIGHT_NAMES = {400: "Regular", 700: "Bold"}
+CUT_PREFIX = "NotoSansCJKsc-"  # the cuts' file names: NotoSansCJKsc-Bold-HASH.otf
 # Where distributions put a static bold Noto CJK: used when the variable font is not installed.
 SYSTEM_CJK_BOLD = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 2),
@@ -60,6 +62,21 @@ def variable_cjk() -> FontFace | None:
     return _packaged("manimgx_fonts_cjk", "NotoSansCJK-VF.otf.ttc", SC_FACE)
 
 
+@lru_cache(maxsize=16)
+def _file_hash(path: str, size: int, mtime_ns: int) -> str:
+    hasher = hashlib.blake2b(digest_size=12)
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            hasher.update(block)
+    return hasher.hexdigest()
+
+
+def file_hash(path: str) -> str:
+    """A font file's content hash (computed once per size and mtime in a process)."""
+    stat = os.stat(path)
+    return _file_hash(path, stat.st_size, stat.st_mtime_ns)
+
+
 def cache_dir() -> Path:
     """Cuts of installed fonts are the same for every project: one cache per user.
 
@@ -78,7 +95,7 @@ def static_instance(source: FontFace, weight: int, cache: Path | None = None) ->
     key = hashlib.blake2b(
         f"{CUT_VERSION}|{file_hash(source.path)}|{source.index}|{weight}".encode(), digest_size=10
     ).hexdigest()
-    target = folder / f"NotoSansCJKsc-{WEIGHT_NAMES.get(weight, weight)}-{key}.otf"
+    target = folder / f"{CUT_PREFIX}{WEIGHT_NAMES.get(weight, weight)}-{key}.otf"
     if target.is_file():
         return FontFace(str(target))
     folder.mkdir(parents=True, exist_ok=True)
@@ -134,6 +151,16 @@ def _named(data: bytes, weight: int) -> bytes:
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
+
+
+def sources_of(faces: Iterable[FontFace | None]) -> list[str]:
+    """The variable font the cuts among `faces` were made from: an output that uses a cut reads
+    it too (a new version of the font package makes new cuts, and the output again)."""
+    source = variable_cjk()
+    cut = any(
+        face is not None and os.path.basename(face.path).startswith(CUT_PREFIX) for face in faces
+    )
+    return [source.path] if cut and source is not None else []
 
 
 def cjk_regular_face(cache: Path | None = None) -> FontFace | None:

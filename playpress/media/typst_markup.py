@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import jinja2
+import jinja2.ext
+import jinja2.lexer
 from markdown_it.tree import SyntaxTreeNode
 
 from .markdown import (
@@ -30,7 +32,8 @@ class Markup(str):
     __slots__ = ()
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+# control characters, and whole line marks (see LineMarks) where template text becomes a value
+_CONTROL = re.compile(r"\x01\d+:\d+\x02|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _MARKUP = str.maketrans({**{c: "\\" + c for c in string.punctuation}, "\t": " "})
 _STRING = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"})
@@ -69,7 +72,13 @@ def colour(value: str, fallback: str = "#1F6FEB") -> Markup:
 
 def number(value: object) -> Markup:
     """A number for a code position (a size, a level); anything else is an error, never code."""
-    return Markup(repr(float(value)) if isinstance(value, float) else str(int(value)))  # type: ignore[call-overload]
+    if isinstance(value, float):
+        return Markup(repr(value))
+    try:
+        return Markup(str(int(value)))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        # the template's mistake (it names the line), not the engine's
+        raise jinja2.TemplateRuntimeError(f"|num needs a number, not {value!r}") from None
 
 
 def finalize(value: object) -> str:
@@ -91,12 +100,16 @@ FILTERS: dict[str, Callable[..., Markup]] = {
 
 
 def typst_environment(
-    loader: jinja2.BaseLoader, cls: type[jinja2.Environment] = jinja2.Environment
+    loader: jinja2.BaseLoader,
+    cls: type[jinja2.Environment] = jinja2.Environment,
+    mark_lines: bool = False,
 ) -> jinja2.Environment:
     """A Jinja environment for .typ templates: every value escaped unless it is Markup.
 
     Filters: `|str` (a string literal for code positions), `|num` (a number for code positions),
     `|colour` (a checked colour), `|lines` (line breaks kept), `|text` (plain escaping).
+    With `mark_lines`, what a template renders carries the marks `unmark` turns into the template
+    file and line of each rendered line (see LineMarks).
     """
     env = cls(
         loader=loader,
@@ -106,10 +119,68 @@ def typst_environment(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=[LineMarks] if mark_lines else [],
     )
     env.filters.update(FILTERS)
     env.filters.pop("safe", None)  # HTML's notion of safe means nothing here
     return env
+
+
+# --- where each rendered line was written -------------------------------------------------------
+
+_MARK = re.compile("\x01(\\d+):(\\d+)\x02")
+
+
+class LineMarks(jinja2.ext.Extension):
+    """Each new line of a template's own text carries a mark of its file and line (\\x01F:L\\x02),
+    so that a Typst error at line N of the rendered source names the template line it came from.
+
+    The marks go into the text after Jinja's lexer has applied trim_blocks, lstrip_blocks and
+    '-' (the output's lines are the same with and without them). They are control characters,
+    which no value can hold (escape and string_literal drop them); `unmark` takes them out.
+    """
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        environment.extend(marked_files=[])
+
+    def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterable[jinja2.lexer.Token]:
+        files: list[str] = self.environment.marked_files  # type: ignore[attr-defined]
+        path = stream.filename or stream.name or ""
+        if path not in files:
+            files.append(path)
+        file = files.index(path)
+        for token in stream:
+            if token.type != "data" or "\n" not in token.value:
+                yield token
+                continue
+            parts = token.value.split("\n")
+            marked = "".join(
+                f"{part}\x01{file}:{token.lineno + n}\x02\n" for n, part in enumerate(parts[:-1])
+            )
+            yield jinja2.lexer.Token(token.lineno, "data", marked + parts[-1])
+
+
+def unmark(text: str, files: list[str]) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The rendered text without its marks, and for each of its lines the (template file, line)
+    it was written at. A line without a mark is part of a value that spans lines: it belongs to
+    the template line of the next mark."""
+    lines = text.split("\n")
+    origins: list[tuple[str, int]] = []
+    pending = 0
+    last = (files[0] if files else "", 0)
+    for n, line in enumerate(lines):
+        if "\x01" not in line:
+            continue
+        found = _MARK.search(line)
+        lines[n] = _MARK.sub("", line)
+        if found is None:
+            continue
+        last = (files[int(found.group(1))], int(found.group(2)))
+        origins.extend([last] * (n + 1 - pending))
+        pending = n + 1
+    origins.extend([last] * (len(lines) - pending))
+    return "\n".join(lines), tuple(origins)
 
 
 # --- Markdown -> Typst ----------------------------------------------------------------------

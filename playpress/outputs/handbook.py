@@ -1,5 +1,5 @@
 """handbook.html: the operator handbook of a group as one page; handbook_pdf prints the same
-source."""
+values through handbook.typ."""
 
 from __future__ import annotations
 

@@ -10,13 +10,15 @@ from typing import Any
 
 from ..diagnostics import ERROR, Diagnostic, UserError
 from ..files import Staging
+from ..media import noto
 from ..media.fonts import FONT_ROLES, FontChain, chain_for, parse_face
 from ..model import Group, Playbook, Project
 from ..session import Session
 from ..templates import context
 from ..theme import Reads, Theme
 
-# stages: texts and pages, then posters, then PDFs (which show the posters)
+# stages: texts and pages, then posters, then PDFs (which show the posters). A renderer of the
+# PDF stage gives a document (media/typst_engine.TypstDocument) that the PDF workers compile.
 LIGHT, POSTERS, PDF = 0, 1, 2
 
 
@@ -139,15 +141,15 @@ class Job:
                     0,
                     ERROR,
                     "no font found for posters",
-                    "pip install noto-cjk-sans-otc, or set fonts: in the theme's theme.yml",
+                    "pip install manimgx-fonts-cjk, or set fonts: in the theme's theme.yml",
                 )
             )
-        for path in chain.files:
+        for path in chain.files + noto.sources_of([*chain.regular, *chain.bold]):
             self.reads.add(path)
         return chain
 
 
-Renderer = Callable[[Job], bytes]
+Renderer = Callable[[Job], Any]  # bytes; in the PDF stage, a document to compile
 
 
 def group_inputs(group: Group) -> set[str]:

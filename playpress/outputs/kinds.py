@@ -14,6 +14,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..joining import JOIN_DIR, has_join_page, join_page_path, page_images
 from ..model import Group, Project
@@ -100,6 +101,7 @@ class Kind:
     render: str  # "module:function" of this folder
     label: str = ""  # the labels key it is listed under on the index ("": not listed)
     after_save: int = 99  # lower first: after a save, what a preview shows comes first
+    libraries: tuple[str, ...] = ()  # whose versions shape its bytes: a new version remakes it
 
     @property
     def per_group(self) -> bool:
@@ -148,6 +150,7 @@ KINDS: tuple[Kind, ...] = (
         per_group("handbook.pdf"),
         "handbook_pdf:handbook_pdf",
         label="handbook_pdf",
+        libraries=("typst",),
     ),
     Kind("poster", POSTERS, per_poster, "posters:poster_png"),
     Kind("index", LIGHT, "index.html", "site_index:index_html"),
@@ -190,7 +193,7 @@ class LazyRenderer:
             self._function = self.kind.renderer()
         return self._function
 
-    def __call__(self, job: Job) -> bytes:
+    def __call__(self, job: Job) -> Any:
         return self.load()(job)
 
 
