@@ -18,6 +18,7 @@ from .load import GROUPS_DIR, PLAYBOOKS_DIR, Loaded, load_project
 from .model import Project
 from .outputs.job import LIGHT, PDF, POSTERS, Output
 from .outputs.kinds import plan, renderers
+from .outputs.posts import plan_inputs
 from .render import Batch, Outcome, processes, render
 from .session import Session
 from .state import BuildState
@@ -147,6 +148,8 @@ def open_state(options: Options, project: Project, loaded: Loaded, session: Sess
     for name, folder in (("listing:groups", GROUPS_DIR), ("listing:playbooks", PLAYBOOKS_DIR)):
         state.set_virtual(name, "\n".join(p for p in loaded.sources if p.startswith(folder)))
     state.set_virtual("listing:calendars", "\n".join(project.calendars.files))
+    for name, value in plan_inputs(project):  # plan rows as inputs, rather than sheet files
+        state.set_virtual(name, value)
     return state
 
 

@@ -12,9 +12,9 @@ import jinja2.meta
 from jinja2.runtime import LoopContext
 
 from .diagnostics import ERROR, Diagnostic, UserError
-from .model import Group, Occurrence, Playbook, Poster, Site, SopChange, Template
+from .model import Group, Occurrence, PlanRow, Playbook, Poster, Site, SopChange, Template
 from .sandbox import BoundedEnvironment, LimitExceeded
-from .schedule import occurrence_values
+from .schedule import group_slots, occurrence_values
 
 # {{ loop.index }}
 LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")
@@ -98,6 +98,8 @@ class _DataOnlyEnvironment(BoundedEnvironment):
         name = f"{prefix}.{key}" if prefix else str(key)
         if str(key).startswith("_"):
             raise jinja2.exceptions.SecurityError(f"'{key}' is not reachable from a template")
+        if isinstance(obj, PlanValues):
+            return obj.cell(str(key))
         if isinstance(obj, Mapping):
             if key in obj:
                 return _named(obj[key], name)
@@ -140,7 +142,49 @@ def _compiled(source: str) -> jinja2.Template:
 
 
 # Names only one occurrence of a slot gives: a text that reads one is rendered per occurrence.
-PER_OCCURRENCE = frozenset({"occurrence"})
+PER_OCCURRENCE = frozenset({"occurrence", "plan"})
+# What an occurrence's text shows where its plan has no value (no row, or an empty cell).
+PLAN_MARKERS = {
+    "zh": "【待填：{name}】",
+    "en": "[TO FILL: {name}]",
+    "es": "[POR COMPLETAR: {name}]",
+}
+
+
+class PlanValues(dict):
+    """`plan` of one occurrence: its row's cells by column name. A column with no value (no row,
+    or an empty cell) shows the marker when printed, and is remembered in `unfilled` so that the
+    checks can say which occurrence still needs it; `{% if plan.X %}` and `plan.X | default('')`
+    read it as empty without a word (an optional column)."""
+
+    _pp_name = "plan"
+
+    def __init__(self, row: PlanRow | None, lang: str) -> None:
+        super().__init__(row.values if row is not None else {})
+        self.row = row
+        self.marker = PLAN_MARKERS.get(lang, PLAN_MARKERS["en"])
+        self.unfilled: list[str] = []  # columns printed as the marker, in order
+
+    def cell(self, column: str) -> Any:
+        value = self.get(column, "")
+        return value if value != "" else _Unfilled(self, column)
+
+
+class _Unfilled(jinja2.Undefined):
+    """A plan value that is not there: printed, it is the marker (and is remembered); tested or
+    given a default, it is empty."""
+
+    __slots__ = ("_pp_plan",)
+
+    def __init__(self, plan: PlanValues, column: str) -> None:
+        super().__init__(name=f"plan.{column}")
+        self._pp_plan = plan
+
+    def __str__(self) -> str:
+        column = str(self._undefined_name)[len("plan.") :]
+        if column not in self._pp_plan.unfilled:
+            self._pp_plan.unfilled.append(column)
+        return self._pp_plan.marker.format(name=column)
 
 
 @lru_cache(maxsize=4096)
@@ -165,12 +209,15 @@ def per_occurrence(template: Template | None) -> bool:
 
 
 def poster_texts_of(poster: Poster) -> list[Template]:
-    """The texts of a poster that may read `occurrence` (its qr encodes the group's link)."""
-    return [t for t in (poster.title, poster.subtitle, *poster.lines, poster.cta) if t]
+    """The texts of a poster that may read `occurrence` or `plan`, and its image (its qr encodes
+    the group's link)."""
+    texts = (poster.title, poster.subtitle, *poster.lines, poster.cta, poster.image)
+    return [t for t in texts if t]
 
 
 def poster_per_occurrence(poster: Poster) -> bool:
-    """A poster whose texts read `occurrence` is made once per occurrence that shows it."""
+    """A poster whose texts or image read `occurrence` or `plan` is made once per occurrence that
+    shows it."""
     return any(per_occurrence(t) for t in poster_texts_of(poster))
 
 
@@ -190,12 +237,22 @@ def post_template_of(occurrence: Occurrence) -> Template | None:
 
 
 def occurrence_context(
-    values: Mapping[str, Any], occurrence: Occurrence, weekdays: Sequence[str]
+    values: Mapping[str, Any],
+    occurrence: Occurrence,
+    weekdays: Sequence[str],
+    plan: PlanRow | None = None,
 ) -> dict[str, Any]:
-    """The names a slot's texts (copy, post, its poster's texts) see for one occurrence: the
-    group's values and `occurrence`, weekdays in the group's language."""
+    """The names a slot's texts (copy, post, its poster's texts and image) see for one
+    occurrence: the group's values, `occurrence` (weekdays in the group's language) and `plan`,
+    the row of the group's plan sheets for it (see PlanValues; after rendering, its `unfilled`
+    says what the text lacked)."""
     seen = occurrence_values(occurrence, weekdays)
-    return {**values, "occurrence": _named(_plain(seen), "occurrence")}
+    lang = values["group"]["lang"] if "group" in values else ""
+    return {
+        **values,
+        "occurrence": _named(_plain(seen), "occurrence"),
+        "plan": PlanValues(plan, lang),
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -235,6 +292,18 @@ def context(site: Site, playbook: Playbook, group: Group) -> dict[str, Any]:
             "type": playbook.type,
             "model": playbook.model,
             "summary": playbook.summary,
+            # the group's slots, so that a welcome can list the times it would otherwise repeat
+            "sop": [
+                {
+                    "id": slot.id,
+                    "when": slot.when.text,
+                    "time": f"{slot.when.time:%H:%M}",
+                    "post": slot.post,
+                    "kind": slot.kind,
+                    "owner": slot.owner,
+                }
+                for slot in group_slots(playbook, group)
+            ],
         },
         "site": {"title": site.title, "lang": site.lang, "base_url": site.base_url},
     }
@@ -273,9 +342,10 @@ def render(template: Template | None, values: Mapping[str, Any], group: Group | 
             hint = (
                 "occurrence has date, time, weekday, day, phase, n, days_left, holiday and offset"
             )
-        elif "'occurrence" in unknown:
+        elif "'occurrence" in unknown or "'plan" in unknown:
+            name = "plan" if "'plan" in unknown else "occurrence"
             hint = (
-                "occurrence.* is known in a slot's copy and post and in the texts of its "
+                f"{name}.* is known in a slot's copy and post and in the texts and image of its "
                 "poster, not here"
             )
     except LimitExceeded as exc:

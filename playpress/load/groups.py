@@ -12,7 +12,7 @@ from ..almanac import name_key
 from ..diagnostics import Report, did_you_mean
 from ..model import LANGUAGES, Brand, Group, Playbook, Site, SopChange
 from .fields import Section, check_path
-from .playbooks import check_references, slots_from
+from .playbooks import check_references, plan_paths, slots_from
 
 GROUP_KEYS = (
     "name",
@@ -33,6 +33,8 @@ GROUP_KEYS = (
     "holidays",
     "events",
     "sop_change",
+    "tags",
+    "plans",
 )
 SOP_CHANGE_KEYS = ("slot", "date", "time", "copy", "post", "skip")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -206,6 +208,8 @@ def group_from(
         holidays=holidays,
         events=events,
         sop_change=sop_change,
+        tags=s.texts("tags"),
+        plans=plan_paths(s, root),
         body=body,
         body_line=body_line,
         key_lines={str(k): s.line_of(k) for k in s.data},

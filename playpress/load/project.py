@@ -15,9 +15,10 @@ from ..model import Group, Playbook, Project, Site
 from ..session import Session
 from ..theme import theme_dirs
 from .calendars import load_calendars
-from .checks import PROJECT_CHECKS, check_group
+from .checks import PROJECT_CHECKS, Window, check_group
 from .fields import IDENT
 from .groups import group_from
+from .plans import load_plans
 from .playbooks import playbook_from
 from .reader import SourceFile, read_markdown, read_yaml_file
 from .site import site_from
@@ -37,11 +38,14 @@ class Loaded:
     sources: list[str] = field(default_factory=list)  # project-relative paths read
 
 
-def load_project(root: Path, session: Session | None = None) -> Loaded:
+def load_project(
+    root: Path, session: Session | None = None, window: Window | None = None
+) -> Loaded:
     """Read and validate every file of the project; diagnostics for all problems at once.
 
     With a session (watch mode), a file whose bytes and dependencies are unchanged is not
-    validated again: its model object and its diagnostics come from the session.
+    validated again: its model object and its diagnostics come from the session. With a
+    `window` (`check --as-of`), plan values missing for an occurrence in it are errors.
     """
     session = session or Session()
     root = root.resolve()
@@ -71,6 +75,9 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
             "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root",
         )
     project = Project(str(root), site, playbooks, groups, theme, calendars)
+    plans = load_plans(project, session, stamp, loaded.report)  # plan sheets, resolved per group
+    project = dataclasses.replace(project, plans=plans)
+    loaded.sources += plans.files
     # a file with mistakes: its follow-on problems would be noise
     faulty = {d.path for d in loaded.report.errors}
     # a calendars file with mistakes: every group's dates would be follow-on noise
@@ -79,6 +86,7 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
         playbook = project.playbook_of(group)
         if group.path in faulty or playbook.path in faulty or calendars_faulty:
             continue
+        plan = plans.of(group)
         _memo(
             session,
             (
@@ -88,9 +96,11 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
                 playbook.fingerprint,
                 calendars.fingerprint,
                 project.event_names,
+                plan.fingerprint if plan else "",
+                window,
             ),
             loaded.report,
-            lambda report, group=group: check_group(project, group, session, report),
+            lambda report, group=group: check_group(project, group, session, report, window),
         )
     for check in PROJECT_CHECKS:
         check(project, session, loaded.report)
