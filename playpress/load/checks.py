@@ -40,6 +40,7 @@ from ..schedule import (
 )
 from ..session import Session
 from ..templates import (
+    PLAN_MARKERS,
     PlanValues,
     change_post,
     context,
@@ -249,9 +250,11 @@ def plans_filled(check: GroupCheck, report: Report) -> None:
         columns = [
             c for c in texts.unfilled if plan is None or c in plan.columns or not plan.sheets
         ]
-        left = sorted(
-            {m.group(0) for p in patterns for m in p.finditer(texts.copy)} if texts.copy else ()
-        )
+        copy = texts.copy
+        marker = PLAN_MARKERS.get(group.lang, PLAN_MARKERS["en"])
+        for column in texts.unfilled:  # a marker is said as a missing value, not a placeholder
+            copy = copy.replace(marker.format(name=column), "")
+        left = sorted({m.group(0) for p in patterns for m in p.finditer(copy)} if copy else ())
         if not columns and not left:
             continue
         slot = occurrence.slot
