@@ -66,6 +66,7 @@ class OccurrenceTexts:
     copy_template: Template | None = None
     unfilled: dict[str, Template] = field(default_factory=dict)  # plan column -> text reading it
     failures: list[tuple[Template, Diagnostic]] = field(default_factory=list)
+    image: str | None = None  # its poster's image as rendered for it, when made per occurrence
 
 
 @dataclass
@@ -118,6 +119,7 @@ class GroupCheck:
         that reads `occurrence` or `plan` once per occurrence, any other once per slot."""
         group, values, plan = self.group, self.values, self.plan
         posters = {p.id: poster_texts_of(p) for p in self.playbook.posters}
+        images = {p.id: p.image for p in self.playbook.posters}
         once: dict[tuple[str, int, str], str] = {}
         found: list[OccurrenceTexts] = []
         for occurrence in self.occurrences:
@@ -148,6 +150,8 @@ class GroupCheck:
                     continue
                 if template is copy:
                     texts.copy = text
+                elif template is images.get(occurrence.slot.poster):
+                    texts.image = text
                 given = scope["plan"]
                 assert isinstance(given, PlanValues)
                 for column in given.unfilled:
@@ -339,21 +343,11 @@ def poster_images_exist(check: GroupCheck, report: Report) -> None:
             t is poster.image for t, _ in texts.failures
         ):
             continue  # the marker is drawn (warned above), or it fails (said above)
-        scope = occurrence_context(
-            check.values,
-            texts.occurrence,
-            check.weekdays,
-            check.plan.rows.get((texts.occurrence.slot.id, texts.occurrence.date))
-            if check.plan
-            else None,
-        )
-        relpath = (
-            render(poster.image, scope, group).strip()
-            if per_occurrence(poster.image)
-            else poster.image.source
-        )
-        if relpath in said:
-            continue
+        relpath = texts.image if texts.image is not None else poster.image.source
+        occurrence = texts.occurrence
+        row = check.plan.rows.get((occurrence.slot.id, occurrence.date)) if check.plan else None
+        if relpath in said or (row is not None and relpath in row.values.values()):
+            continue  # a picture a cell names is checked where the sheet is read
         said.add(relpath)
         absolute = os.path.join(root, relpath)
         problem = ""
@@ -370,11 +364,6 @@ def poster_images_exist(check: GroupCheck, report: Report) -> None:
                 lambda absolute=absolute: image_problem(absolute),
             )
         if problem:
-            row = (
-                check.plan.rows.get((texts.occurrence.slot.id, texts.occurrence.date))
-                if check.plan
-                else None
-            )
             where = f" (from {row.where()})" if row is not None else ""
             report.error(
                 poster.image.path,

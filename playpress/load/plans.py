@@ -22,7 +22,7 @@ from ..model import Group, GroupPlan, PlanRow, Plans, Project
 from ..schedule import group_expansion, group_slots
 from ..session import Session
 from .fields import check_path
-from .sheets import Row, Sheet, read_sheets
+from .sheets import Row, Sheet, as_text, read_sheets
 
 REQUIRED = ("slot", ("date", "day"))
 KEY_COLUMNS = ("slot", "date", "day", "group")
@@ -41,6 +41,9 @@ class PlanFile:
     path: str
     rows: list[PlanRow] = field(default_factory=list)
     by_group: dict[str, list[PlanRow]] = field(default_factory=dict)  # '' | slug | 'tag:X'
+    # a hash of each of those lists: a group's plan is worked out again only when one it reads
+    # changes (one store's row edited leaves the other stores' plans as they were)
+    bucket_digests: dict[str, str] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)  # "path" or "path, sheet NAME"
     sheet_of: dict[str, str] = field(default_factory=dict)  # sheet name -> its "where"
     columns: frozenset[str] = frozenset()
@@ -56,6 +59,23 @@ def digest(*parts: object) -> str:
         hasher.update(len(data).to_bytes(8, "big"))
         hasher.update(data)
     return hasher.hexdigest()
+
+
+def reads_of(plan_file: PlanFile, group: Group) -> tuple:
+    """What of a file a group's plan depends on: its sheets and columns, and the rows for every
+    group, for its slug and for its tags."""
+    keys = group_keys(group)
+    return (
+        plan_file.path,
+        tuple(plan_file.sheets),
+        tuple(sorted(plan_file.columns)),
+        tuple(plan_file.bucket_digests.get(key, "") for key in keys),
+    )
+
+
+def group_keys(group: Group) -> list[str]:
+    """The `group` cells whose rows may apply to a group."""
+    return ["", group.slug, *(f"tag:{tag}" for tag in group.tags)]
 
 
 def row_id(row: PlanRow) -> RowId:
@@ -103,7 +123,7 @@ def load_plans(project: Project, session: Session, stamp: str, report: Report) -
             group.fingerprint,
             project.calendars.fingerprint,
             project.event_names,
-            tuple((path, files[path].digest) for path in sources),
+            tuple(reads_of(files[path], group) for path in sources),
         )
         hit = session.validated.get(key)
         if hit is None:
@@ -133,6 +153,12 @@ def read_plan(root: Path, path: str, raw: bytes, session: Session) -> PlanFile:
     sheets, problems = read_sheets(path, raw, REQUIRED)
     report.extend(problems)
     columns: set[str] = set()
+    pictures: dict[str, list[tuple[str, str]]] = {}
+    # the rows of the file's last version in this session: an edit of one cell remakes one row
+    earlier: dict[tuple[str, int], Reused] = (
+        session.validated.get(("plan-rows", str(root), path)) or {}
+    )
+    kept: dict[tuple[str, int], Reused] = {}
     for sheet in sheets:
         where = sheet.where()
         plan_file.sheets.append(where)
@@ -140,9 +166,34 @@ def read_plan(root: Path, path: str, raw: bytes, session: Session) -> PlanFile:
         columns |= set(sheet.columns)
         seen: dict[tuple[str, object, str], Row] = {}
         for row in sheet.rows:
-            found = plan_row(root, sheet, row, report, session)
+            position = (sheet.label, row.row)
+            known = earlier.get(position)
+            if (
+                known is not None
+                and known.cells == row.cells
+                and known.row.columns == sheet.columns
+            ):
+                found = known.row
+                for name, text in known.pictures:
+                    if text not in pictures:
+                        pictures[text] = picture_problems(root, sheet.path, text, session)
+                    for message, hint in pictures[text]:
+                        row.error(name, report, message.replace("{column}", name), hint)
+            else:
+                found = plan_row(root, sheet, row, report, session, pictures)
             if found is None:
                 continue
+            kept[position] = Reused(
+                row.cells,
+                found,
+                [
+                    (n, t)
+                    for n, t in found.values.items()
+                    if n not in KEY_COLUMNS and names_a_picture(t)
+                ]
+                if known is None or known.row is not found
+                else known.pictures,
+            )
             same = (found.slot, found.date or found.day, found.group)
             if same in seen:
                 first = seen[same]
@@ -160,8 +211,22 @@ def read_plan(root: Path, path: str, raw: bytes, session: Session) -> PlanFile:
             plan_file.rows.append(found)
             plan_file.by_group.setdefault(found.group, []).append(found)
     plan_file.columns = frozenset(columns)
+    plan_file.bucket_digests = {
+        named: digest([(r.sheet, r.row, r.digest) for r in rows])
+        for named, rows in plan_file.by_group.items()
+    }
     plan_file.diagnostics = report.diagnostics
+    session.validated.put(("plan-rows", str(root), path), kept)
     return plan_file
+
+
+@dataclass
+class Reused:
+    """A row as the session last read it: its cells, what it became, the pictures it names."""
+
+    cells: dict
+    row: PlanRow
+    pictures: list[tuple[str, str]]
 
 
 def _key_text(row: PlanRow) -> str:
@@ -169,7 +234,12 @@ def _key_text(row: PlanRow) -> str:
 
 
 def plan_row(
-    root: Path, sheet: Sheet, row: Row, report: Report, session: Session
+    root: Path,
+    sheet: Sheet,
+    row: Row,
+    report: Report,
+    session: Session,
+    pictures: dict[str, list[tuple[str, str]]],
 ) -> PlanRow | None:
     """One row as a PlanRow, or None when it cannot say which occurrence it is for."""
     slot = row.text("slot").strip()
@@ -198,10 +268,14 @@ def plan_row(
         )
         bad_key = True
     group = group_of(row, report)
-    values = {name: row.text(name) for name in sheet.columns}
+    cells = row.cells
+    values = {name: as_text(cells[name]) if name in cells else "" for name in sheet.columns}
     for name, text in values.items():
         if name not in KEY_COLUMNS and names_a_picture(text):
-            picture_problem(root, row, name, text, report, session)
+            if text not in pictures:  # a photo is named by many rows: checked once
+                pictures[text] = picture_problems(root, sheet.path, text, session)
+            for message, hint in pictures[text]:
+                row.error(name, report, message.replace("{column}", name), hint)
     if not slot or bad_key or group is None:
         return None
     return PlanRow(
@@ -214,7 +288,13 @@ def plan_row(
         group=group,
         values=values,
         columns=sheet.columns,
-        digest=digest(slot, date, day, group, sorted(values.items())),
+        # of what the row says, not where it is: moving it leaves its outputs as they were
+        digest=hashlib.blake2b(
+            "\x1f".join([slot, str(date), str(day), group, *values, *values.values()]).encode(
+                "utf-8", "surrogatepass"
+            ),
+            digest_size=16,
+        ).hexdigest(),
     )
 
 
@@ -233,33 +313,31 @@ def group_of(row: Row, report: Report) -> str | None:
 
 
 def names_a_picture(text: str) -> bool:
-    return "\n" not in text and text.lower().endswith(IMAGE_SUFFIXES)
+    return "." in text[-5:] and "\n" not in text and text.lower().endswith(IMAGE_SUFFIXES)
 
 
-def picture_problem(
-    root: Path, row: Row, column: str, text: str, report: Report, session: Session
-) -> None:
-    """A cell naming a picture: in the project, there, and a picture Playpress can place."""
+def picture_problems(root: Path, path: str, text: str, session: Session) -> list[tuple[str, str]]:
+    """What is wrong with a picture a cell names, as (message, hint): outside the project,
+    missing, or not a picture Playpress can place. Empty when it is fine."""
     said = Report()
-    path = check_path(root, text, said, row.sheet.path, row.row, f"{column}")
-    for problem in said.diagnostics:
-        row.error(
-            column, report, problem.message.replace(f"'{column}'", f"'{column}' cell"), problem.hint
+    found = check_path(root, text, said, path, 0, "{column}")
+    problems = [
+        (d.message.replace("'{column}'", "'{column}' cell"), d.hint) for d in said.diagnostics
+    ]
+    if found:
+        absolute = str(root / found)
+        info = os.stat(absolute)
+        problem = session.validated.get_or_make(
+            ("image", absolute, info.st_size, info.st_mtime_ns), lambda: image_problem(absolute)
         )
-    if not path:
-        return
-    absolute = str(root / path)
-    info = os.stat(absolute)
-    problem = session.validated.get_or_make(
-        ("image", absolute, info.st_size, info.st_mtime_ns), lambda: image_problem(absolute)
-    )
-    if problem:
-        row.error(
-            column,
-            report,
-            f"'{column}' names '{text}', which {problem}",
-            "use a PNG or JPEG picture (export it again from the app that made it)",
-        )
+        if problem:
+            problems.append(
+                (
+                    f"'{{column}}' names '{text}', which {problem}",
+                    "use a PNG or JPEG picture (export it again from the app that made it)",
+                )
+            )
+    return problems
 
 
 # --- checks that need the groups reading a file -------------------------------------------------
@@ -387,9 +465,8 @@ def candidates(
 ) -> dict[tuple[str, dt.date], list[tuple[Level, PlanRow]]]:
     """Every row that could give one of the group's (slot, date) its plan, with its level."""
     found: dict[tuple[str, dt.date], list[tuple[Level, PlanRow]]] = {}
-    keys = ["", group.slug, *(f"tag:{tag}" for tag in group.tags)]
     for _path, plan_file, own in sources:
-        for named in keys:
+        for named in group_keys(group):
             for row in plan_file.by_group.get(named, ()):
                 spec = applies(row, group)
                 if row.date is not None:
@@ -432,8 +509,10 @@ def resolve(
                 unused[row_id(row)] = row
     fill_in: dict[str, tuple[str, str]] = {}
     for _path, plan_file, _own in reversed(sources):  # the group's own sheets first
-        for row in plan_file.rows:
-            if row.slot in slots and row.slot not in fill_in and applies(row, group) >= 0:
+        rows_read = (r for key in group_keys(group) for r in plan_file.by_group.get(key, ()))
+        order = {label: n for n, label in enumerate(plan_file.sheet_of)}  # as the workbook has them
+        for row in sorted(rows_read, key=lambda r: (order.get(r.sheet, 0), r.row)):
+            if row.slot in slots and row.slot not in fill_in:
                 where = plan_file.sheet_of.get(row.sheet, plan_file.path)
                 fill_in[row.slot] = (plan_file.path, where)
     sheets = tuple(
