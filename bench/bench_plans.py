@@ -219,6 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--turns", type=int, default=3, help="cold builds of each variant")
+    parser.add_argument("--watch-only", action="store_true", help="skip the cold builds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pp-bench-plans-") as temp:
         base = Path(temp)
@@ -226,7 +227,7 @@ def main() -> None:
         without = make_project(base / "without", False)
         print(f"workbook: {(with_plan / 'content/plans/selection.xlsx').stat().st_size // 1024} kB")
         times: dict[tuple[str, str], list[float]] = {}
-        for _turn in range(args.turns):
+        for _turn in range(0 if args.watch_only else args.turns):
             for what in ("load", "build"):
                 for name, root in (("with plan", with_plan), ("without", without)):
                     seconds = child(root, base / "out-cold", what)
@@ -234,7 +235,7 @@ def main() -> None:
         for (what, name), values in sorted(times.items()):
             shown = ", ".join(f"{v:.2f}" for v in values)
             print(f"cold {what:5} {name:9}: median {statistics.median(values):.2f} s ({shown})")
-        for what in ("load", "build"):
+        for what in ("load", "build") if times else ():
             added = statistics.median(times[(what, "with plan")]) - statistics.median(
                 times[(what, "without")]
             )

@@ -96,8 +96,8 @@ def load_plans(project: Project, session: Session, stamp: str, report: Report) -
             raw = (root / path).read_bytes()
         except OSError:
             continue  # the playbook or group that names it says so
-        plan_file = session.validated.get_or_make(
-            ("plan", str(root), path, raw, stamp),
+        plan_file = session.validated.get_or_make(  # by a hash of the bytes: a workbook is big
+            ("plan", str(root), path, digest(raw), stamp),
             lambda path=path, raw=raw: read_plan(root, path, raw, session),
         )
         report.extend(plan_file.diagnostics)
