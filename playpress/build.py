@@ -79,7 +79,7 @@ def build(
     if loaded.report.errors or loaded.project is None:
         return finished(result, started)
     project = loaded.project
-    outputs = plan(project, options.only)  # every output the project declares
+    outputs = declared(project, options.only, session)  # every output the project declares
     if not writable(options.out, result.report):
         return finished(result, started)
     with DistLock(options.out, waiting):  # one build at a time writes a dist/
@@ -140,6 +140,25 @@ def writable(out: Path, report: Report) -> bool:
         message = f"cannot write the output folder {out}: {problem}"
         report.add(Diagnostic("", 0, 0, ERROR, message, "give --out a folder you can write to"))
     return not problem
+
+
+def declared(project: Project, only: tuple[str, ...], session: Session) -> list[Output]:
+    """plan(): the files of every output, once per version of what names them (the groups,
+    playbooks, site and calendars: a plan sheet's values name no file), so that a watch session
+    does not work out every group's per-occurrence posters again after each save."""
+    if not all(group.fingerprint for group in project.groups.values()):
+        return plan(project, only)
+    key = (
+        "plan",
+        only,
+        project.site.fingerprint,
+        project.calendars.fingerprint,
+        tuple(
+            (slug, group.fingerprint, project.playbook_of(group).fingerprint)
+            for slug, group in sorted(project.groups.items())
+        ),
+    )
+    return session.validated.get_or_make(key, lambda: plan(project, only))  # type: ignore[no-any-return]
 
 
 def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:

@@ -131,14 +131,22 @@ def plan_input(group: Group, occurrence: Occurrence | None = None) -> str:
 
 
 def plan_inputs(project: Project) -> list[tuple[str, str]]:
-    """The value of every plan input (see plan_input): a group's plan, and each row it uses;
-    an occurrence without a row is no input of the build state's (it reads as missing)."""
+    """The value of every plan input (see plan_input): a group's plan, and the row of each
+    occurrence that shows a poster made per occurrence; an occurrence without a row is no input
+    of the build state's (it reads as missing)."""
     values: list[tuple[str, str]] = []
     for slug, plan in project.plans.groups.items():
         values.append((f"plan:{slug}", plan.fingerprint))
-        values += [
-            (f"plan:{slug}/{slot}/{date}", row.digest) for (slot, date), row in plan.rows.items()
-        ]
+        group = project.groups[slug]
+        playbook = project.playbook_of(group)
+        posters = {p.id for p in playbook.posters if poster_per_occurrence(p)}
+        slots = {s.id for s in group_slots(playbook, group) if s.poster in posters}
+        if slots:
+            values += [
+                (f"plan:{slug}/{slot}/{date}", row.digest)
+                for (slot, date), row in plan.rows.items()
+                if slot in slots
+            ]
     return values
 
 
