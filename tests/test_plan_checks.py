@@ -262,3 +262,18 @@ def test_a_poster_whose_row_is_missing_shows_the_marker_in_its_image_box(tmp_pat
     )
     warned = [d for d in result.report.diagnostics if "'offer' on 2026-12-13" in d.message]
     assert len(warned) == 2 and "item, price, photo" in warned[0].message
+
+
+def test_a_fixed_poster_image_is_checked_as_a_picture(tmp_path: Path) -> None:
+    text = PLAYBOOK.replace(
+        "    title: Shop\n", "    title: Shop\n    image: content/assets/x.png\n"
+    )
+    root = project(tmp_path, full_week(), playbooks__shop_dot_md=text)
+    (root / "content/assets").mkdir()
+    (root / "content/assets/x.png").write_text("not a picture")
+    errors = [p for p in problems(root) if ": error: " in p]
+    assert errors == [
+        "playbooks/shop.md:24: error: poster 'flyer' image 'content/assets/x.png' is not an image "
+        "(it may be text renamed) (use a PNG or JPEG picture (export it again from the app that "
+        "made it))"
+    ]

@@ -633,6 +633,15 @@ def images_decode(project: Project, session: Session, report: Report) -> None:
             wanted.append((group.qr_image, group.path, group.line_of("qr_image"), "qr_image"))
     for playbook in project.playbooks.values():
         for poster in playbook.posters:
+            if poster.image is not None and "{" not in poster.image.source:
+                wanted.append(
+                    (
+                        poster.image.source,
+                        poster.path,
+                        poster.image.line,
+                        f"poster '{poster.id}' image",
+                    )
+                )
             if poster.background and not poster.background.startswith("#"):
                 wanted.append(
                     (

@@ -296,7 +296,21 @@ def fitted_picture(
         return picture
 
     def cropped() -> Image.Image:
-        return cover(job.session.pictures.get_or_make(key, decoded), size, focus)
+        try:
+            picture = job.session.pictures.get_or_make(key, decoded)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise UserError(  # changed since the checks read it: said, never a traceback
+                Diagnostic(
+                    poster.path,
+                    poster.line,
+                    0,
+                    ERROR,
+                    f"poster '{poster.id}' for group '{job.group.slug}': its image '{relpath}' "
+                    f"cannot be decoded ({exc})",
+                    "use a PNG or JPEG picture (export it again from the app that made it)",
+                )
+            ) from None
+        return cover(picture, size, focus)
 
     return job.session.images.get_or_make(("picture", *key, size, focus), cropped)  # type: ignore[no-any-return]
 
