@@ -19,6 +19,7 @@ from .load.cache import keep, restore
 from .model import Project
 from .outputs.job import LIGHT, PDF, POSTERS, Job, Output
 from .outputs.kinds import BY_NAME, plan, renderers
+from .outputs.posts import plan_inputs
 from .outputs.staff import listings
 from .render import Batch, Outcome, processes, render
 from .session import Session
@@ -86,7 +87,7 @@ def build(
     if loaded.report.errors or loaded.project is None:
         return finished(result, started, session, options)
     project = loaded.project
-    outputs = plan(project, options.only)  # every output the project declares
+    outputs = declared(project, options.only, session)  # every output the project declares
     if not writable(options.out, result.report):
         return finished(result, started)
     with DistLock(options.out, waiting):  # one build at a time writes a dist/
@@ -169,6 +170,25 @@ def writable(out: Path, report: Report) -> bool:
     return not problem
 
 
+def declared(project: Project, only: tuple[str, ...], session: Session) -> list[Output]:
+    """plan(): the files of every output, once per version of what names them (the groups,
+    playbooks, site and calendars: a plan sheet's values name no file), so that a watch session
+    does not work out every group's per-occurrence posters again after each save."""
+    if not all(group.fingerprint for group in project.groups.values()):
+        return plan(project, only)
+    key = (
+        "plan",
+        only,
+        project.site.fingerprint,
+        project.calendars.fingerprint,
+        tuple(
+            (slug, group.fingerprint, project.playbook_of(group).fingerprint)
+            for slug, group in sorted(project.groups.items())
+        ),
+    )
+    return session.validated.get_or_make(key, lambda: plan(project, only))  # type: ignore[no-any-return]
+
+
 def open_state(options: Options, project: Project, loaded: Loaded, session: Session) -> BuildState:
     """The build state of dist/, with the folder listings the index depends on as inputs."""
     state = BuildState(options.out, Path(project.root), session)
@@ -177,10 +197,13 @@ def open_state(options: Options, project: Project, loaded: Loaded, session: Sess
     playbooks = [p for p in loaded.sources if p.startswith(PLAYBOOKS_DIR)]
     state.set_virtual("listing:playbooks", "\n".join(playbooks))
     state.set_virtual("listing:calendars", "\n".join(project.calendars.files))
-    # inputs that are not files: sheet rows, people's entries, which groups a page lists
+    # inputs that are not files: sheet rows, people's entries, which groups a page lists, plan
+    # rows (rather than the plan sheets)
     for name, value in loaded.virtuals.items():
         state.set_virtual(name, value)
     for name, value in listings(project).items():
+        state.set_virtual(name, value)
+    for name, value in plan_inputs(project):
         state.set_virtual(name, value)
     state.set_virtual("option:pdf", "yes" if options.pdf else "no")
     return state

@@ -42,6 +42,8 @@ class Limits:
     screen_columns: int = 40
     screen_lines: int = 20
     person_posts_per_10min: int = 0  # 0: no per-person load check
+    # what a leftover placeholder looks like in a rendered copy (regular expressions)
+    placeholders: tuple[str, ...] = ("【[^】]*】", "TODO")
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,7 @@ class Poster:
     background: str  # '' | '#RRGGBB' | an asset path
     path: str
     line: int
+    image: Template | None = None  # an asset path, placed in the layout's image box
 
     @property
     def qr_live(self) -> bool:
@@ -230,6 +233,7 @@ class Playbook:
     metrics: Metrics | None = None
     body: str = ""
     body_line: int = 0
+    plans: tuple[str, ...] = ()  # plan sheets every group of the playbook reads
     # a hash of what it was read from (see load)
     fingerprint: str = field(default="", compare=False)
 
@@ -295,6 +299,7 @@ class Group:
     holidays: str = ""  # its holiday calendar (an ISO country code; the site's unless it sets one)
     events: Mapping[str, dt.date | dt.datetime] = field(default_factory=dict)  # name -> when
     sop_change: tuple[SopChange, ...] = ()  # one-off changes of single occurrences
+    plans: tuple[str, ...] = ()  # the group's own plan sheets (they win over its playbook's)
     body: str = ""
     body_line: int = 0
     key_lines: Mapping[str, int] = field(default_factory=dict)  # line of each front matter key
@@ -420,6 +425,54 @@ class Calendars:
 
 
 @dataclass(frozen=True)
+class PlanRow:
+    """One row of a plan sheet: the values of one slot on one date or campaign day."""
+
+    path: str  # the sheet's file, project-relative
+    sheet: str  # the sheet's name when the workbook has several, else ''
+    row: int  # 1-based, the header is row 1
+    slot: str
+    date: dt.date | None  # a `date` row, or
+    day: int  # a `day` row (a campaign day), 0 for a date row
+    group: str  # '' (every group reading the sheet), a slug, or 'tag:NAME'
+    values: Mapping[str, str]  # every column of its sheet, as the sheet shows it ('' when empty)
+    columns: Mapping[str, int] = field(compare=False, hash=False, repr=False)  # name -> number
+    digest: str = field(default="", compare=False)  # a hash of slot, key, group and values
+
+    def where(self) -> str:
+        """'content/plans/x.xlsx:12' with the sheet's name when the workbook has several."""
+        return f"{self.path}:{self.row}" + (f" (sheet {self.sheet})" if self.sheet else "")
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """What one group's plan sheets give it: the row of each occurrence that has one."""
+
+    rows: Mapping[tuple[str, dt.date], PlanRow]  # (slot id, date) -> the row that wins
+    # its sheets, own first: (path, "path" or "path, sheet NAME")
+    sheets: tuple[tuple[str, str], ...] = ()
+    columns: frozenset[str] = frozenset()  # every column name of its sheets
+    # slot id -> the sheet its rows are in (path, "path, sheet NAME"): where to fill a missing one
+    fill_in: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    fingerprint: str = ""  # a hash of every row it uses: what its outputs depend on
+
+
+@dataclass(frozen=True)
+class Plans:
+    """Every plan sheet the project reads, resolved per group (see load/plans.py)."""
+
+    groups: Mapping[str, GroupPlan] = field(default_factory=dict)  # slug -> its plan
+    files: tuple[str, ...] = ()
+
+    def of(self, group: Group) -> GroupPlan | None:
+        return self.groups.get(group.slug)
+
+    def row_for(self, group: Group, occurrence: Occurrence) -> PlanRow | None:
+        plan = self.groups.get(group.slug)
+        return plan.rows.get((occurrence.slot.id, occurrence.date)) if plan else None
+
+
+@dataclass(frozen=True)
 class ThemeFiles:
     """The theme's settings, labels and poster layouts, read and checked (templates are found as
     used)."""
@@ -455,6 +508,7 @@ class Project:
     theme: ThemeFiles
     calendars: Calendars = Calendars()
     people: Mapping[str, Person] = field(default_factory=dict)
+    plans: Plans = Plans()
 
     def playbook_of(self, group: Group) -> Playbook:
         return self.playbooks[group.playbook]

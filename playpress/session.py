@@ -111,10 +111,12 @@ class Session:
     environments: Cache = _cache(16)
     template_inputs: Cache = _cache(512)
     theme_files: Cache = _cache(256)
-    # posters: decoded images (logos, backgrounds) by path, mtime and size
+    # posters: decoded images (logos, backgrounds, pictures cropped to a box) by path, mtime and
+    # size; the pictures posters place (product photos), decoded once each, reduced to 2,400 px
     images: Cache = _cache(64)
     # QR images read with zxing-cpp (what they encode, where the code is) by path, size and mtime
     qr_readings: Cache = _cache(512)
+    pictures: Cache = _cache(24)
     # state: input hashes by file stat, the saved state by its file stamp, encoded state entries
     input_hashes: Cache = _cache(200_000)
     saved_state: Cache = _cache(2)

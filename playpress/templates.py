@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -12,9 +13,9 @@ import jinja2.meta
 from jinja2.runtime import LoopContext
 
 from .diagnostics import ERROR, Diagnostic, UserError
-from .model import Group, Occurrence, Playbook, Poster, Site, SopChange, Template
+from .model import Group, Occurrence, PlanRow, Playbook, Poster, Site, SopChange, Template
 from .sandbox import BoundedEnvironment, LimitExceeded
-from .schedule import occurrence_values
+from .schedule import group_slots, occurrence_values
 
 # {{ loop.index }}
 LOOP_FIELDS = ("index", "index0", "revindex", "revindex0", "first", "last", "length")
@@ -109,6 +110,8 @@ class _DataOnlyEnvironment(BoundedEnvironment):
         name = f"{prefix}.{key}" if prefix else str(key)
         if str(key).startswith("_"):
             raise jinja2.exceptions.SecurityError(f"'{key}' is not reachable from a template")
+        if isinstance(obj, PlanValues):
+            return obj.cell(str(key))
         if isinstance(obj, Mapping):
             if key in obj:
                 return _named(obj[key], name)
@@ -151,7 +154,49 @@ def _compiled(source: str) -> jinja2.Template:
 
 
 # Names only one occurrence of a slot gives: a text that reads one is rendered per occurrence.
-PER_OCCURRENCE = frozenset({"occurrence"})
+PER_OCCURRENCE = frozenset({"occurrence", "plan"})
+# What an occurrence's text shows where its plan has no value (no row, or an empty cell).
+PLAN_MARKERS = {
+    "zh": "【待填：{name}】",
+    "en": "[TO FILL: {name}]",
+    "es": "[POR COMPLETAR: {name}]",
+}
+
+
+class PlanValues(dict):
+    """`plan` of one occurrence: its row's cells by column name. A column with no value (no row,
+    or an empty cell) shows the marker when printed, and is remembered in `unfilled` so that the
+    checks can say which occurrence still needs it; `{% if plan.X %}` and `plan.X | default('')`
+    read it as empty without a word (an optional column)."""
+
+    _pp_name = "plan"
+
+    def __init__(self, row: PlanRow | None, lang: str) -> None:
+        super().__init__(row.values if row is not None else {})
+        self.row = row
+        self.marker = PLAN_MARKERS.get(lang, PLAN_MARKERS["en"])
+        self.unfilled: list[str] = []  # columns printed as the marker, in order
+
+    def cell(self, column: str) -> Any:
+        value = self.get(column, "")
+        return value if value != "" else _Unfilled(self, column)
+
+
+class _Unfilled(jinja2.Undefined):
+    """A plan value that is not there: printed, it is the marker (and is remembered); tested or
+    given a default, it is empty."""
+
+    __slots__ = ("_pp_plan",)
+
+    def __init__(self, plan: PlanValues, column: str) -> None:
+        super().__init__(name=f"plan.{column}")
+        self._pp_plan = plan
+
+    def __str__(self) -> str:
+        column = str(self._undefined_name)[len("plan.") :]
+        if column not in self._pp_plan.unfilled:
+            self._pp_plan.unfilled.append(column)
+        return self._pp_plan.marker.format(name=column)
 
 
 @lru_cache(maxsize=4096)
@@ -176,12 +221,15 @@ def per_occurrence(template: Template | None) -> bool:
 
 
 def poster_texts_of(poster: Poster) -> list[Template]:
-    """The texts of a poster that may read `occurrence` (its qr encodes the group's link)."""
-    return [t for t in (poster.title, poster.subtitle, *poster.lines, poster.cta) if t]
+    """The texts of a poster that may read `occurrence` or `plan`, and its image (its qr encodes
+    the group's link)."""
+    texts = (poster.title, poster.subtitle, *poster.lines, poster.cta, poster.image)
+    return [t for t in texts if t]
 
 
 def poster_per_occurrence(poster: Poster) -> bool:
-    """A poster whose texts read `occurrence` is made once per occurrence that shows it."""
+    """A poster whose texts or image read `occurrence` or `plan` is made once per occurrence that
+    shows it."""
     return any(per_occurrence(t) for t in poster_texts_of(poster))
 
 
@@ -201,12 +249,18 @@ def post_template_of(occurrence: Occurrence) -> Template | None:
 
 
 def occurrence_context(
-    values: Mapping[str, Any], occurrence: Occurrence, weekdays: Sequence[str]
+    values: Mapping[str, Any],
+    occurrence: Occurrence,
+    weekdays: Sequence[str],
+    plan: PlanRow | None = None,
 ) -> dict[str, Any]:
-    """The names a slot's texts (copy, post, its poster's texts) see for one occurrence: the
-    group's values and `occurrence`, weekdays in the group's language."""
-    seen = occurrence_values(occurrence, weekdays)
-    return {**values, "occurrence": _named(_plain(seen), "occurrence")}
+    """The names a slot's texts (copy, post, its poster's texts and image) see for one
+    occurrence: the group's values, `occurrence` (weekdays in the group's language) and `plan`,
+    the row of the group's plan sheets for it (see PlanValues; after rendering, its `unfilled`
+    says what the text lacked)."""
+    seen = occurrence_values(occurrence, weekdays)  # text and numbers already: no _plain
+    lang = values["group"]["lang"] if "group" in values else ""
+    return {**values, "occurrence": _named(seen, "occurrence"), "plan": PlanValues(plan, lang)}
 
 
 def _plain(value: Any) -> Any:
@@ -246,6 +300,18 @@ def context(site: Site, playbook: Playbook, group: Group) -> dict[str, Any]:
             "type": playbook.type,
             "model": playbook.model,
             "summary": playbook.summary,
+            # the group's slots, so that a welcome can list the times it would otherwise repeat
+            "sop": [
+                {
+                    "id": slot.id,
+                    "when": slot.when.text,
+                    "time": f"{slot.when.time:%H:%M}",
+                    "post": slot.post,
+                    "kind": slot.kind,
+                    "owner": slot.owner,
+                }
+                for slot in group_slots(playbook, group)
+            ],
         },
         "site": {"title": site.title, "lang": site.lang, "base_url": site.base_url},
     }
@@ -259,12 +325,74 @@ def _event_text(when: dt.date | dt.datetime) -> str:
     return when.isoformat()
 
 
+# A text that only substitutes names ("秒杀价 {{ plan.价格 }}元/{{ plan.单位 }}") is filled in
+# here rather than by Jinja: the same lookups and printing, a twentieth of the time. Texts made
+# per occurrence are mostly of this shape, and a big project renders tens of thousands of them.
+_SUBSTITUTION = re.compile(r"\{\{\s*([^{}|()\[\]'\"~+*/%<>=!,:;\s]+)\s*\}\}")
+_JINJA_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+
+@lru_cache(maxsize=4096)
+def _substitutions(source: str) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """The text as (literal, dotted name) pairs when it is only literals and `{{ a.b.c }}`
+    substitutions of identifiers, else None (Jinja renders it)."""
+    if source.endswith("\n"):  # keep_trailing_newline=False drops one
+        source = source[:-1]
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    position = 0
+    for match in _SUBSTITUTION.finditer(source):
+        literal = source[position : match.start()]
+        names = tuple(match.group(1).split("."))
+        if any(token in literal for token in _JINJA_SYNTAX) or not all(
+            name.isidentifier() and not name.startswith("_") for name in names
+        ):
+            return None
+        parts.append((literal, names))
+        position = match.end()
+    tail = source[position:]
+    if not parts or any(token in tail for token in _JINJA_SYNTAX):
+        return None
+    parts.append((tail, ()))
+    return tuple(parts)
+
+
+def _substituted(
+    parts: tuple[tuple[str, tuple[str, ...]], ...], values: Mapping[str, Any]
+) -> str | None:
+    """The text with its names filled in as Jinja would; None when a name is unknown or the text
+    too long (Jinja then renders it, and says what is wrong)."""
+    out: list[str] = []
+    for literal, names in parts:
+        out.append(literal)
+        if not names:
+            continue
+        if names[0] not in values:
+            return None
+        value = values[names[0]]
+        for name in names[1:]:
+            if isinstance(value, jinja2.Undefined):
+                return None  # `a.b.c` past an unknown `a.b`: Jinja names it
+            value = _ENV.getattr(value, name)
+        if isinstance(value, jinja2.Undefined) and not isinstance(value, _Unfilled):
+            return None
+        if not (value is None or isinstance(value, (str, int, float, list, dict, _Unfilled))):
+            return None  # not a printable value: Jinja's finalize says so
+        out.append(str(value))
+    text = "".join(out)
+    return text if len(text) <= _ENV.max_output else None
+
+
 def render(template: Template | None, values: Mapping[str, Any], group: Group | None = None) -> str:
     """Render one template; a problem raises UserError naming the file and line of its key."""
     if template is None:
         return ""
     if "{" not in template.source:
         return template.source
+    parts = _substitutions(template.source)
+    if parts is not None:
+        text = _substituted(parts, values)
+        if text is not None:
+            return text
     where = f" for group '{group.slug}'" if group else ""
     try:
         return _ENV.render_bounded(_compiled(template.source), dict(values))
@@ -284,9 +412,10 @@ def render(template: Template | None, values: Mapping[str, Any], group: Group | 
             hint = (
                 "occurrence has date, time, weekday, day, phase, n, days_left, holiday and offset"
             )
-        elif "'occurrence" in unknown:
+        elif "'occurrence" in unknown or "'plan" in unknown:
+            name = "plan" if "'plan" in unknown else "occurrence"
             hint = (
-                "occurrence.* is known in a slot's copy and post and in the texts of its "
+                f"{name}.* is known in a slot's copy and post and in the texts and image of its "
                 "poster, not here"
             )
     except LimitExceeded as exc:

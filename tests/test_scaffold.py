@@ -38,7 +38,10 @@ def scaffold(
 def test_every_preset_scaffolds_a_project_that_passes_strict_check(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str, kind: str
 ) -> None:
+    """Strict but for the presets' own 【…】 (see the next test): a starter says what to fill."""
     root = new_project(tmp_path, lang)
+    site = root / "content/site.yml"
+    site.write_text(site.read_text() + "limits: {placeholders: []}\n", encoding="utf-8")
     scaffold(root, kind, lang)
     capsys.readouterr()
     assert main(["check", "--strict", "--root", str(root)]) == 0, capsys.readouterr().err
@@ -110,6 +113,20 @@ def test_every_preset_scaffolds_a_project_that_passes_strict_check(
         }
         assert {1, 30} <= peak_days and any(8 <= day <= 24 for day in peak_days)
         assert group.days == 30
+
+
+@pytest.mark.parametrize("kind", TYPES)
+def test_a_chinese_preset_s_brackets_are_the_placeholders_check_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """The zh presets write 【商品】-style blanks for the operator to fill: with the default
+    `limits.placeholders` each occurrence still holding one is a warning (not an error)."""
+    root = new_project(tmp_path, "zh")
+    scaffold(root, kind, "zh")
+    capsys.readouterr()
+    assert main(["check", "--root", str(root)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if ": warning: " in line]
+    assert warnings and all("its copy still holds 【" in line for line in warnings), warnings[:3]
 
 
 def test_a_scaffolded_project_builds_with_the_real_command_line(tmp_path: Path) -> None:

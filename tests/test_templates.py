@@ -72,3 +72,48 @@ def test_bad_templates_name_file_and_line(source, fragment):
 def test_plain_text_is_returned_as_is():
     assert render(t("no names here"), VALUES, GROUP) == "no names here"
     assert render(None, VALUES, GROUP) == ""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ group.name }}",
+        "秒杀价 {{ plan.价格 }}元/{{ plan.单位 }}",
+        "{{ plan.要点1 }}\n",
+        "{{ group.vars.count }} / {{ group.vars.ratio }} / {{ group.vars.nothing }}",
+        "{{ group.vars.flag }} {{ group.vars.items }} {{ group.vars.table }}",
+        "{{group.vars.count}}{{ plan.缺 }}",
+        "a { b } {{ group.slug }} c",
+    ],
+)
+def test_names_filled_in_without_jinja_print_what_jinja_prints(source: str) -> None:
+    """render() fills simple `{{ a.b }}` texts itself (a speed-up): every value prints as Jinja
+    prints it, and a plan value with no cell shows the marker and is remembered either way."""
+    from playpress.model import PlanRow
+    from playpress.templates import _ENV, PlanValues, _compiled, _named, _substitutions
+
+    row = PlanRow(
+        "p.csv", "", 2, "s", None, 1, "", {"价格": "9.8", "单位": "斤", "要点1": "看"}, {}
+    )
+    group = {
+        "name": "鲜果铺",
+        "slug": "shop",
+        "vars": {"count": 16, "ratio": 9.8, "nothing": None, "flag": True, "items": ["a"]}
+        | {"table": {"k": 1}},
+    }
+
+    def values() -> dict:
+        return {"group": _named(group, "group"), "plan": PlanValues(row, "zh")}
+
+    assert _substitutions(source) is not None
+    fast, slow = values(), values()
+    template = Template(source, "p.md", 3, "copy")
+    assert render(template, fast) == _ENV.render_bounded(_compiled(source), slow)
+    assert fast["plan"].unfilled == slow["plan"].unfilled
+
+
+def test_texts_with_filters_or_statements_are_left_to_jinja() -> None:
+    from playpress.templates import _substitutions
+
+    for source in ("{{ a | upper }}", "{% if a %}{{ a }}{% endif %}", "{{ a.0 }}", "{{ a._b }}"):
+        assert _substitutions(source) is None

@@ -127,6 +127,7 @@ def test_outputs_state_and_editor_files_are_ignored(tmp_path: Path) -> None:
         "playbooks/4913",
         ".git/index",
         "content/groups/#g1.md#",
+        "content/plans/~$fruit-selection.xlsx",
         "../elsewhere.md",
     ):
         assert ignored(str(root / name), root, out), name
@@ -135,6 +136,7 @@ def test_outputs_state_and_editor_files_are_ignored(tmp_path: Path) -> None:
         "playbooks/a.md",
         "themes/default/templates/index.html",
         "content/site.yml",
+        "content/plans/fruit-selection.xlsx",
     ):
         assert not ignored(str(root / name), root, out), name
 

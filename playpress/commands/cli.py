@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import signal
 import sys
@@ -51,6 +52,21 @@ def parser() -> argparse.ArgumentParser:
     check = verbs.add_parser("check", help="validate only; write nothing")
     check.add_argument("--root", default=".")
     check.add_argument("--strict", action="store_true")
+    check.add_argument(
+        "--as-of",
+        type=iso_date,
+        default=None,
+        metavar="DATE",
+        help="is this week's content ready? plan values and placeholders left in the posts "
+        "dated DATE through DATE+N-1 are errors",
+    )
+    check.add_argument(
+        "--ahead",
+        type=days_ahead,
+        default=7,
+        metavar="N",
+        help="days from --as-of that must be ready (default: 7)",
+    )
     build_options(verbs.add_parser("watch", help="build, then rebuild what changed on every save"))
     serve = verbs.add_parser("serve", help="watch and preview in a browser that reloads itself")
     build_options(serve)
@@ -71,6 +87,23 @@ def parser() -> argparse.ArgumentParser:
     new_group.add_argument("--playbook", required=True)
     new_group.add_argument("--root", default=".")
     return main
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
+
+
+def days_ahead(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of days") from None
+    if not 1 <= value <= 3660:
+        raise argparse.ArgumentTypeError(f"{value} days: give 1 to 3660")
+    return value
 
 
 def port_number(text: str) -> int:
@@ -104,7 +137,13 @@ def main(argv: list[str] | None = None) -> int:
 
             return new(args)
         if args.verb == "check":
-            return check(root, args.strict)
+            if args.as_of is None and "--ahead" in args_list:
+                print("playpress: error: --ahead counts from --as-of DATE", file=sys.stderr)
+                return EXIT_USAGE
+            window = (
+                (args.as_of, args.as_of + dt.timedelta(days=args.ahead - 1)) if args.as_of else None
+            )
+            return check(root, args.strict, window)
         options = build_options(args, root)
         if options is None:
             return EXIT_USAGE
@@ -159,15 +198,16 @@ def build_options(args: argparse.Namespace, root: Path) -> Options | None:
     )
 
 
-def check(root: Path, strict: bool) -> int:
+def check(root: Path, strict: bool, window: tuple[dt.date, dt.date] | None = None) -> int:
     """Validate everything, and render one page of each kind to memory (a theme template's
-    mistake shows only then): what `build` would refuse, without writing anything."""
+    mistake shows only then): what `build` would refuse, without writing anything. With a
+    `window` (--as-of), the posts in it must have all their plan values and no placeholder."""
     from ..build import Options, pages_of_each_kind, rehearse
     from ..load import load_project
     from ..session import Session
 
     session = Session()
-    loaded = load_project(root, session)
+    loaded = load_project(root, session, window)
     if loaded.project is not None and not loaded.report.errors:
         options = Options(root=root.resolve(), out=(root / "dist").resolve(), pdf=False)
         rehearsed = rehearse(options, session, pages_of_each_kind)
@@ -179,10 +219,11 @@ def check(root: Path, strict: bool) -> int:
     print_diagnostics(loaded.report)
     failed = loaded.report.failed(strict)
     project = loaded.project
+    ready = f"; posts from {window[0]} to {window[1]} are ready" if window else ""
     if project is not None and not failed:
         print(
             f"ok: {len(project.groups)} groups, {len(project.playbooks)} playbooks "
-            f"({loaded.report.summary()})"
+            f"({loaded.report.summary()}){ready}"
         )
     else:
         print(

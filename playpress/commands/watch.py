@@ -108,7 +108,7 @@ def ignored(path: str, root: Path, out: Path) -> bool:
         any(part.startswith(".") for part in parts)
         or name.endswith(EDITOR_SUFFIXES)
         or name in EDITOR_NAMES
-        or name.startswith("#")
+        or name.startswith(("#", "~$"))  # ~$: Excel's and WPS's lock file of an open workbook
     )
 
 

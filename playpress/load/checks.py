@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..almanac import almanac_for, name_key, shipped_display_names
-from ..diagnostics import WARNING, Diagnostic, Report, UserError
+from ..diagnostics import ERROR, WARNING, Diagnostic, Report, UserError, did_you_mean
 from ..joining import WECHAT_GROUP_LINK, has_join_page, join_page_url, poster_code, uncovered
 from ..media.fonts import MISSING, drawn, theme_chain
 from ..media.images import image_problem
@@ -25,6 +26,7 @@ from ..media.qr import fits_a_code
 from ..media.typeset import screen_lines
 from ..model import (
     Group,
+    GroupPlan,
     Occurrence,
     Person,
     Playbook,
@@ -43,6 +45,8 @@ from ..schedule import (
 )
 from ..session import Session
 from ..templates import (
+    PLAN_MARKERS,
+    PlanValues,
     change_post,
     context,
     occurrence_context,
@@ -55,6 +59,20 @@ from ..templates import (
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+Window = tuple[dt.date, dt.date]  # `check --as-of DATE --ahead N`: DATE through DATE+N-1
+
+
+@dataclass
+class OccurrenceTexts:
+    """What one occurrence's texts came to when rendered for the checks."""
+
+    occurrence: Occurrence
+    copy: str = ""  # its copy as sent (with markers where the plan has no value)
+    copy_template: Template | None = None
+    unfilled: dict[str, Template] = field(default_factory=dict)  # plan column -> text reading it
+    failures: list[tuple[Template, Diagnostic]] = field(default_factory=list)
+    image: str | None = None  # its poster's image as rendered for it, when made per occurrence
+
 
 @dataclass
 class GroupCheck:
@@ -63,6 +81,7 @@ class GroupCheck:
     project: Project
     group: Group
     session: Session
+    window: Window | None = None  # plan rows missing in it are errors, not warnings
 
     @cached_property
     def playbook(self) -> Playbook:
@@ -95,6 +114,56 @@ class GroupCheck:
         group = self.group
         return f"{group.start}..{group.end}, {group.days} days"
 
+    @cached_property
+    def plan(self) -> GroupPlan | None:
+        return self.project.plans.of(self.group)
+
+    @cached_property
+    def rendered(self) -> list[OccurrenceTexts]:
+        """Every occurrence's copy, post and poster texts rendered as the outputs will: each text
+        that reads `occurrence` or `plan` once per occurrence, any other once per slot."""
+        group, values, plan = self.group, self.values, self.plan
+        posters = {p.id: poster_texts_of(p) for p in self.playbook.posters}
+        images = {p.id: p.image for p in self.playbook.posters}
+        once: dict[tuple[str, int, str], str] = {}
+        found: list[OccurrenceTexts] = []
+        for occurrence in self.occurrences:
+            texts = OccurrenceTexts(occurrence)
+            row = plan.rows.get((occurrence.slot.id, occurrence.date)) if plan else None
+            copy = occurrence.copy
+            texts.copy_template = copy
+            for template in [copy, post_template_of(occurrence)] + posters.get(
+                occurrence.slot.poster, []
+            ):
+                if template is None:
+                    continue
+                if not per_occurrence(template):
+                    if template is copy:
+                        where = _where(template)
+                        if where not in once:
+                            try:
+                                once[where] = render(template, values, group).strip()
+                            except UserError:
+                                once[where] = ""  # templates_render says what is wrong
+                        texts.copy = once[where]
+                    continue
+                scope = occurrence_context(values, occurrence, self.weekdays, row)
+                try:
+                    text = render(template, scope, group).strip()
+                except UserError as exc:
+                    texts.failures.append((template, exc.diagnostic))
+                    continue
+                if template is copy:
+                    texts.copy = text
+                elif template is images.get(occurrence.slot.poster):
+                    texts.image = text
+                given = scope["plan"]
+                assert isinstance(given, PlanValues)
+                for column in given.unfilled:
+                    texts.unfilled.setdefault(column, template)
+            found.append(texts)
+        return found
+
 
 def playbook_templates(playbook: Playbook, session: Session) -> list[Template]:
     """The templates of a playbook, found once per version of it rather than once per group."""
@@ -113,6 +182,11 @@ def templates_render(check: GroupCheck, report: Report) -> None:
     own = templates_in(group.sop_add) + [c.copy for c in group.sop_change if c.copy]
     own += [t for t in map(change_post, group.sop_change) if t]
     shown = {_where(t) for t in occurrence_templates(check)}
+    # a skipped slot's text, or a poster's no slot of this group shows, that reads occurrence or
+    # plan: rendered for the groups that show it, where those names are known
+    places = [t for slot in check.playbook.sop for t in (slot.copy, slot.post_template) if t]
+    places += [t for p in check.playbook.posters for t in poster_texts_of(p)]
+    shown |= {_where(t) for t in places if per_occurrence(t)}
     for template in playbook_templates(check.playbook, check.session) + own:
         # plain text needs no rendering to be valid
         if "{" in template.source and _where(template) not in shown:
@@ -137,24 +211,172 @@ def occurrence_templates(check: GroupCheck) -> list[Template]:
 
 
 def occurrence_texts_render(check: GroupCheck, report: Report) -> None:
-    """The texts that read `occurrence` render for every occurrence that shows them, so no
-    output can fail halfway through a build (each text's first failure is said)."""
+    """The texts that read `occurrence` or `plan` render for every occurrence that shows them,
+    so no output can fail halfway through a build (each text's first failure is said)."""
     if not occurrence_templates(check):
         return
-    group, values = check.group, check.values
-    posters = {p.id: poster_texts_of(p) for p in check.playbook.posters}
     failed: set[tuple[str, int, str]] = set()
-    for occurrence in check.occurrences:
-        texts = [occurrence.copy, post_template_of(occurrence)]
-        texts += posters.get(occurrence.slot.poster, [])
-        for template in texts:
-            if not per_occurrence(template) or _where(template) in failed:  # type: ignore[arg-type]
+    for texts in check.rendered:
+        for template, diagnostic in texts.failures:
+            if _where(template) not in failed:
+                failed.add(_where(template))
+                report.add(diagnostic)
+
+
+def plan_columns_exist(check: GroupCheck, report: Report) -> None:
+    """A text reading `plan.X` where no sheet of the group's has a column X: a misspelt column
+    (every occurrence would show the marker), said once per text."""
+    plan = check.plan
+    if plan is None or not plan.sheets:
+        return
+    said: set[tuple[tuple[str, int, str], str]] = set()
+    for texts in check.rendered:
+        for column, template in texts.unfilled.items():
+            if column in plan.columns or (_where(template), column) in said:
                 continue
-            try:
-                render(template, occurrence_context(values, occurrence, check.weekdays), group)
-            except UserError as exc:
-                failed.add(_where(template))  # type: ignore[arg-type]
-                report.add(exc.diagnostic)
+            said.add((_where(template), column))
+            sheets = ", ".join(where for _path, where in plan.sheets[:3])
+            report.error(
+                template.path,
+                template.line,
+                f"'plan.{column}' in '{template.key}': no plan sheet of group "
+                f"'{check.group.slug}' has a column '{column}' ({sheets})",
+                did_you_mean(column, sorted(plan.columns))
+                if plan.columns
+                else f"add a column '{column}' to the sheet",
+            )
+
+
+def plans_filled(check: GroupCheck, report: Report) -> None:
+    """Each occurrence whose texts read a plan value it has no row or cell for (they show the
+    marker, 【待填：X】), or whose copy still holds a placeholder (limits.placeholders): one line
+    per occurrence naming the slot, the date and the sheet to fill. Under `check --as-of`, an
+    error for the occurrences in its window."""
+    patterns = [re.compile(p) for p in check.project.site.limits.placeholders]
+    plan, group = check.plan, check.group
+    for texts in check.rendered:
+        occurrence = texts.occurrence
+        columns = [
+            c for c in texts.unfilled if plan is None or c in plan.columns or not plan.sheets
+        ]
+        copy = texts.copy
+        marker = PLAN_MARKERS.get(group.lang, PLAN_MARKERS["en"])
+        for column in texts.unfilled:  # a marker is said as a missing value, not a placeholder
+            copy = copy.replace(marker.format(name=column), "")
+        left = sorted({m.group(0) for p in patterns for m in p.finditer(copy)} if copy else ())
+        if not columns and not left:
+            continue
+        slot = occurrence.slot
+        when = (
+            f"{occurrence.date} ({check.weekdays[occurrence.date.weekday()]}, day {occurrence.day})"
+        )
+        window = check.window
+        severity = ERROR if window and window[0] <= occurrence.date <= window[1] else WARNING
+        prefix = "not ready: " if severity == ERROR else ""
+        parts: list[str] = []
+        hints: list[str] = []
+        path, line, col = "", 0, 0
+        if columns:
+            row = plan.rows.get((slot.id, occurrence.date)) if plan else None
+            shown = ", ".join(columns)
+            if row is not None:
+                parts.append(f"empty in its plan row: {shown}")
+                path, line = row.path, row.row
+                col = min((row.columns.get(c, 0) for c in columns if c in row.columns), default=0)
+                hints.append(
+                    f"fill {shown} in row {row.row}"
+                    + (f" of sheet {row.sheet}" if row.sheet else "")
+                )
+            elif plan is not None and plan.sheets:
+                sheet_path, where = plan.fill_in.get(slot.id) or plan.sheets[0]
+                parts.append(f"no plan row ({shown})")
+                path = sheet_path
+                hints.append(
+                    f"add a row for slot {slot.id}, {_plan_key(check, occurrence)} to {where}"
+                )
+            else:
+                template = next(iter(texts.unfilled.values()))
+                parts.append(f"no plan sheet gives {shown}")
+                path, line = template.path, template.line
+                hints.append(
+                    "name a sheet in the playbook's 'plans:' (or the group's), e.g. "
+                    "plans: [content/plans/NAME.xlsx]"
+                )
+        if left:
+            parts.append(f"its copy still holds {', '.join(left)}")
+            template = texts.copy_template
+            if not path and template is not None:
+                path, line = template.path, template.line
+                hints.append("write the real text in the copy, or a plan.COLUMN from a sheet")
+            elif template is not None:
+                hints.append(f"write the real text in the copy at {template.path}:{template.line}")
+        report.add(
+            Diagnostic(
+                path or group.path,
+                line,
+                col,
+                severity,
+                f"{prefix}slot '{slot.id}' on {when} for group '{group.slug}': " + "; ".join(parts),
+                "; ".join(hints),
+            )
+        )
+
+
+def _plan_key(check: GroupCheck, occurrence: Occurrence) -> str:
+    """How a row for the occurrence is keyed in the group's sheets: its date, or its day."""
+    plan = check.plan
+    days = plan is not None and any(
+        row.day for (slot, _date), row in plan.rows.items() if slot == occurrence.slot.id
+    )
+    return f"day {occurrence.day}" if days else f"date {occurrence.date}"
+
+
+def poster_images_exist(check: GroupCheck, report: Report) -> None:
+    """A poster's `image` renders to a picture of the project for every occurrence that shows
+    it (a plan cell's picture is checked where the sheet is read: this finds the others)."""
+    root = check.project.root
+    wanted = {p.id: p for p in check.playbook.posters if p.image is not None}
+    if not wanted:
+        return
+    group = check.group
+    said: set[str] = set()
+    for texts in check.rendered:
+        poster = wanted.get(texts.occurrence.slot.poster)
+        if poster is None or poster.image is None:
+            continue
+        if any(t is poster.image for t in texts.unfilled.values()) or any(
+            t is poster.image for t, _ in texts.failures
+        ):
+            continue  # the marker is drawn (warned above), or it fails (said above)
+        relpath = texts.image if texts.image is not None else poster.image.source
+        occurrence = texts.occurrence
+        row = check.plan.rows.get((occurrence.slot.id, occurrence.date)) if check.plan else None
+        if relpath in said or (row is not None and relpath in row.values.values()):
+            continue  # a picture a cell names is checked where the sheet is read
+        said.add(relpath)
+        absolute = os.path.join(root, relpath)
+        problem = ""
+        try:
+            inside = os.path.realpath(absolute).startswith(os.path.realpath(root) + os.sep)
+            info = os.stat(absolute) if inside else None
+        except OSError:
+            info = None
+        if info is None:
+            problem = "is not a file of the project"
+        else:
+            problem = check.session.validated.get_or_make(
+                ("image", absolute, info.st_size, info.st_mtime_ns),
+                lambda absolute=absolute: image_problem(absolute),
+            )
+        if problem:
+            where = f" (from {row.where()})" if row is not None else ""
+            report.error(
+                poster.image.path,
+                poster.image.line,
+                f"poster '{poster.id}' for group '{group.slug}' on {texts.occurrence.date}: its "
+                f"image '{relpath}'{where} {problem}",
+                "name a PNG or JPEG picture under content/assets/, relative to the project root",
+            )
 
 
 def posters_per_occurrence_are_shown(check: GroupCheck, report: Report) -> None:
@@ -424,7 +646,7 @@ def poster_characters(check: GroupCheck, report: Report) -> None:
     group = check.group
     chain = theme_chain(group.lang, check.project.theme.fonts, check.project.root)
     for poster in check.playbook.posters:
-        for field, template in (
+        for part, template in (
             ("title", poster.title),
             ("subtitle", poster.subtitle),
             ("cta", poster.cta),
@@ -443,7 +665,7 @@ def poster_characters(check: GroupCheck, report: Report) -> None:
                     poster.line,
                     f"poster '{poster.id}' for group '{group.slug}': no font has the character "
                     f"'{missing}' (U+{ord(missing):04X}, {unicodedata.name(missing, 'unnamed')}) "
-                    f"in its {field}",
+                    f"in its {part}",
                     "remove the character, or name a font that has it in the theme's "
                     "theme.yml `fonts:`",
                 )
@@ -512,6 +734,9 @@ GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
     expansion_diagnostics,
     templates_render,
     occurrence_texts_render,
+    plan_columns_exist,
+    plans_filled,
+    poster_images_exist,
     posters_per_occurrence_are_shown,
     campaign_days_in_span,
     dated_slots_in_span,
@@ -531,9 +756,11 @@ GROUP_CHECKS: tuple[Callable[[GroupCheck, Report], None], ...] = (
 )
 
 
-def check_group(project: Project, group: Group, session: Session, report: Report) -> None:
-    """Every check of GROUP_CHECKS on one group."""
-    check = GroupCheck(project, group, session)
+def check_group(
+    project: Project, group: Group, session: Session, report: Report, window: Window | None = None
+) -> None:
+    """Every check of GROUP_CHECKS on one group (`window`: `check --as-of`'s dates)."""
+    check = GroupCheck(project, group, session, window)
     for one in GROUP_CHECKS:
         one(check, report)
 
@@ -552,6 +779,15 @@ def images_decode(project: Project, session: Session, report: Report) -> None:
             wanted.append((group.brand.logo, group.path, group.line_of("brand"), "brand.logo"))
     for playbook in project.playbooks.values():
         for poster in playbook.posters:
+            if poster.image is not None and "{" not in poster.image.source:
+                wanted.append(
+                    (
+                        poster.image.source,
+                        poster.path,
+                        poster.image.line,
+                        f"poster '{poster.id}' image",
+                    )
+                )
             if poster.background and not poster.background.startswith("#"):
                 wanted.append(
                     (

@@ -13,7 +13,7 @@ from ..diagnostics import Report, did_you_mean
 from ..model import LANGUAGES, Brand, Group, Playbook, Site, SopChange
 from .fields import IDENT, Section, check_path
 from .joins import join_keys_from
-from .playbooks import check_references, slots_from
+from .playbooks import check_references, plan_paths, slots_from
 
 GROUP_KEYS = (
     "name",
@@ -37,6 +37,7 @@ GROUP_KEYS = (
     "events",
     "sop_change",
     "tags",
+    "plans",
 )
 SOP_CHANGE_KEYS = ("slot", "date", "time", "copy", "post", "skip")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -247,6 +248,7 @@ def group_from(
         holidays=holidays,
         events=events,
         sop_change=sop_change,
+        plans=plan_paths(s, root),
         body=body,
         body_line=body_line,
         # a key from the folder defaults is at the group's first line (its file is the defaults')

@@ -26,6 +26,7 @@ from ..model import (
     Role,
     Rules,
     Slot,
+    Template,
 )
 from ..schedule import ANY_NAME, MAX_CAMPAIGN_DAY, WhenError, parse_when, slot_id
 from .fields import COLOUR, IDENT, Section, check_path
@@ -55,6 +56,7 @@ PLAYBOOK_KEYS = (
     "posters",
     "faq",
     "metrics",
+    "plans",
 )
 SLOT_KEYS = (
     "id",
@@ -80,7 +82,18 @@ PREP_AT_HINT = (
 )
 MAX_PREP_MINUTES = 7 * 24 * 60  # a task a week ahead is planning, not preparation
 MAX_PREP_DAYS = 30
-POSTER_KEYS = ("id", "size", "layout", "title", "subtitle", "lines", "cta", "qr", "background")
+POSTER_KEYS = (
+    "id",
+    "size",
+    "layout",
+    "title",
+    "subtitle",
+    "lines",
+    "cta",
+    "qr",
+    "background",
+    "image",
+)
 
 
 def slots_from(s: Section, key: str, order_base: int) -> tuple[Slot, ...]:
@@ -269,6 +282,10 @@ def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Post
                     p.line_of("background"),
                     f"{name}.background",
                 )
+        image = p.template("image")
+        if image is not None and "{" not in image.source:  # a fixed picture: checked now
+            found = check_path(root, image.source, s.report, s.path, image.line, f"{name}.image")
+            image = Template(found, image.path, image.line, image.key) if found else None
         if not ident:
             continue
         posters.append(
@@ -289,6 +306,7 @@ def posters_from(s: Section, root: Path, layouts: tuple[str, ...]) -> tuple[Post
                 background=background,
                 path=s.path,
                 line=line,
+                image=image,
             )
         )
     _check_unique(s.report, s.path, [(p.id, p.line) for p in posters], "poster id")
@@ -435,9 +453,36 @@ def playbook_from(
         metrics=metrics,
         body=body,
         body_line=body_line,
+        plans=plan_paths(s, root),
     )
     check_references(report, playbook, sop, path)
     return playbook
+
+
+PLAN_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def plan_paths(s: Section, root: Path) -> tuple[str, ...]:
+    """`plans: [content/plans/x.xlsx, ...]`: sheets in the project, each once, as written."""
+    found: list[str] = []
+    value = s.data.get("plans")
+    if isinstance(value, str):  # one sheet written without brackets
+        items = [("plans", s.line_of("plans"), value.strip())]
+    else:
+        items = s.text_items("plans")
+    for name, line, text in items:
+        if not text.lower().endswith(PLAN_SUFFIXES):
+            s.report.error(
+                s.path,
+                line,
+                f"'{name}' is '{text}', not a sheet",
+                "name a .csv or .xlsx file, e.g. content/plans/selection.xlsx",
+            )
+            continue
+        path = check_path(root, text, s.report, s.path, line, name)
+        if path and path not in found:
+            found.append(path)
+    return tuple(found)
 
 
 def parse_share(value: Any) -> tuple[str, float] | None:

@@ -15,7 +15,7 @@ from ..model import Group, Person, Playbook, Project, Site
 from ..session import Session
 from ..theme import theme_dirs
 from .calendars import load_calendars
-from .checks import PROJECT_CHECKS, check_group
+from .checks import PROJECT_CHECKS, Window, check_group
 from .fields import IDENT, Section
 from .group_sources import (
     SITE_FOLDERS,
@@ -30,6 +30,7 @@ from .group_sources import (
 )
 from .groups import GROUP_KEYS, group_from
 from .people import PEOPLE_FILE, people_from, resolve_people
+from .plans import load_plans
 from .playbooks import playbook_from
 from .reader import SourceFile, read_markdown, read_yaml_file
 from .site import site_from
@@ -55,11 +56,14 @@ class Loaded:
 Maker = Callable[[], Group | None]
 
 
-def load_project(root: Path, session: Session | None = None) -> Loaded:
+def load_project(
+    root: Path, session: Session | None = None, window: Window | None = None
+) -> Loaded:
     """Read and validate every file of the project; diagnostics for all problems at once.
 
     With a session (watch mode), a file whose bytes and dependencies are unchanged is not
-    validated again: its model object and its diagnostics come from the session.
+    validated again: its model object and its diagnostics come from the session. With a
+    `window` (`check --as-of`), plan values missing for an occurrence in it are errors.
     """
     session = session or Session()
     root = root.resolve()
@@ -97,6 +101,9 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
             "run 'python build.py new playbook NAME --type TYPE' to start, or pass --root",
         )
     project = Project(str(root), site, playbooks, groups, theme, calendars=calendars, people=people)
+    plans = load_plans(project, session, stamp, loaded.report)  # plan sheets, resolved per group
+    project = dataclasses.replace(project, plans=plans)
+    loaded.sources += plans.files
     # a file with mistakes: its follow-on problems would be noise
     faulty = {d.path for d in loaded.report.errors}
     # a calendars file with mistakes: every group's dates would be follow-on noise
@@ -105,6 +112,7 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
         playbook = project.playbook_of(group)
         if group.path in faulty or playbook.path in faulty or calendars_faulty:
             continue
+        plan = plans.of(group)
         diagnostics = _memo(
             session,
             (
@@ -114,9 +122,11 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
                 playbook.fingerprint,
                 calendars.fingerprint,
                 project.event_names,
+                plan.fingerprint if plan else "",
+                window,
             ),
             Report(),
-            lambda report, group=group: _checked(project, group, session, report),
+            lambda report, group=group: _checked(project, group, session, report, window),
         )
         loaded.report.extend(diagnostics)
     for check in PROJECT_CHECKS:
@@ -125,10 +135,12 @@ def load_project(root: Path, session: Session | None = None) -> Loaded:
     return loaded
 
 
-def _checked(project: Project, group: Group, session: Session, report: Report) -> list:
+def _checked(
+    project: Project, group: Group, session: Session, report: Report, window: Window | None
+) -> list:
     """check_group's diagnostics; a sheet row's at a cell of its row and naming its sheet."""
     own = Report()
-    check_group(project, group, session, own)
+    check_group(project, group, session, own, window)
     if group.inputs and group.inputs[0].startswith("row:"):
         row = SheetRow(group.slug, *group.slug_at, group.sheet, "", "", 0, 0)
         return _at_the_row(own.diagnostics, group.path, row)

@@ -24,8 +24,8 @@ from .fields import COLOUR, Section
 from .reader import YamlMap, read_yaml_file
 
 THEME_KEYS = ("poster_layouts", "fonts")
-LAYOUT_KEYS = ("background", "shapes", "elements", "wide", "square", "without_qr")
-VARIANTS = ("wide", "square", "without_qr")
+LAYOUT_KEYS = ("background", "shapes", "elements", "wide", "square", "without_qr", "with_image")
+VARIANTS = ("wide", "square", "without_qr", "with_image")
 SHAPE_KEYS = ("box", "fill", "shape", "radius")
 TEXT_KEYS = (
     "box",
@@ -49,6 +49,7 @@ ELEMENT_KEYS = {
     "cta": TEXT_KEYS,
     "logo": ("box", "plate"),
     "qr": ("box", "align", "logo", "frame"),
+    "image": ("box", "radius", "focus"),  # a poster's `image`, cropped to fill the box
 }
 PALETTE = ("brand", "accent", "ink", "white", "paper")
 ALIGN, VALIGN, SHAPES = (
@@ -242,7 +243,8 @@ def _placeholders(text: str) -> set[str] | None:
 
 
 def poster_layout(path: str, root: Path, report: Report) -> dict[str, Any] | None:
-    """A posters/LAYOUT.yml: boxes, sizes and colours checked, with variants (wide, without_qr)."""
+    """A posters/LAYOUT.yml: boxes, sizes and colours checked, with variants (wide, without_qr,
+    with_image)."""
     data, where = _yaml(path, root, report)
     if data is None:
         return None
@@ -279,6 +281,17 @@ def _check_layout(s: Section) -> None:
             e.integer("max_lines", 0, 0, 100)
         for key, low, high in (("line_height", 0.5, 4.0), ("paragraph_gap", 0.0, 4.0)):
             _number(e, key, low, high)
+        if "radius" in known:
+            _number(e, "radius", 0, 0.5)
+        if "focus" in known and e.has("focus"):
+            focus = _numbers(e.data["focus"], 2)
+            if focus is None or not all(0 <= v <= 1 for v in focus):
+                e.error(
+                    "focus",
+                    f"'{e.name('focus')}' is {e.data['focus']!r}",
+                    "write [across, down] from 0 to 1: the point of the picture kept in the box, "
+                    "e.g. [0.5, 0.5] for its middle",
+                )
         for key in ("bold", "balance", "logo"):
             if key in known and e.has(key) and not isinstance(e.data[key], bool):
                 e.error(key, f"'{e.name(key)}' should be true or false", "write true or false")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from .fonts import FontChain, FontFace, load
 from .qr import RGB, WHITE, contrast, rgb
@@ -121,6 +121,21 @@ def _paint_rounded(canvas: Image.Image, rect: Rect, fill: RGB, radius: float) ->
         canvas.paste(fill, (inner_left, rect.y, inner_right, bottom))
     if inner_bottom > inner_top:  # the middle rows, left to right
         canvas.paste(fill, (rect.x, inner_top, right, inner_bottom))
+
+
+def cover(picture: Image.Image, size: tuple[int, int], focus: tuple[float, float]) -> Image.Image:
+    """The picture scaled to cover `size` and cropped around `focus` (0..1 across and down):
+    the box is filled, nothing is stretched."""
+    return ImageOps.fit(picture, size, Image.Resampling.LANCZOS, centering=focus)
+
+
+def paste_picture(canvas: Image.Image, picture: Image.Image, rect: Rect, radius: float = 0) -> None:
+    """A picture the size of `rect` pasted into it, with rounded corners when `radius` is given
+    (smooth edges: the corner mask is drawn larger and reduced)."""
+    if rect.w <= 0 or rect.h <= 0:
+        return
+    mask = soft_mask((rect.w, rect.h), "rect", radius) if radius else None
+    canvas.paste(picture, (rect.x, rect.y), mask)
 
 
 def draw_shapes(canvas: Image.Image, shapes: list[dict[str, Any]], palette: dict[str, RGB]) -> None:

@@ -135,11 +135,21 @@ def slots(
                 "varies": varies,
                 "role": role,
                 "person": person,
-                "poster": example.poster if example is not None and poster else poster,
+                # a poster made per occurrence has no file of its own when the slot never occurs
+                "poster": example.poster
+                if example is not None and poster
+                else ""
+                if poster and per_occurrence_poster(job, slot.poster)
+                else poster,
                 "count": counts.get(slot.id, 0),
             }
         )
     return result
+
+
+def per_occurrence_poster(job: Job, poster_id: str) -> bool:
+    poster = job.playbook.poster(poster_id)
+    return poster is not None and poster_per_occurrence(poster)
 
 
 def posters(job: Job, items: list[Entry]) -> list[dict[str, Any]]:

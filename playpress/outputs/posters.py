@@ -14,15 +14,25 @@ from PIL import Image, ImageOps
 from ..diagnostics import ERROR, WARNING, Diagnostic, UserError
 from ..joining import poster_code
 from ..media import qr
-from ..media.draw import INK, Rect, colour, draw_shapes, draw_text, paint, short_side
+from ..media.draw import (
+    INK,
+    Rect,
+    colour,
+    cover,
+    draw_shapes,
+    draw_text,
+    paint,
+    paste_picture,
+    short_side,
+)
 from ..media.fonts import DRAWN, DROPPED, EMOJI, FontChain, drawn
 from ..media.png import encode_png
 from ..media.qr import RGB, WHITE, rgb
 from ..model import Poster
 from ..schedule import group_expansion
-from ..templates import occurrence_context, poster_per_occurrence, render
+from ..templates import PlanValues, occurrence_context, poster_per_occurrence, render
 from .job import Job
-from .posts import occurrence_posters, read_calendars
+from .posts import occurrence_posters, plan_input, read_calendars
 
 # Pillow imports its image readers at the first Image.open: here instead, on import, which the
 # build does once before it forks its workers (not once per worker, in its first poster).
@@ -42,7 +52,8 @@ def poster_png(job: Job, on: dt.date | None = None) -> bytes:
     poster = job.playbook.poster(job.output.poster)
     assert poster is not None, job.output
     chain = job.font_chain()
-    texts = poster_texts(job, poster, chain, poster_values(job, poster))
+    values = poster_values(job, poster)
+    texts = poster_texts(job, poster, chain, values)
     layout = poster_layout(job, poster)
     canvas = background(job, poster, layout)
     brand = job.group.brand
@@ -55,6 +66,11 @@ def poster_png(job: Job, on: dt.date | None = None) -> bytes:
     }
     draw_shapes(canvas, layout.get("shapes", []), palette)
     elements: dict[str, Any] = layout.get("elements", {})
+    if poster.image is not None:
+        if "image" in elements:
+            draw_picture(canvas, job, poster, elements["image"], values, palette, chain)
+        else:
+            warn(job, poster, f"layout '{poster.layout}' has no place for 'image': it is left out")
     if "logo" in elements and brand.logo:
         draw_logo(canvas, job, elements["logo"], palette)
     if "qr" in elements and poster.has_qr:
@@ -80,8 +96,9 @@ def poster_png(job: Job, on: dt.date | None = None) -> bytes:
 
 
 def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
-    """The theme's posters/LAYOUT.yml, with its `wide` boxes for posters much wider than tall and
-    its `square` ones for posters not much taller than wide."""
+    """The theme's posters/LAYOUT.yml, with its `wide` boxes for posters much wider than tall, its
+    `square` ones for posters not much taller than wide, then its `with_image` boxes for a poster
+    with a photo and its `without_qr` ones for a poster with no code."""
     layout = job.theme.poster_layout(poster.layout, job.reads)
     if layout is None:
         raise UserError(
@@ -99,6 +116,10 @@ def poster_layout(job: Job, poster: Poster) -> dict[str, Any]:
         layout = with_variant(layout, "wide")
     elif poster.height / poster.width < SQUARE_RATIO:
         layout = with_variant(layout, "square")
+    # a shape's own `with_image` and `without_qr` (under `wide:` or `square:`) replace the tall
+    # poster's
+    if poster.image is not None:
+        layout = with_variant(layout, "with_image")
     if not poster.has_qr:
         layout = with_variant(layout, "without_qr")
     return layout
@@ -114,7 +135,7 @@ def with_variant(layout: dict[str, Any], name: str) -> dict[str, Any]:
 
 def poster_values(job: Job, poster: Poster) -> dict[str, Any]:
     """What the poster's texts see: the group's values, and for a poster made per occurrence
-    (posters/ID/DATE.png) the `occurrence` it is made for."""
+    (posters/ID/DATE.png) the `occurrence` it is made for and its `plan`."""
     if not poster_per_occurrence(poster):
         return job.values
     group = job.group
@@ -125,7 +146,9 @@ def poster_values(job: Job, poster: Poster) -> dict[str, Any]:
     for occurrence in occurrences:
         key = (occurrence.slot.path, occurrence.slot.order, occurrence.date)
         if files.get(key) == wanted:
-            return occurrence_context(job.values, occurrence, job.labels()["weekdays"])
+            job.reads.add(plan_input(group, occurrence))  # its row, not the whole sheet
+            row = job.project.plans.row_for(group, occurrence)
+            return occurrence_context(job.values, occurrence, job.labels()["weekdays"], row)
     raise AssertionError(f"no occurrence makes {job.output.path}")  # the plan made the path
 
 
@@ -206,6 +229,95 @@ def background(job: Job, poster: Poster, layout: dict[str, Any]) -> Image.Image:
         with Image.open(job.asset(poster.background)) as image:
             return ImageOps.fit(image.convert("RGB"), size, Image.Resampling.LANCZOS)
     return Image.new("RGB", size, rgb(poster.background or layout.get("background", "#FFFFFF")))
+
+
+PICTURE_SIDE = 2400  # pictures are kept this large at most: an A4 poster's image box, at 300 dpi
+UNFILLED_TINT = (241, 243, 245)
+
+
+def draw_picture(
+    canvas: Image.Image,
+    job: Job,
+    poster: Poster,
+    spec: dict[str, Any],
+    values: dict[str, Any],
+    palette: dict[str, RGB],
+    chain: FontChain,
+) -> None:
+    """The poster's image cropped to fill the layout's image box; where a plan has no picture
+    for this occurrence yet, the box shows the marker (【待填：图片】) instead."""
+    assert poster.image is not None
+    rect = Rect.of(spec["box"], canvas)
+    radius = float(spec.get("radius", 0)) * short_side(canvas)
+    text = render(poster.image, values, job.group).strip()
+    plan = values.get("plan")
+    if isinstance(plan, PlanValues) and plan.unfilled or not text:
+        paint(canvas, rect, UNFILLED_TINT, radius=radius)
+        marker = {"size": [0.05, 0.03], "color": "ink", "align": "center", "valign": "middle"}
+        draw_text(canvas, [text or "?"], marker, palette, chain, rect)
+        return
+    focus = spec.get("focus", [0.5, 0.5])
+    picture = fitted_picture(
+        job, poster, text, (rect.w, rect.h), (float(focus[0]), float(focus[1]))
+    )
+    paste_picture(canvas, picture, rect, radius)
+
+
+def fitted_picture(
+    job: Job, poster: Poster, relpath: str, size: tuple[int, int], focus: tuple[float, float]
+) -> Image.Image:
+    """A project picture cropped to `size`: decoded once per version of the file in a session
+    (however many posters place it), cropped once per size."""
+    root = job.root.resolve()
+    try:
+        path = (root / relpath).resolve()
+        path.relative_to(root)
+        stat = os.stat(path)
+    except (ValueError, OSError):
+        raise UserError(
+            Diagnostic(
+                poster.path,
+                poster.line,
+                0,
+                ERROR,
+                f"poster '{poster.id}' for group '{job.group.slug}': its image '{relpath}' is not "
+                "a file of the project",
+                "name a picture under content/assets/, relative to the project root",
+            )
+        ) from None
+    job.reads.add(str(path))
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+
+    def decoded() -> Image.Image:
+        with Image.open(path) as image:
+            image.draft("RGB", (PICTURE_SIDE, PICTURE_SIDE))  # JPEG: decode at a smaller scale
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
+                # a cut-out (a product on a transparent ground) goes on white, not black
+                ground = Image.new("RGBA", upright.size, (255, 255, 255, 255))
+                upright = Image.alpha_composite(ground, upright.convert("RGBA"))
+            picture = upright.convert("RGB")
+        picture.thumbnail((PICTURE_SIDE, PICTURE_SIDE), Image.Resampling.LANCZOS)
+        return picture
+
+    def cropped() -> Image.Image:
+        try:
+            picture = job.session.pictures.get_or_make(key, decoded)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise UserError(  # changed since the checks read it: said, never a traceback
+                Diagnostic(
+                    poster.path,
+                    poster.line,
+                    0,
+                    ERROR,
+                    f"poster '{poster.id}' for group '{job.group.slug}': its image '{relpath}' "
+                    f"cannot be decoded ({exc})",
+                    "use a PNG or JPEG picture (export it again from the app that made it)",
+                )
+            ) from None
+        return cover(picture, size, focus)
+
+    return job.session.images.get_or_make(("picture", *key, size, focus), cropped)  # type: ignore[no-any-return]
 
 
 def draw_logo(canvas: Image.Image, job: Job, spec: dict[str, Any], palette: dict[str, RGB]) -> None:

@@ -1,9 +1,10 @@
 """The group's posts, worked out once and shared by every output that lists them (calendars, pages,
 handbook, per-occurrence posters).
 
-The one place where a slot's texts become an occurrence's: a text that reads `occurrence` (see
-templates.PER_OCCURRENCE) is rendered for each occurrence with `occurrence_context`; any other is
-rendered once per slot, so a big project pays per occurrence only for the texts that need it.
+The one place where a slot's texts become an occurrence's: a text that reads `occurrence` or
+`plan` (see templates.PER_OCCURRENCE) is rendered for each occurrence with `occurrence_context`;
+any other is rendered once per slot, so a big project pays per occurrence only for the texts that
+need it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..media.chart import Chart, Column, Series, stacked_bars
-from ..model import Group, Occurrence, Phase, Project, Slot
+from ..model import Group, GroupPlan, Occurrence, Phase, Project, Slot
 from ..schedule import almanac_of, group_expansion, group_slots, is_shifted
 from ..templates import (
     occurrence_context,
@@ -120,6 +121,43 @@ def read_calendars(job: Job) -> None:
     job.reads.update({"listing:calendars", *job.project.calendars.files})
 
 
+def plan_input(group: Group, occurrence: Occurrence | None = None) -> str:
+    """The input that stands for the plan rows an output shows, rather than the sheet files: the
+    rows of all the group's occurrences (`plan:GROUP`), or of one (`plan:GROUP/SLOT/DATE`), so
+    that editing one row remakes only what shows it. build.open_state gives their values."""
+    if occurrence is None:
+        return f"plan:{group.slug}"
+    return f"plan:{group.slug}/{occurrence.slot.id}/{occurrence.date}"
+
+
+def plan_inputs(project: Project) -> list[tuple[str, str]]:
+    """The value of every plan input (see plan_input): a group's plan, and the row of each
+    occurrence that shows a poster made per occurrence; an occurrence without a row is no input
+    of the build state's (it reads as missing)."""
+    values: list[tuple[str, str]] = []
+    for slug, plan in project.plans.groups.items():
+        values.append((f"plan:{slug}", plan.fingerprint))
+        group = project.groups[slug]
+        playbook = project.playbook_of(group)
+        posters = {p.id for p in playbook.posters if poster_per_occurrence(p)}
+        slots = {s.id for s in group_slots(playbook, group) if s.poster in posters}
+        if slots:
+            values += [
+                (f"plan:{slug}/{slot}/{date}", row.digest)
+                for (slot, date), row in plan.rows.items()
+                if slot in slots
+            ]
+    return values
+
+
+def read_plans(job: Job) -> GroupPlan | None:
+    """Outputs that list a group's posts read its plan rows (when it has plan sheets)."""
+    plan = job.project.plans.of(job.group)
+    if plan is not None:
+        job.reads.add(plan_input(job.group))
+    return plan
+
+
 def entries(job: Job) -> list[Entry]:
     """The group's occurrences with what each says (see facts_and_entries)."""
     return facts_and_entries(job)[1]
@@ -131,6 +169,7 @@ def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[
     session keeps them for the files that did not change."""
     project, group = job.project, job.group
     read_calendars(job)
+    plan = read_plans(job)
     weekdays = list(job.labels()["weekdays"])
     key = (
         project.site.fingerprint,
@@ -138,6 +177,7 @@ def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[
         group.fingerprint,
         project.calendars.fingerprint,
         tuple(weekdays),  # occurrence.weekday in the theme's words
+        plan.fingerprint if plan else "",
     )
     hit = job.session.posts.get(key) if group.fingerprint else None
     if hit is None:
@@ -146,7 +186,7 @@ def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[
         posters = occurrence_posters(project, group, occurrences)
         values = job.values
         found = [
-            occurrence_entry(occurrence, facts, posters, values, weekdays, group)
+            occurrence_entry(occurrence, facts, posters, values, weekdays, group, plan)
             for occurrence in occurrences
         ]
         hit = (facts, found)
@@ -162,9 +202,10 @@ def occurrence_entry(
     values: dict[str, Any],
     weekdays: list[str],
     group: Group,
+    plan: GroupPlan | None = None,
 ) -> Entry:
     """One occurrence's texts: the slot's once-rendered copy, or its own when a sop_change gives
-    one or the text reads `occurrence` (the per-occurrence names, e.g. plan.*, go here)."""
+    one or the text reads `occurrence` or `plan` (the row of the group's plan for it)."""
     slot = occurrence.slot
     copy, role, person, poster = facts[(slot.path, slot.order)]
     scope: dict[str, Any] | None = None
@@ -172,7 +213,8 @@ def occurrence_entry(
     def names() -> dict[str, Any]:
         nonlocal scope
         if scope is None:
-            scope = occurrence_context(values, occurrence, weekdays)
+            row = plan.rows.get((slot.id, occurrence.date)) if plan is not None else None
+            scope = occurrence_context(values, occurrence, weekdays, row)
         return scope
 
     template = occurrence.copy

@@ -281,6 +281,14 @@ def dtstart(start: dt.datetime, zone: str, shifted: bool = False) -> str:
     return f"DTSTART;TZID={zone}:{start:%Y%m%dT%H%M%S}"
 
 
+def poster_attachment(entry: Entry, base_url: str, slug: str) -> list[str]:
+    """The occurrence's poster as an ATTACH link (RFC 5545 3.8.1.1), when the site has an
+    address: calendar apps show it as a link to open (the description names the file too)."""
+    if not entry.poster or not base_url:
+        return []
+    return [f"ATTACH;FMTTYPE=image/png:{base_url.rstrip('/')}/{slug}/{entry.poster}"]
+
+
 def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.datetime) -> list[str]:
     group, site = job.group, job.project.site
     start = entry.occurrence.start
@@ -298,6 +306,7 @@ def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.dateti
         "DESCRIPTION:"
         + ics_text(description(entry, labels, group.lang, site.base_url, group.slug)),
         f"CATEGORIES:{ics_text(entry.slot.kind)}",
+        *poster_attachment(entry, site.base_url, group.slug),
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
         "ACTION:DISPLAY",
