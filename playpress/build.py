@@ -177,7 +177,7 @@ def declared(project: Project, only: tuple[str, ...], session: Session) -> list[
     if not all(group.fingerprint for group in project.groups.values()):
         return plan(project, only)
     key = (
-        "plan",
+        "outputs",  # a watch session's (load/cache.py keeps only what validation made)
         only,
         project.site.fingerprint,
         project.calendars.fingerprint,

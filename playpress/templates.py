@@ -375,9 +375,9 @@ def _substituted(
             value = _ENV.getattr(value, name)
         if isinstance(value, jinja2.Undefined) and not isinstance(value, _Unfilled):
             return None
-        if not (value is None or isinstance(value, (str, int, float, list, dict, _Unfilled))):
-            return None  # not a printable value: Jinja's finalize says so
-        out.append(str(value))
+        if not (value is None or isinstance(value, (str, int, float, _Unfilled))):
+            return None  # a list, a mapping, an object: Jinja's finalize says what is wrong
+        out.append("" if value is None else str(value))  # an empty value prints as nothing
     text = "".join(out)
     return text if len(text) <= _ENV.max_output else None
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import run_cli, write_project
 from PIL import Image
 
 from playpress.build import Options, build
 from playpress.load import load_project
+from playpress.theme import BUILTIN_THEMES
 
 PLAYBOOK = """
 ---
@@ -255,11 +257,13 @@ def test_a_poster_whose_row_is_missing_shows_the_marker_in_its_image_box(tmp_pat
     filled = Image.open(out / "a/posters/flyer/2026-12-12.png").convert("RGB")
     unfilled = Image.open(out / "a/posters/flyer/2026-12-13.png").convert("RGB")
     assert filled.size == unfilled.size == (1080, 1080)
-    # the top of 'headline' with an image is the photo: red, or the pale box with the marker
-    assert filled.getpixel((filled.width // 2, filled.height // 6))[0] > 150
-    assert unfilled.getpixel((unfilled.width // 2, unfilled.height // 6)) != filled.getpixel(
-        (filled.width // 2, filled.height // 6)
-    )
+    # the middle of the image box of a square 'headline': the photo (red), or the pale box with
+    # the marker
+    spec = yaml.safe_load((BUILTIN_THEMES / "default/posters/headline.yml").read_text("utf-8"))
+    x, y, w, h = spec["square"]["with_image"]["elements"]["image"]["box"]
+    middle = (round((x + w / 2) * filled.width), round((y + h / 2) * filled.height))
+    assert filled.getpixel(middle)[0] > 150
+    assert unfilled.getpixel(middle) != filled.getpixel(middle)
     warned = [d for d in result.report.diagnostics if "'offer' on 2026-12-13" in d.message]
     assert len(warned) == 2 and "item, price, photo" in warned[0].message
 

@@ -246,8 +246,11 @@ def test_every_occurrence_s_copy_carries_its_row_in_csv_ics_and_html(held_out) -
     for slug in ("shop-a", "shop-b"):
         rows = {(r["slot"], r["date"]): r for r in sop_rows(out, slug)}
         calendar = icalendar.Calendar.from_ical((out / slug / "sop.ics").read_bytes())
+        # an event title starts with its group (【A店】苹果秒杀): several groups in one app
         events = {
-            (str(e["SUMMARY"]), e["DTSTART"].dt.date().isoformat()): str(e["DESCRIPTION"])
+            (str(e["SUMMARY"]).split("】", 1)[-1], e["DTSTART"].dt.date().isoformat()): str(
+                e["DESCRIPTION"]
+            )
             for e in calendar.walk("VEVENT")
         }
         page = (out / slug / "sop.html").read_text(encoding="utf-8")
@@ -325,9 +328,12 @@ def test_check_as_of_fails_with_one_line_per_unfilled_occurrence_in_its_window(h
 # --- posters -----------------------------------------------------------------------------------
 
 
-def image_box(layout: str, key: str = "image") -> list[float]:
+def image_box(layout: str, key: str = "image", shape: str = "square") -> list[float]:
+    """Where a layout puts a poster's photo: a square poster's own `with_image` boxes, if it has
+    them, else the tall poster's."""
     spec = yaml.safe_load((BUILTIN_THEMES / "default/posters" / f"{layout}.yml").read_text())
-    return spec["with_image"]["elements"][key]["box"]
+    variant = spec.get(shape, {}).get("with_image") or spec["with_image"]
+    return {**spec["with_image"]["elements"], **variant["elements"]}[key]["box"]
 
 
 def crop(image: Image.Image, box: list[float]) -> Image.Image:
@@ -485,9 +491,12 @@ def test_editing_one_row_rebuilds_only_the_texts_and_posters_of_its_occurrences(
     # shop-a's own row for 12-08: its texts and that one poster, nothing of shop-b or the courses
     replace_in_csv(root / "content/plans/selection.csv", "A店车厘子,39.9", "A店车厘子,35.9")
     edited = build(Options(root, out, pdf=False), session)
-    texts = ["handbook.html", "sop.csv", "sop.html", "sop.ics"]
-    assert sorted(edited.written) == sorted(
-        [f"shop-a/{name}" for name in texts] + ["shop-a/posters/offer/2026-12-08.png"]
+    texts = ["handbook.html", "sop.csv", "sop.html", "sop.ics", "sop.xlsx", "index.html"]
+    days = {path for path in edited.written if path.startswith("days/")}
+    assert days <= {"days/2026-12-07.html", "days/2026-12-08.html"}  # the dates around the row
+    assert sorted(set(edited.written) - days) == sorted(
+        [f"shop-a/{name}" for name in texts]
+        + ["shop-a/posters/offer/2026-12-08.png", "scrm/sop-rules.xlsx"]
     )
     assert "35.9" in copy_of(out, "shop-a", "offer", "2026-12-08")
     # a row for every group: both shops (the same date's poster each); a fresh process agrees
@@ -500,6 +509,7 @@ def test_editing_one_row_rebuilds_only_the_texts_and_posters_of_its_occurrences(
     assert sorted(again.written) == sorted(
         [f"{slug}/{name}" for slug in ("shop-a", "shop-b") for name in texts]
         + [f"{slug}/posters/offer/2026-12-12.png" for slug in ("shop-a", "shop-b")]
+        + ["scrm/sop-rules.xlsx"]
     )
     # a row no occurrence reads (after every span): nothing at all
     path = root / "content/plans/selection.csv"

@@ -81,7 +81,7 @@ def test_plain_text_is_returned_as_is():
         "秒杀价 {{ plan.价格 }}元/{{ plan.单位 }}",
         "{{ plan.要点1 }}\n",
         "{{ group.vars.count }} / {{ group.vars.ratio }} / {{ group.vars.nothing }}",
-        "{{ group.vars.flag }} {{ group.vars.items }} {{ group.vars.table }}",
+        "{{ group.vars.flag }} {{ group.vars.count }}",
         "{{group.vars.count}}{{ plan.缺 }}",
         "a { b } {{ group.slug }} c",
     ],
@@ -110,6 +110,14 @@ def test_names_filled_in_without_jinja_print_what_jinja_prints(source: str) -> N
     template = Template(source, "p.md", 3, "copy")
     assert render(template, fast) == _ENV.render_bounded(_compiled(source), slow)
     assert fast["plan"].unfilled == slow["plan"].unfilled
+
+
+def test_a_list_or_mapping_is_refused_by_the_fast_path_as_by_jinja() -> None:
+    group = {"vars": {"items": ["a"], "table": {"k": 1}}}
+    for source in ("{{ group.vars.items }}", "{{ group.vars.table }}"):
+        with pytest.raises(UserError) as caught:
+            render(Template(source, "p.md", 3, "copy"), {"group": group})
+        assert "cannot be shown as text" in caught.value.diagnostic.message
 
 
 def test_texts_with_filters_or_statements_are_left_to_jinja() -> None:

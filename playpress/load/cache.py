@@ -28,7 +28,8 @@ from ..files import write_atomic
 from ..session import Session
 
 CACHE_FILE = "validated.pickle"
-SESSION_ONLY = frozenset({"sheet-rows"})  # rows of sheets: kept in a watch session only
+# kept in a watch session only: rows of sheets, and the build's list of outputs
+SESSION_ONLY = frozenset({"sheet-rows", "outputs"})
 KEY_BYTES = 32
 # What a cache may hold: the model and its parts, diagnostics, the reader's mappings, plain data.
 ALLOWED = {
@@ -38,6 +39,7 @@ ALLOWED = {
     "playpress.load.sheets": {"SheetMap", "SheetList"},
     "playpress.load.group_sources": {"SheetRow"},
     "playpress.load.project": {"Defaults"},
+    "playpress.load.plans": {"PlanFile", "Reused"},
     "datetime": {"date", "datetime", "time", "timedelta", "timezone"},
     "builtins": {"set", "frozenset", "dict", "list", "tuple", "bytearray"},
 }

@@ -4,6 +4,7 @@ line."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import unicodedata
@@ -15,6 +16,18 @@ from ..almanac import country_problem
 from ..diagnostics import Report, did_you_mean
 from ..model import Template
 from .reader import YamlList, YamlMap
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short hash of plain values (what a model object, a row or a file was made from): caches
+    of later stages key on it."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
 
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")

@@ -22,6 +22,7 @@ from ..model import Group, GroupPlan, PlanRow, Plans, Project
 from ..schedule import group_expansion, group_slots
 from ..session import Session
 from .fields import check_path
+from .fields import fingerprint as digest
 from .sheets import Row, Sheet, as_text, read_sheets
 
 REQUIRED = ("slot", ("date", "day"))
@@ -49,16 +50,6 @@ class PlanFile:
     columns: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
     digest: str = ""  # of the file's bytes
-
-
-def digest(*parts: object) -> str:
-    """A short hash of plain values (what a row, a file or a group's plan is made of)."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
-        hasher.update(len(data).to_bytes(8, "big"))
-        hasher.update(data)
-    return hasher.hexdigest()
 
 
 def reads_of(plan_file: PlanFile, group: Group) -> tuple:

@@ -16,7 +16,7 @@ from ..session import Session
 from ..theme import theme_dirs
 from .calendars import load_calendars
 from .checks import PROJECT_CHECKS, Window, check_group
-from .fields import IDENT, Section
+from .fields import IDENT, Section, fingerprint
 from .group_sources import (
     SITE_FOLDERS,
     GroupFiles,
@@ -543,16 +543,6 @@ def _memo(session: Session, key: tuple, report: Report, compute: Callable[[Repor
         hit = session.validated.put(key, (compute(own), list(own.diagnostics)))
     report.extend(hit[1])
     return hit[0]
-
-
-def fingerprint(*parts: Any) -> str:
-    """A short hash of what a model object was made from: caches of later stages key on it."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part if isinstance(part, bytes) else repr(part).encode("utf-8", "surrogatepass")
-        hasher.update(len(data).to_bytes(8, "big"))
-        hasher.update(data)
-    return hasher.hexdigest()
 
 
 def _fingerprinted(value: Any, key: tuple) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..model import Group
 from .job import Job
-from .sop_ics import EVENT_MINUTES, PRODID, dtstart, fold, ics_text, vtimezone
+from .sop_ics import EVENT_MINUTES, PRODID, dtstart, event_lines, fold, ics_text, vtimezone
 from .staff import Duty, duties_of, groups_of, person_shown
 from .words import colon
 
@@ -126,13 +126,5 @@ def vevent(
         f"SUMMARY:{ics_text(title)}",
         f"DESCRIPTION:{ics_text(description(duty, labels, lang, base_url))}",
         f"CATEGORIES:{ics_text(duty.kind)}",
-        "TRANSP:TRANSPARENT",
-        "BEGIN:VALARM",
-        "ACTION:DISPLAY",
-        f"DESCRIPTION:{ics_text(title)}",
-        f"TRIGGER:-PT{minutes}M" if minutes else "TRIGGER:PT0S",
-        "END:VALARM",
     ]
-    digest = hashlib.sha256("\n".join(body).encode("utf-8")).digest()
-    stamp = stamp_base + dt.timedelta(seconds=int.from_bytes(digest[:8], "big") % 86400)
-    return ["BEGIN:VEVENT", body[0], f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}", *body[1:], "END:VEVENT"]
+    return event_lines(body, title, minutes, stamp_base)

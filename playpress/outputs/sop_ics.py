@@ -307,6 +307,16 @@ def vevent(entry: Entry, job: Job, labels: dict[str, Any], stamp_base: dt.dateti
         + ics_text(description(entry, labels, group.lang, site.base_url, group.slug)),
         f"CATEGORIES:{ics_text(entry.slot.kind)}",
         *poster_attachment(entry, site.base_url, group.slug),
+    ]
+    return event_lines(body, title, minutes, stamp_base)
+
+
+def event_lines(body: list[str], title: str, minutes: int, stamp_base: dt.datetime) -> list[str]:
+    """A VEVENT of `body` (its UID first): free time, a reminder `minutes` before, and a DTSTAMP
+    on the day of `stamp_base` that is a function of the event's content (same inputs, same
+    bytes)."""
+    body = [
+        *body,
         "TRANSP:TRANSPARENT",
         "BEGIN:VALARM",
         "ACTION:DISPLAY",
