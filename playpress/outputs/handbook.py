@@ -19,7 +19,7 @@ from ..schedule import group_slots
 from ..templates import per_occurrence, poster_per_occurrence
 from .job import Job
 from .posts import Entry, SlotFacts, calendar_days, day_chart, facts_and_entries
-from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text
+from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text, when_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
 
@@ -118,6 +118,7 @@ def slots(
     """Each post of the SOP once, with the words to send: the calendar refers to these by number.
     A text that differs per occurrence is shown as its first occurrence says it."""
     counts = Counter(item.slot.id for item in items)
+    labels = job.labels()
     first: dict[str, Entry] = {}
     for item in items:
         first.setdefault(item.slot.id, item)
@@ -131,6 +132,7 @@ def slots(
         result.append(
             {
                 "slot": slot,
+                "when": when_text(slot.when, labels),
                 "words": words,
                 "varies": varies,
                 "role": role,
