@@ -149,6 +149,19 @@ def test_long_copy_folds_on_a_phone_and_prints_whole(pages: Path, browser) -> No
     context.close()
 
 
+def test_same_text_as_opens_that_day_s_copy_unfolded(pages: Path, browser) -> None:
+    context = browser.new_context(viewport={"width": WIDTH, "height": 740})
+    tab = context.new_page()
+    tab.goto((pages / "paotuan-binhu" / "sop.html").as_uri())
+    link = tab.locator(".same a").first
+    anchor = link.get_attribute("href")
+    assert tab.locator(f"{anchor} .copy.folded").count() == 1
+    link.click()
+    assert tab.locator(f"{anchor} .copy.folded").count() == 0
+    assert 0 <= tab.evaluate(f"document.querySelector('{anchor}').getBoundingClientRect().top") < 5
+    context.close()
+
+
 def test_poster_links_are_named_by_their_titles(pages: Path) -> None:
     sop = (pages / "xianguo-binjiang" / "sop.html").read_text(encoding="utf-8")
     links = re.findall(r'<a href="(posters/[^"]+)">([^<]+)</a>', sop)

@@ -58,6 +58,15 @@
       });
       copy.parentNode.insertBefore(toggle, copy.nextSibling);
     });
+    // "same text as Dec 14" jumps to that day's copy: shown unfolded there
+    Array.prototype.forEach.call(sop.querySelectorAll(".same a"), function (link) {
+      link.addEventListener("click", function () {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        var copy = target && target.querySelector(".copy.folded");
+        var toggle = copy && copy.nextSibling;
+        if (toggle && toggle.className === "unfold") toggle.click();
+      });
+    });
   }
   // Copy buttons: the text of the block they name.
   function copied(button) {
