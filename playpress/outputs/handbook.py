@@ -16,10 +16,10 @@ from ..media import qr
 from ..media.markdown import Heading, render_markdown
 from ..media.png import encode_png
 from ..schedule import group_slots
-from ..templates import per_occurrence, poster_per_occurrence
+from ..templates import per_occurrence, poster_per_occurrence, render
 from .job import Job
 from .posts import Entry, SlotFacts, calendar_days, day_chart, facts_and_entries
-from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text
+from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text, when_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
 
@@ -118,6 +118,7 @@ def slots(
     """Each post of the SOP once, with the words to send: the calendar refers to these by number.
     A text that differs per occurrence is shown as its first occurrence says it."""
     counts = Counter(item.slot.id for item in items)
+    labels = job.labels()
     first: dict[str, Entry] = {}
     for item in items:
         first.setdefault(item.slot.id, item)
@@ -131,6 +132,7 @@ def slots(
         result.append(
             {
                 "slot": slot,
+                "when": when_text(slot.when, labels),
                 "words": words,
                 "varies": varies,
                 "role": role,
@@ -154,17 +156,20 @@ def per_occurrence_poster(job: Job, poster_id: str) -> bool:
 
 def posters(job: Job, items: list[Entry]) -> list[dict[str, Any]]:
     """One picture per poster: a poster made per occurrence shows its first one."""
-    first = {item.slot.poster: item.poster for item in reversed(items) if item.slot.poster}
+    first = {item.slot.poster: item for item in reversed(items) if item.slot.poster}
     found = []
     for poster in job.playbook.posters:
         src = f"posters/{poster.id}.png"
         if poster_per_occurrence(poster):
             if poster.id not in first:
                 continue  # no slot shows it: no file is made
-            src = first[poster.id]
+            src, title = first[poster.id].poster, first[poster.id].poster_title
+        else:
+            title = render(poster.title, job.values, job.group).strip() if poster.title else ""
         found.append(
             {
                 "id": poster.id,
+                "title": title,
                 "src": src,
                 "size": poster.size_name,
                 "pixels": f"{poster.width}×{poster.height}",

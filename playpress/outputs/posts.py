@@ -10,11 +10,12 @@ need it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..media.chart import Chart, Column, Series, stacked_bars
-from ..model import Group, GroupPlan, Occurrence, Phase, Project, Slot
+from ..model import Group, GroupPlan, Occurrence, Phase, Project, Slot, Template
 from ..schedule import almanac_of, group_expansion, group_slots, is_shifted
 from ..templates import (
     occurrence_context,
@@ -37,6 +38,7 @@ class Entry:
     person: str
     poster: str  # "posters/ID.png" (or "posters/ID/DATE.png"), relative to the group's folder
     post: str = ""  # what is posted, as this occurrence says it (a sop_change, a template)
+    poster_title: str = ""  # the poster's title as this occurrence's poster prints it, or ""
     # Worked out once here: templates read them thousands of times in a handbook's calendar.
     slot: Slot = field(init=False)
     kind: str = field(init=False)  # the slot's
@@ -185,8 +187,9 @@ def facts_and_entries(job: Job) -> tuple[dict[tuple[str, int], SlotFacts], list[
         facts = slot_facts(job)
         posters = occurrence_posters(project, group, occurrences)
         values = job.values
+        titles = {poster.id: poster.title for poster in job.playbook.posters}
         found = [
-            occurrence_entry(occurrence, facts, posters, values, weekdays, group, plan)
+            occurrence_entry(occurrence, facts, posters, values, weekdays, group, plan, titles)
             for occurrence in occurrences
         ]
         hit = (facts, found)
@@ -203,9 +206,11 @@ def occurrence_entry(
     weekdays: list[str],
     group: Group,
     plan: GroupPlan | None = None,
+    poster_titles: Mapping[str, Template | None] | None = None,
 ) -> Entry:
     """One occurrence's texts: the slot's once-rendered copy, or its own when a sop_change gives
-    one or the text reads `occurrence` or `plan` (the row of the group's plan for it)."""
+    one or the text reads `occurrence` or `plan` (the row of the group's plan for it); the title
+    of its poster (from `poster_titles`, by poster id), as pages label the poster's link."""
     slot = occurrence.slot
     copy, role, person, poster = facts[(slot.path, slot.order)]
     scope: dict[str, Any] | None = None
@@ -226,7 +231,11 @@ def occurrence_entry(
         scope_of_post = names() if per_occurrence(post_template) else values
         post = render(post_template, scope_of_post, group).strip()
     poster = posters.get((slot.path, slot.order, occurrence.date), poster)
-    return Entry(occurrence, copy, role, person, poster, post)
+    title = (poster_titles or {}).get(slot.poster) if poster else None
+    poster_title = ""
+    if title is not None:
+        poster_title = render(title, names() if per_occurrence(title) else values, group).strip()
+    return Entry(occurrence, copy, role, person, poster, post, poster_title)
 
 
 def day_marks_of(job: Job, dates: list[dt.date]) -> dict[dt.date, str]:

@@ -9,6 +9,10 @@
     if (day.getAttribute("data-date") === today) day.classList.add("is-today");
     if (first === null && day.getAttribute("data-date") >= today) first = day;
   });
+  // sop.html's day index: today's date marked there too
+  Array.prototype.forEach.call(document.querySelectorAll("[data-index-date]"), function (link) {
+    if (link.getAttribute("data-index-date") === today) link.classList.add("is-today");
+  });
   var jump = document.getElementById("jump-today");
   if (jump) {
     jump.hidden = false;
@@ -36,6 +40,33 @@
       }
       apply();
     }
+  }
+  // sop.html on a phone: each long copy folded to its first lines, a tap unfolds it (printing
+  // and wide screens show it whole: the stylesheet folds only narrow screens).
+  var sop = document.querySelector("main.sop[data-more]");
+  if (sop && window.matchMedia && window.matchMedia("(max-width: 520px)").matches) {
+    Array.prototype.forEach.call(sop.querySelectorAll(".copy"), function (copy) {
+      copy.classList.add("folded");
+      if (copy.scrollHeight <= copy.clientHeight + 2) { copy.classList.remove("folded"); return; }
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "unfold";
+      toggle.textContent = sop.getAttribute("data-more");
+      toggle.addEventListener("click", function () {
+        var folded = copy.classList.toggle("folded");
+        toggle.textContent = sop.getAttribute(folded ? "data-more" : "data-less");
+      });
+      copy.parentNode.insertBefore(toggle, copy.nextSibling);
+    });
+    // "same text as Dec 14" jumps to that day's copy: shown unfolded there
+    Array.prototype.forEach.call(sop.querySelectorAll(".same a"), function (link) {
+      link.addEventListener("click", function () {
+        var target = document.getElementById(link.getAttribute("href").slice(1));
+        var copy = target && target.querySelector(".copy.folded");
+        var toggle = copy && copy.nextSibling;
+        if (toggle && toggle.className === "unfold") toggle.click();
+      });
+    });
   }
   // Copy buttons: the text of the block they name.
   function copied(button) {
