@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,12 +32,9 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example built without PDFs (the pages are what is looked at here)."""
-    out = tmp_path_factory.mktemp("phone") / "dist"
-    result = run_cli("build", "--no-pdf", "--root", str(REPO), "--out", str(out))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
+def pages(example_dist: Path) -> Path:
+    """The example as the suite builds it once (the pages are what is looked at here)."""
+    return example_dist
 
 
 @pytest.fixture(scope="module")
