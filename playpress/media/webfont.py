@@ -20,6 +20,9 @@ from ..files import write_atomic
 from .fonts import FontFace
 from .noto import cache_dir, file_hash
 
+# the pages' @font-face family: their stylesheets and the charts' labels name it first (its
+# unicode-range keeps Latin text in the system's faces)
+FAMILY = "Playpress CJK"
 WEBFONT_VERSION = "1"  # part of every cached subset's key: bump when the cut changes
 # What the face is asked for, as CSS unicode-range and as code point ranges: CJK radicals and
 # symbols, punctuation (、。「」), kana, bopomofo, Hangul, the unified ideographs and their

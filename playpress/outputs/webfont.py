@@ -14,12 +14,11 @@ browser never draws them with a cached font that lacks it.
 
 from __future__ import annotations
 
-from ..media.webfont import characters_key, cjk_characters, flavor, subset, unicode_range
+from ..media.webfont import FAMILY, characters_key, cjk_characters, flavor, subset, unicode_range
 from ..model import Group, Project
 from .job import Job, Output
 from .staff import href, up
 
-FAMILY = "Playpress CJK"  # the pages' stylesheets name it first
 GROUP_FONT = "cjk.woff2"  # in the group's folder
 SITE_FONTS = "fonts/{}.woff2"
 # where a theme's page template puts the @font-face (base.html and handbook.html have it)
@@ -30,7 +29,8 @@ GROUP_PAGES = ("home", "sop_html", "handbook_html")
 # the site-wide pages, by the font they share: the index and tags list groups (a few hundred
 # characters), the days show every group's posts of a day, a person's page their duties' copy
 # (over a thousand characters between them: one font for all of them would make the index load
-# four times the bytes it needs). A Latin group's pages, rarely with CJK text, share the index's.
+# four times the bytes it needs). The pages of groups in other languages share fonts/latin.woff2:
+# the few CJK characters they show (a Chinese site title) in a few kilobytes.
 SITE_PAGES = {
     "index": "index",
     "tag": "index",
@@ -38,6 +38,7 @@ SITE_PAGES = {
     "day": "days",
     "person_page": "people",
 }
+LATIN = "latin"
 CJK_LANGS = ("zh", "ja", "ko")
 
 
@@ -51,12 +52,15 @@ def group_font(_project: Project, group: Group) -> list[tuple[str, str]]:
 
 
 def site_font_keys(project: Project) -> list[str]:
-    """The site-wide fonts (fonts/index.woff2, days, people) of a project with anything in a CJK
-    language; an all-Latin project has none."""
+    """The site-wide fonts (fonts/index.woff2, days, people, latin) of a project with anything in
+    a CJK language; an all-Latin project has none."""
     langs = [project.site.lang, *(g.lang for g in project.groups.values())]
     if not any(cjk_lang(lang) for lang in langs):
         return []
-    return ["index", *(["days"] if project.groups else []), *(["people"] if project.people else [])]
+    keys = ["index", *(["days"] if project.groups else []), *(["people"] if project.people else [])]
+    if any(not cjk_lang(group.lang) for group in project.groups.values()):
+        keys.append(LATIN)
+    return keys
 
 
 def font_of(project: Project, output: Output) -> str:
@@ -64,7 +68,7 @@ def font_of(project: Project, output: Output) -> str:
     group = project.groups.get(output.group) if output.group else None
     if group is not None and cjk_lang(group.lang):
         return f"{group.slug}/{GROUP_FONT}"
-    key = SITE_PAGES.get(output.kind, "index")
+    key = LATIN if group is not None else SITE_PAGES.get(output.kind, "index")
     return SITE_FONTS.format(key) if key in site_font_keys(project) else ""
 
 
