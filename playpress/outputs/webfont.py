@@ -51,11 +51,15 @@ def group_font(_project: Project, group: Group) -> list[tuple[str, str]]:
     return [(f"{group.slug}/{GROUP_FONT}", "")] if cjk_lang(group.lang) else []
 
 
+def any_cjk(project: Project) -> bool:
+    """Whether anything of the project is in a CJK language (the site first: usually at once)."""
+    return cjk_lang(project.site.lang) or any(cjk_lang(g.lang) for g in project.groups.values())
+
+
 def site_font_keys(project: Project) -> list[str]:
     """The site-wide fonts (fonts/index.woff2, days, people, latin) of a project with anything in
-    a CJK language; an all-Latin project has none."""
-    langs = [project.site.lang, *(g.lang for g in project.groups.values())]
-    if not any(cjk_lang(lang) for lang in langs):
+    a CJK language, each when it has pages; an all-Latin project has none."""
+    if not any_cjk(project):
         return []
     keys = ["index", *(["days"] if project.groups else []), *(["people"] if project.people else [])]
     if any(not cjk_lang(group.lang) for group in project.groups.values()):
@@ -68,8 +72,10 @@ def font_of(project: Project, output: Output) -> str:
     group = project.groups.get(output.group) if output.group else None
     if group is not None and cjk_lang(group.lang):
         return f"{group.slug}/{GROUP_FONT}"
-    key = LATIN if group is not None else SITE_PAGES.get(output.kind, "index")
-    return SITE_FONTS.format(key) if key in site_font_keys(project) else ""
+    if not any_cjk(project):
+        return ""
+    # a page of each kind exists only where site_font_keys declares its font
+    return SITE_FONTS.format(LATIN if group is not None else SITE_PAGES.get(output.kind, "index"))
 
 
 def with_webfont(job: Job, page: str) -> str:
@@ -88,14 +94,22 @@ def with_webfont(job: Job, page: str) -> str:
 
 
 def pages_of(project: Project, font: str) -> list[str]:
-    """The pages that load a font, as dist/ paths."""
+    """The pages that load a font, as dist/ paths: a group's font, its group's pages; a site-wide
+    font, the site-wide pages of its kinds, or the pages of the groups in other languages."""
     from .kinds import group_outputs, site_outputs  # the table names this module's files
 
-    outputs = [o for o in site_outputs(project) if o.kind in SITE_PAGES]
-    for slug in sorted(project.groups):
-        outputs += [
-            o for o in group_outputs(project, project.groups[slug]) if o.kind in GROUP_PAGES
-        ]
+    slug, _, name = font.partition("/")
+    if name == GROUP_FONT and slug in project.groups:
+        groups = [project.groups[slug]]
+        outputs = []
+    elif font == SITE_FONTS.format(LATIN):
+        groups = [g for _, g in sorted(project.groups.items()) if not cjk_lang(g.lang)]
+        outputs = []
+    else:
+        groups = []
+        outputs = [o for o in site_outputs(project) if o.kind in SITE_PAGES]
+    for group in groups:
+        outputs += [o for o in group_outputs(project, group) if o.kind in GROUP_PAGES]
     return [o.path for o in outputs if font_of(project, o) == font]
 
 
