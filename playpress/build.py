@@ -318,8 +318,12 @@ def blocked(made: list[Outcome], options: Options, report: Report) -> None:
 def commit(made: list[Outcome], staging: Staging, state: BuildState, result: Result) -> None:
     """Every rendered file into its place in dist/, and what it read recorded for the next build."""
     for outcome in made:
+        staging.commit(outcome.output.path)
+    # outputs that later ones read (a group's pages in its font, posters in a PDF) were hashed
+    # before this build replaced them: hashed again as written, or the reader is stale next time
+    state.forget_hashes_under(state.out_dir)
+    for outcome in made:
         path = outcome.output.path
-        staging.commit(path)
         state.record(
             path, outcome.inputs, settings_of(outcome.output), outcome.warnings, outcome.bundles
         )

@@ -624,8 +624,10 @@ def test_editing_one_row_rebuilds_that_group_and_the_pages_that_list_it(tmp_path
     assert days == {f"days/2026-12-{d:02d}.html" for d in range(8, 15)} | {"days/index.html"}
     assert {p for p in written if p.startswith("tags/")} == {"tags/宁波/index.html"}
     assert "index.html" in written and "scrm/sop-rules.xlsx" in written
-    # its 10 files, people, days, tag, index, scrm, its join page and the list of join pages
-    assert len(written) == 10 + 4 + 8 + 1 + 2 + 2
+    # its 11 files (its pages' font among them: the site-wide pages' bytes did not change, so
+    # their fonts are current), people, days, tag, index, scrm, its join page and the join list
+    assert "nb-1/cjk.woff2" in written
+    assert len(written) == 11 + 4 + 8 + 1 + 2 + 2
 
 
 def test_editing_people_rebuilds_only_what_shows_the_people_changed(tmp_path: Path):

@@ -31,7 +31,7 @@ DATE_KEYS = frozenset({"start", "end", "qr_expires"})
 MERGED_KEYS = ("people", "vars", "brand")  # mappings that defaults merge into key by key
 MAX_DEPTH = 8  # sub-folders of content/groups/ read
 # what the site-wide outputs take at the top of dist/: no group may be named like one
-SITE_FOLDERS = frozenset({"index.html", "join", "people", "days", "tags", "scrm"})
+SITE_FOLDERS = frozenset({"index.html", "join", "people", "days", "tags", "scrm", "fonts"})
 
 
 @dataclass

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
+from .webfont import FAMILY
+
 STEP = 15.0  # room of a column, in the chart's units (px at its natural size): a bar and a gap
 PLOT_WIDTH = 640  # a longer span gets narrower columns, down to MIN_STEP, so labels stay readable
 MIN_STEP = 4.0
@@ -19,7 +21,7 @@ LEFT, TOP, BOTTOM = 22, 14, 30
 ZOOM = 1.25  # shown a little larger than its units: labels at 12.5 px
 # The labels' faces: the pages' own stack (a PDF maker swaps in its embedded faces, see FONTS).
 FONTS = (
-    'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", '
+    f'"{FAMILY}", system-ui, -apple-system, "Segoe UI", "PingFang SC", "Noto Sans CJK SC", '
     '"Microsoft YaHei", sans-serif'
 )
 FONT_ATTRIBUTE = f"font-family='{FONTS}'"

@@ -8,6 +8,7 @@ from typing import Any
 
 from .job import Job
 from .staff import date_index, entries_on, groups_on, href, up
+from .webfont import with_webfont
 
 INLINE_GROUPS = 12  # more groups on one line are listed folded (see person_page)
 
@@ -79,7 +80,7 @@ def day_html(job: Job) -> bytes:
         previous=_neighbour(job, date, -1),
         following=_neighbour(job, date, 1),
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")
 
 
 def _neighbour(job: Job, date: dt.date, step: int) -> str:
@@ -126,4 +127,4 @@ def days_index_html(job: Job) -> bytes:
         months=months,
         up=up(job.output),
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")

@@ -11,6 +11,7 @@ from .job import PDF, Job
 from .kinds import BY_NAME, group_outputs
 from .posts import calendar_days, entries
 from .staff import group_card, href, up
+from .webfont import with_webfont
 
 
 def group_files(
@@ -89,4 +90,4 @@ def home_html(job: Job) -> bytes:
         days=days,
         up=back,
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")

@@ -19,6 +19,7 @@ from ..schedule import group_slots
 from ..templates import per_occurrence, poster_per_occurrence, render
 from .job import Job
 from .posts import Entry, SlotFacts, calendar_days, day_chart, facts_and_entries
+from .webfont import with_webfont
 from .words import colon, day_label, faq_blocks, people, rules_sections, welcome_text, when_text
 
 POSITIONING_FIELDS = ("purpose", "who", "problem", "solution", "value", "fee", "channels")
@@ -280,4 +281,4 @@ def handbook_values(job: Job) -> dict[str, Any]:
 
 
 def handbook_html(job: Job) -> bytes:
-    return handbook_page(job).encode("utf-8")
+    return with_webfont(job, handbook_page(job)).encode("utf-8")

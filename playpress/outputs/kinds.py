@@ -21,6 +21,7 @@ from ..model import Group, Project
 from ..templates import poster_per_occurrence
 from .job import LIGHT, PDF, POSTERS, Job, Output, Renderer
 from .posts import occurrence_posters
+from .webfont import SITE_FONTS, group_font, site_font_keys
 
 Files = Callable[[Project, Group], list[tuple[str, str]]]  # (path in dist/, item: a poster's id)
 
@@ -153,6 +154,9 @@ KINDS: tuple[Kind, ...] = (
         libraries=("typst",),
     ),
     Kind("poster", POSTERS, per_poster, "posters:poster_png"),
+    # the pages' CJK font, cut from the characters of the pages the stage before wrote
+    Kind("webfont", POSTERS, group_font, "webfont:cjk_woff2"),
+    Kind("site_webfont", POSTERS, Each(SITE_FONTS, site_font_keys), "webfont:cjk_woff2"),
     Kind("index", LIGHT, "index.html", "site_index:index_html"),
     # the live join page, its images beside it, and the list of join pages
     Kind("join_page", LIGHT, join_page, "join_page:join_html", label="join_page", after_save=7),

@@ -6,6 +6,7 @@ from typing import Any
 
 from .job import Job
 from .staff import Duty, Send, by_date, duties_of, groups_of, href, person_shown, roles_of, up
+from .webfont import with_webfont
 
 # A duty for more groups than this lists their names folded and shows one poster (an assistant
 # in 100 groups would otherwise have a run sheet of many megabytes).
@@ -56,7 +57,7 @@ def person_html(job: Job) -> bytes:
         count=len(duties),
         up=back,
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")
 
 
 class _Role:

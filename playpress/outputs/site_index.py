@@ -7,6 +7,7 @@ from typing import Any
 
 from .job import Job
 from .staff import group_card, href
+from .webfont import with_webfont
 
 SHOWN_GROUPS = 12  # a playbook's card names this many of its groups, then counts the rest
 
@@ -67,4 +68,4 @@ def index_html(job: Job) -> bytes:
         people=people,
         lang=project.site.lang,
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")

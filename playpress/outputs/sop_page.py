@@ -8,6 +8,7 @@ from typing import Any
 
 from .job import Job
 from .posts import Entry, calendar_days, day_chart, entries
+from .webfont import with_webfont
 from .words import colon, people
 
 
@@ -99,4 +100,4 @@ def sop_html(job: Job) -> bytes:
         kinds=sorted({e.slot.kind for e in items}),
         chart=day_chart(job, items) if items else "",
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")

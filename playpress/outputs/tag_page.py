@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .job import Job
 from .staff import group_card, up
+from .webfont import with_webfont
 
 
 def tag_html(job: Job) -> bytes:
@@ -34,4 +35,4 @@ def tag_html(job: Job) -> bytes:
         people=[people[key] for key in sorted(people)],
         up=back,
     )
-    return html.encode("utf-8")
+    return with_webfont(job, html).encode("utf-8")
