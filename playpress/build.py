@@ -56,6 +56,9 @@ class Result:
     bug: str = ""  # a traceback: the engine failed, not the project
     # not current, left for a call with a later `upto`
     deferred: list[str] = field(default_factory=list)
+    # written outputs whose new bytes are the old ones: dist/ kept its file (a preview does not
+    # reload for it)
+    unchanged: list[str] = field(default_factory=list)
 
     def failed(self, strict: bool = False) -> bool:
         return bool(self.bug) or self.report.failed(strict)
@@ -316,9 +319,9 @@ def blocked(made: list[Outcome], options: Options, report: Report) -> None:
 
 
 def commit(made: list[Outcome], staging: Staging, state: BuildState, result: Result) -> None:
-    """Every rendered file into its place in dist/, and what it read recorded for the next build."""
-    for outcome in made:
-        staging.commit(outcome.output.path)
+    """Every rendered file into its place in dist/, and what it read recorded for the next build.
+    A file made again with the bytes it had stays as it was (listed in `unchanged` too)."""
+    changed = {outcome.output.path for outcome in made if staging.commit(outcome.output.path)}
     # outputs that later ones read (a group's pages in its font, posters in a PDF) were hashed
     # before this build replaced them: hashed again as written, or the reader is stale next time
     state.forget_hashes_under(state.out_dir)
@@ -328,6 +331,8 @@ def commit(made: list[Outcome], staging: Staging, state: BuildState, result: Res
             path, outcome.inputs, settings_of(outcome.output), outcome.warnings, outcome.bundles
         )
         result.written.append(path)
+        if path not in changed:
+            result.unchanged.append(path)
 
 
 def prune(outputs: list[Output], state: BuildState, options: Options, result: Result) -> None:

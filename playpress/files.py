@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -108,10 +110,26 @@ class Staging:
         """The file an output is in now: staged in this build, else in dist/."""
         return self.files.get(relpath) or self.out_dir / relpath
 
-    def commit(self, relpath: str) -> None:
+    def commit(self, relpath: str) -> bool:
+        """The staged file into its place; False (and dist/ untouched) when the file there holds
+        the same bytes: a preview does not reload for it, a sync tool does not copy it."""
         target = self.out_dir / relpath
+        staged = self.files.pop(relpath)
+        try:
+            info = os.lstat(target)
+            same = (
+                stat.S_ISREG(info.st_mode)
+                and info.st_size == os.path.getsize(staged)
+                and filecmp.cmp(staged, target, shallow=False)
+            )
+        except OSError:
+            same = False
+        if same:
+            staged.unlink()
+            return False
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.files.pop(relpath), target)
+        os.replace(staged, target)
+        return True
 
     def discard(self) -> None:
         self.files.clear()

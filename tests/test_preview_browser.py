@@ -177,8 +177,14 @@ def test_eight_tabs_load_at_once_share_one_stream_and_reload_once_per_save(
 
         assert loads() == [1] * TABS
         after = len(served.lines)
-        title = f"运营中心·{transport[:3]}"
-        (served.root / "content/site.yml").write_text(SITE.replace("运营中心", title), "utf-8")
+        # the playbook's title: every page shows it (a page whose bytes a save leaves as they
+        # were is not reloaded)
+        title = f"考研英语冲刺·{transport[:3]}"
+        playbook = served.root / "playbooks/course.md"
+        playbook.write_text(
+            playbook.read_text("utf-8").replace("title: 考研英语冲刺", f"title: {title}", 1),
+            "utf-8",
+        )
         wait_for(lambda: loads() == [2] * TABS, 10, "every tab reloaded")
         wait_for(lambda: served.printed(r"posters: \d+ written", after), 10, "the posters pass")
         time.sleep(0.5)  # a second reload would come now, after the posters pass

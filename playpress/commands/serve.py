@@ -101,7 +101,7 @@ class LiveState:
         problems = [str(d) for d in result.report.sorted()] if result.failed(strict) else []
         if result.bug:
             problems.append(f"{BUG}:\n{result.bug}")
-        changed = sorted(set(result.written) | set(result.removed))
+        changed = sorted((set(result.written) - set(result.unchanged)) | set(result.removed))
         # a later pass checks posters only when it comes: the PDFs are the outputs known stale
         building = [] if problems else sorted(p for p in result.deferred if p.endswith(".pdf"))
         with self.condition:
