@@ -18,6 +18,10 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+# every key the schemas know, so that keys added later are shaken too
+from playpress.load.groups import GROUP_KEYS
+from playpress.load.playbooks import PLAYBOOK_KEYS, SLOT_KEYS
+
 from .harness import Project, Run, assert_no_crash, errors_of
 from .projects import GROUP_1, PLAYBOOK, SITE_YML, base_files
 
@@ -30,40 +34,7 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-GROUP_KEYS = (
-    "name",
-    "playbook",
-    "start",
-    "days",
-    "end",
-    "timezone",
-    "lang",
-    "join_url",
-    "qr_image",
-    "qr_expires",
-    "people",
-    "brand",
-    "vars",
-    "sop_skip",
-    "sop_add",
-)
-SLOT_KEYS = ("id", "when", "post", "kind", "owner", "poster", "copy", "note")
-PLAYBOOK_KEYS = (
-    "title",
-    "type",
-    "model",
-    "summary",
-    "positioning",
-    "roles",
-    "rules",
-    "welcome",
-    "phases",
-    "sop",
-    "mix",
-    "posters",
-    "faq",
-    "metrics",
-)
+
 SITE_KEYS = ("title", "lang", "timezone", "theme", "base_url", "limits", "reminder_minutes")
 
 # Scalars as a user types them unquoted: YAML 1.1 reads many of them as something else.
