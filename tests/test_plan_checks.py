@@ -281,3 +281,13 @@ def test_a_fixed_poster_image_is_checked_as_a_picture(tmp_path: Path) -> None:
         "(it may be text renamed) (use a PNG or JPEG picture (export it again from the app that "
         "made it))"
     ]
+
+
+def test_a_slot_whose_when_names_no_date_is_one_error_not_a_warning_per_row(
+    tmp_path: Path,
+) -> None:
+    """A typo in `when` leaves the slot no date: its rows in the sheet are not each a warning."""
+    broken = PLAYBOOK.replace("when: daily 11:30", "when: dayly 11:30")
+    found = problems(project(tmp_path, full_week(), playbooks__shop_dot_md=broken))
+    assert [p for p in found if "error" in p] and all("does not run" not in p for p in found)
+    assert len([p for p in found if "'dayly'" in p]) == 1, found

@@ -129,7 +129,7 @@ def load_plans(project: Project, session: Session, stamp: str, report: Report) -
         unmatched.update(unused)
     for ident, row in sorted(unmatched.items()):
         if ident not in matched:
-            no_occurrence(project, row, readers.get(row.path, []), report)
+            no_occurrence(project, row, readers.get(row.path, []), session, report)
     return Plans(groups=groups, files=tuple(names))
 
 
@@ -566,14 +566,23 @@ def duplicates(
             )
 
 
-def no_occurrence(project: Project, row: PlanRow, readers: list[Group], report: Report) -> None:
-    """A row inside a reading group's span whose slot does not run on its date."""
+def no_occurrence(
+    project: Project, row: PlanRow, readers: list[Group], session: Session, report: Report
+) -> None:
+    """A row inside a reading group's span whose slot does not run on its date (a slot that runs
+    on no date at all, a `when` naming no date its groups know, is said at the slot: once)."""
     slot = next(
         (s for g in readers for s in group_slots(project.playbook_of(g), g) if s.id == row.slot),
         None,
     )
     if slot is None:
         return  # an unknown slot, said already; or a slot every reader skips
+    if not any(
+        o.slot.id == row.slot
+        for g in readers
+        for o in group_expansion(project, g, session.expansions).occurrences
+    ):
+        return
     when = f"{row.date} ({WEEKDAY_NAMES[row.date.weekday()]})" if row.date else f"day {row.day}"
     report.add(
         _at(
