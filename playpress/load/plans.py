@@ -127,9 +127,17 @@ def load_plans(project: Project, session: Session, stamp: str, report: Report) -
         groups[slug] = plan
         matched |= used
         unmatched.update(unused)
+    running: dict[str, set[str]] = {}
     for ident, row in sorted(unmatched.items()):
         if ident not in matched:
-            no_occurrence(project, row, readers.get(row.path, []), session, report)
+            path_readers = readers.get(row.path, [])
+            if row.path not in running:  # the slots that run on some date for the sheet's groups
+                running[row.path] = {
+                    o.slot.id
+                    for g in path_readers
+                    for o in group_expansion(project, g, session.expansions).occurrences
+                }
+            no_occurrence(project, row, path_readers, running[row.path], report)
     return Plans(groups=groups, files=tuple(names))
 
 
@@ -567,7 +575,7 @@ def duplicates(
 
 
 def no_occurrence(
-    project: Project, row: PlanRow, readers: list[Group], session: Session, report: Report
+    project: Project, row: PlanRow, readers: list[Group], running: set[str], report: Report
 ) -> None:
     """A row inside a reading group's span whose slot does not run on its date (a slot that runs
     on no date at all, a `when` naming no date its groups know, is said at the slot: once)."""
@@ -577,11 +585,7 @@ def no_occurrence(
     )
     if slot is None:
         return  # an unknown slot, said already; or a slot every reader skips
-    if not any(
-        o.slot.id == row.slot
-        for g in readers
-        for o in group_expansion(project, g, session.expansions).occurrences
-    ):
+    if row.slot not in running:
         return
     when = f"{row.date} ({WEEKDAY_NAMES[row.date.weekday()]})" if row.date else f"day {row.day}"
     report.add(

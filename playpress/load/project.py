@@ -286,14 +286,8 @@ def read_groups(
             groups[slug] = group
 
     for path in files.markdown:
-        slug = Path(path).stem
-        if not IDENT.match(slug):
-            loaded.report.error(
-                path,
-                1,
-                f"file name '{slug}' cannot name an output folder",
-                "rename the file with letters, digits, '-' and '_' only, e.g. shop-1.md",
-            )
+        slug = slug_of(path, loaded.report)
+        if slug is None:
             continue
         chain = defaults.get(files.chain(path), EMPTY_DEFAULTS)
         add(
@@ -545,6 +539,20 @@ def _memo(session: Session, key: tuple, report: Report, compute: Callable[[Repor
     return hit[0]
 
 
+def slug_of(path: str, report: Report) -> str | None:
+    """A Markdown file's slug (its stem), or None, said, when it cannot name an output folder."""
+    slug = Path(path).stem
+    if IDENT.match(slug):
+        return slug
+    report.error(
+        path,
+        1,
+        f"file name '{slug}' cannot name an output folder",
+        "rename the file with letters, digits, '-' and '_' only, e.g. shop-1.md",
+    )
+    return None
+
+
 def _fingerprinted(value: Any, key: tuple) -> Any:
     return None if value is None else dataclasses.replace(value, fingerprint=fingerprint(*key))
 
@@ -560,14 +568,8 @@ def markdown_files(
     """The folder's Markdown files that could be read: (slug, path, bytes, front matter + body)."""
     for path in markdown_names(root, folder, loaded.report):
         loaded.sources.append(path)
-        slug = Path(path).stem
-        if not IDENT.match(slug):
-            loaded.report.error(
-                path,
-                1,
-                f"file name '{slug}' cannot name an output folder",
-                "rename the file with letters, digits, '-' and '_' only, e.g. shop-1.md",
-            )
+        slug = slug_of(path, loaded.report)
+        if slug is None:
             continue
         raw = (root / path).read_bytes()
         source, problems = _memo(
