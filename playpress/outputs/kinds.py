@@ -21,7 +21,6 @@ from ..model import Group, Project
 from ..templates import poster_per_occurrence
 from .job import LIGHT, PDF, POSTERS, Job, Output, Renderer
 from .posts import occurrence_posters
-from .webfont import SITE_FONTS, group_font, site_font_keys
 
 Files = Callable[[Project, Group], list[tuple[str, str]]]  # (path in dist/, item: a poster's id)
 
@@ -112,6 +111,39 @@ class Kind:
         module, _, function = self.render.partition(":")
         # type: ignore[no-any-return]
         return getattr(importlib.import_module(f"{__package__}.{module}"), function)
+
+
+# --- the pages' fonts (outputs/webfont.py makes them) ----------------------------------------
+
+GROUP_FONT = "cjk.woff2"  # in the group's folder
+SITE_FONTS = "fonts/{}.woff2"
+LATIN = "latin"
+CJK_LANGS = ("zh", "ja", "ko")
+
+
+def cjk_lang(lang: str) -> bool:
+    return lang.lower().split("-")[0].split("_")[0] in CJK_LANGS
+
+
+def group_font(_project: Project, group: Group) -> list[tuple[str, str]]:
+    """GROUP/cjk.woff2, for a group whose pages are in a CJK language."""
+    return [(f"{group.slug}/{GROUP_FONT}", "")] if cjk_lang(group.lang) else []
+
+
+def any_cjk(project: Project) -> bool:
+    """Whether anything of the project is in a CJK language (the site first: usually at once)."""
+    return cjk_lang(project.site.lang) or any(cjk_lang(g.lang) for g in project.groups.values())
+
+
+def site_font_keys(project: Project) -> list[str]:
+    """The site-wide fonts (fonts/index.woff2, days, people, latin) of a project with anything in
+    a CJK language, each when it has pages; an all-Latin project has none."""
+    if not any_cjk(project):
+        return []
+    keys = ["index", *(["days"] if project.groups else []), *(["people"] if project.people else [])]
+    if any(not cjk_lang(group.lang) for group in project.groups.values()):
+        keys.append(LATIN)
+    return keys
 
 
 KINDS: tuple[Kind, ...] = (

@@ -15,12 +15,19 @@ browser never draws them with a cached font that lacks it.
 from __future__ import annotations
 
 from ..media.webfont import FAMILY, characters_key, cjk_characters, flavor, subset, unicode_range
-from ..model import Group, Project
+from ..model import Project
 from .job import Job, Output
+from .kinds import (
+    GROUP_FONT,
+    LATIN,
+    SITE_FONTS,
+    any_cjk,
+    cjk_lang,
+    group_outputs,
+    site_outputs,
+)
 from .staff import href, up
 
-GROUP_FONT = "cjk.woff2"  # in the group's folder
-SITE_FONTS = "fonts/{}.woff2"
 # where a theme's page template puts the @font-face (base.html and handbook.html have it)
 MARK = "<!--playpress:webfont-->"
 # the pages a group's font serves (the join pages stay self-contained: WeChat, which opens them,
@@ -38,33 +45,6 @@ SITE_PAGES = {
     "day": "days",
     "person_page": "people",
 }
-LATIN = "latin"
-CJK_LANGS = ("zh", "ja", "ko")
-
-
-def cjk_lang(lang: str) -> bool:
-    return lang.lower().split("-")[0].split("_")[0] in CJK_LANGS
-
-
-def group_font(_project: Project, group: Group) -> list[tuple[str, str]]:
-    """GROUP/cjk.woff2, for a group whose pages are in a CJK language."""
-    return [(f"{group.slug}/{GROUP_FONT}", "")] if cjk_lang(group.lang) else []
-
-
-def any_cjk(project: Project) -> bool:
-    """Whether anything of the project is in a CJK language (the site first: usually at once)."""
-    return cjk_lang(project.site.lang) or any(cjk_lang(g.lang) for g in project.groups.values())
-
-
-def site_font_keys(project: Project) -> list[str]:
-    """The site-wide fonts (fonts/index.woff2, days, people, latin) of a project with anything in
-    a CJK language, each when it has pages; an all-Latin project has none."""
-    if not any_cjk(project):
-        return []
-    keys = ["index", *(["days"] if project.groups else []), *(["people"] if project.people else [])]
-    if any(not cjk_lang(group.lang) for group in project.groups.values()):
-        keys.append(LATIN)
-    return keys
 
 
 def font_of(project: Project, output: Output) -> str:
@@ -96,8 +76,6 @@ def with_webfont(job: Job, page: str) -> str:
 def pages_of(project: Project, font: str) -> list[str]:
     """The pages that load a font, as dist/ paths: a group's font, its group's pages; a site-wide
     font, the site-wide pages of its kinds, or the pages of the groups in other languages."""
-    from .kinds import group_outputs, site_outputs  # the table names this module's files
-
     slug, _, name = font.partition("/")
     if name == GROUP_FONT and slug in project.groups:
         groups = [project.groups[slug]]
